@@ -1,0 +1,89 @@
+//! Terms types: Open Terms Archive's type names (facts, kept here in our own list), plus the
+//! types AI platforms need.
+
+/// The terms types Open Terms Archive names, followed by our AI-specific additions.
+pub const TERMS_TYPES: &[&str] = &[
+    "Terms of Service",
+    "Privacy Policy",
+    "Imprint",
+    "Trackers Policy",
+    "Developer Terms",
+    "Community Guidelines",
+    "Deceased Users",
+    "Acceptable Use Policy",
+    "Restricted Use Policy",
+    "Commercial Terms",
+    "Copyright Claims Policy",
+    "Law Enforcement Guidelines",
+    "Human Rights Policy",
+    "In-App Purchases Policy",
+    "Review Guidelines",
+    "Brand Guidelines",
+    "Quality Guidelines",
+    "Data Controller Agreement",
+    "Data Processor Agreement",
+    "User Consent Policy",
+    "Closed Captioning Policy",
+    "Seller Warranty",
+    "Single Sign-On Policy",
+    "Vulnerability Disclosure Policy",
+    "Live Policy",
+    "Complaints Policy",
+    "Conditions of Carriage",
+    "General Conditions of Sale",
+    "Marketplace Buyers Conditions",
+    "Marketplace Sellers Conditions",
+    "Ranking Parameters Description",
+    "Premium Partner Conditions",
+    "Platform to Business Notice",
+    "Business Mediation Policy",
+    "Business Privacy Policy",
+    "Editorial Policy",
+    "Anti-corruption Policy",
+    "Accessibility Statement",
+    "Hyperlinks Policy",
+    "Whistleblower Policy",
+    "Affiliate Agreement",
+    "Service Level Agreement",
+    "Content Monetisation Policy",
+    "Advertising Content Policy",
+    // Our additions for AI platforms.
+    "Model Usage Policy",
+    "AI Usage Policy",
+];
+
+pub fn is_known_terms_type(name: &str) -> bool {
+    TERMS_TYPES.contains(&name)
+}
+
+/// A file- and URL-friendly slug of a name ("Terms of Service" -> "terms-of-service").
+pub fn slug(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut dash = false;
+    for c in name.chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+            dash = false;
+        } else if !dash && !out.is_empty() {
+            out.push('-');
+            dash = true;
+        }
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slug("Terms of Service"), "terms-of-service");
+        assert_eq!(slug("  Le Chat!! "), "le-chat");
+        assert!(is_known_terms_type("Privacy Policy"));
+        assert!(!is_known_terms_type("privacy policy"));
+    }
+}

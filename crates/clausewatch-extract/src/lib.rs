@@ -1,0 +1,141 @@
+//! Extraction: raw snapshot bytes + source rules -> normalised Markdown.
+//!
+//! Invariant: a pure function of its inputs. No I/O, no clock, no randomness; the same bytes
+//! and rules give the same text on every machine, which is what makes `rebuild` possible.
+
+pub mod decode;
+pub mod markdown;
+pub mod normalize;
+pub mod pdf;
+pub mod select;
+
+use clausewatch_core::{ContentHash, DocumentRules, SourceRules};
+
+pub use decode::{sniff_media, MediaKind};
+pub use normalize::normalize_markdown;
+
+/// Bumped whenever extraction output may change for the same input; stored with each version.
+pub const EXTRACTOR_VERSION: &str = "1";
+
+/// Filters we implement. Others are kept in declarations and reported, never fatal.
+pub const KNOWN_FILTERS: &[&str] = &["removeQueryParams"];
+
+/// Bodies larger than this are refused before parsing.
+pub const MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum ExtractError {
+    #[error("invalid CSS selector {selector:?}: {reason}")]
+    InvalidSelector { selector: String, reason: String },
+    #[error("selector {selector} matched nothing in the page")]
+    SelectorMatchedNothing { selector: String },
+    #[error("the selected content of {url} has no text")]
+    EmptyContent { url: String },
+    #[error("PDF could not be read: {0}")]
+    Pdf(String),
+    #[error("PDF has no text layer (scanned or image-only)")]
+    PdfNoText,
+    #[error("content larger than {limit} bytes")]
+    TooLarge { limit: usize },
+    #[error("{expected} sources declared but {got} captured")]
+    SourceCountMismatch { expected: usize, got: usize },
+}
+
+impl ExtractError {
+    /// A stable short name for summaries and incidents.
+    pub fn cause(&self) -> &'static str {
+        match self {
+            ExtractError::InvalidSelector { .. } => "invalid-selector",
+            ExtractError::SelectorMatchedNothing { .. } => "selector-matched-nothing",
+            ExtractError::EmptyContent { .. } => "empty-content",
+            ExtractError::Pdf(_) => "decode-error",
+            ExtractError::PdfNoText => "pdf-no-text",
+            ExtractError::TooLarge { .. } => "too-large",
+            ExtractError::SourceCountMismatch { .. } => "source-mismatch",
+        }
+    }
+}
+
+/// One captured source: its bytes as fetched, with what the server said about them.
+#[derive(Clone, Copy, Debug)]
+pub struct SourceInput<'a> {
+    pub url: &'a str,
+    pub bytes: &'a [u8],
+    pub content_type: Option<&'a str>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Extracted {
+    /// Normalised Markdown of the whole document.
+    pub markdown: String,
+    pub text_hash: ContentHash,
+}
+
+/// Syntax check for catalog loading.
+pub fn check_css(css: &str) -> Result<(), String> {
+    select::parse_css(css).map(|_| ()).map_err(|e| match e {
+        ExtractError::InvalidSelector { reason, .. } => reason,
+        other => other.to_string(),
+    })
+}
+
+/// Extract a document from its captured sources, combined in declaration order.
+pub fn extract_document(rules: &DocumentRules, inputs: &[SourceInput<'_>]) -> Result<Extracted, ExtractError> {
+    if rules.sources.len() != inputs.len() {
+        return Err(ExtractError::SourceCountMismatch { expected: rules.sources.len(), got: inputs.len() });
+    }
+    let mut combined = String::new();
+    for (rule, input) in rules.sources.iter().zip(inputs) {
+        let md = extract_source(rule, input)?;
+        combined = markdown::join(&combined, &format!("\n\n{md}"));
+    }
+    let markdown = normalize_markdown(&combined);
+    let text_hash = ContentHash::of(markdown.as_bytes());
+    Ok(Extracted { markdown, text_hash })
+}
+
+/// Extract one source to (not yet normalised) Markdown.
+pub fn extract_source(rules: &SourceRules, input: &SourceInput<'_>) -> Result<String, ExtractError> {
+    if input.bytes.len() > MAX_INPUT_BYTES {
+        return Err(ExtractError::TooLarge { limit: MAX_INPUT_BYTES });
+    }
+    let kind = sniff_media(input.bytes, input.content_type);
+    let md = match kind {
+        MediaKind::Pdf => pdf::pdf_to_markdown(input.bytes)?,
+        MediaKind::PlainText => {
+            let (text, _) = decode::decode(input.bytes, input.content_type, kind);
+            markdown::escape(&text)
+        }
+        MediaKind::Html => {
+            let (text, _) = decode::decode(input.bytes, input.content_type, kind);
+            html_to_markdown(&text, rules, input.url)?
+        }
+    };
+    if md.trim().is_empty() {
+        return Err(ExtractError::EmptyContent { url: input.url.to_string() });
+    }
+    Ok(md)
+}
+
+fn html_to_markdown(text: &str, rules: &SourceRules, url: &str) -> Result<String, ExtractError> {
+    let mut html = scraper::Html::parse_document(text);
+    select::apply_remove(&mut html, &rules.remove)?;
+    let pieces = select::apply_select(&html, &rules.select)?;
+    if pieces.is_empty() {
+        let described: Vec<String> = rules.select.iter().map(|s| s.describe()).collect();
+        return Err(ExtractError::SelectorMatchedNothing {
+            selector: if described.is_empty() { "body".into() } else { described.join(", ") },
+        });
+    }
+    let base = url::Url::parse(url).ok();
+    let strip: Vec<String> = rules
+        .filters
+        .iter()
+        .filter_map(|f| f.get("removeQueryParams"))
+        .filter_map(|v| v.as_array())
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    let options = markdown::Options { base: base.as_ref(), strip_query_params: &strip };
+    Ok(markdown::to_markdown(&html, &pieces, &options))
+}

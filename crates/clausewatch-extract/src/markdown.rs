@@ -1,0 +1,579 @@
+//! HTML -> Markdown, following turndown's default rules (the converter Open Terms Archive uses),
+//! so our versions read like theirs: setext `h1`/`h2`, `*   ` bullets, `_em_`, `**strong**`,
+//! inline links with absolute URLs, GFM pipe tables.
+//!
+//! Two passes over the selected pieces: whitespace collapsing (turndown's algorithm, across
+//! text nodes), then rendering with turndown's `join` of block separators.
+
+use std::collections::{HashMap, HashSet};
+
+use ego_tree::{NodeId, NodeRef};
+use scraper::{Html, Node};
+use url::Url;
+
+use crate::select::Piece;
+
+/// Past this depth a subtree is rendered as plain text (iteratively), so hostile nesting cannot
+/// exhaust the stack.
+const MAX_DEPTH: usize = 256;
+
+const BLOCK: &[&str] = &[
+    "address", "article", "aside", "audio", "blockquote", "body", "canvas", "center", "dd", "details", "dialog", "dir",
+    "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "frameset", "h1", "h2", "h3", "h4", "h5",
+    "h6", "header", "hgroup", "hr", "html", "isindex", "li", "main", "menu", "nav", "noframes", "noscript", "ol",
+    "output", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+];
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "command", "embed", "hr", "img", "input", "keygen", "link", "meta", "param", "source",
+    "track", "wbr",
+];
+const MEANINGFUL_WHEN_BLANK: &[&str] =
+    &["a", "table", "thead", "tbody", "tfoot", "th", "td", "iframe", "script", "audio", "video"];
+/// Never text of the document.
+const SKIPPED: &[&str] = &["script", "style", "template", "head", "title", "noscript", "svg", "math", "iframe", "object"];
+
+fn is_block(name: &str) -> bool {
+    BLOCK.contains(&name)
+}
+fn is_void(name: &str) -> bool {
+    VOID.contains(&name)
+}
+
+#[derive(Clone, Copy)]
+enum Filter<'a> {
+    All,
+    Range(&'a HashSet<NodeId>, &'a HashSet<NodeId>),
+}
+
+impl<'a> Filter<'a> {
+    /// The filter that applies to the children of `id`, or None when `id` is not shown.
+    fn enter(self, id: NodeId) -> Option<Filter<'a>> {
+        match self {
+            Filter::All => Some(Filter::All),
+            Filter::Range(full, partial) => {
+                if full.contains(&id) {
+                    Some(Filter::All)
+                } else if partial.contains(&id) {
+                    Some(self)
+                } else {
+                    None
+                }
+            }
+        }
+    }
+}
+
+pub struct Options<'a> {
+    pub base: Option<&'a Url>,
+    /// Query parameters stripped from link targets (the `removeQueryParams` filter).
+    pub strip_query_params: &'a [String],
+}
+
+pub fn to_markdown(html: &Html, pieces: &[Piece], options: &Options<'_>) -> String {
+    let mut conv = Converter { html, options, text: HashMap::new() };
+    let mut collapse = Collapse { prev_text: None, keep_leading: false };
+    for piece in pieces {
+        match piece {
+            Piece::Subtree(id) => conv.collapse_node(*id, Filter::All, &mut collapse, 0),
+            Piece::Range { root, full, partial } => {
+                let filter = Filter::Range(full, partial);
+                if let Some(root) = html.tree.get(*root) {
+                    for child in root.children() {
+                        if let Some(f) = filter.enter(child.id()) {
+                            conv.collapse_node(child.id(), f, &mut collapse, 0);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    collapse.finish(&mut conv.text);
+
+    let mut out = String::new();
+    for piece in pieces {
+        let md = match piece {
+            Piece::Subtree(id) => match html.tree.get(*id) {
+                Some(node) => conv.node_md(node, Filter::All, 0),
+                None => String::new(),
+            },
+            Piece::Range { root, full, partial } => match html.tree.get(*root) {
+                Some(node) => conv.children_md(node, Filter::Range(full, partial), 0),
+                None => String::new(),
+            },
+        };
+        out = join(&out, &md);
+    }
+    out.trim_start_matches(['\t', '\r', '\n']).trim_end().to_string()
+}
+
+struct Collapse {
+    prev_text: Option<NodeId>,
+    keep_leading: bool,
+}
+
+impl Collapse {
+    fn trim_prev(&mut self, text: &mut HashMap<NodeId, String>) {
+        if let Some(prev) = self.prev_text.take() {
+            if let Some(t) = text.get_mut(&prev) {
+                if t.ends_with(' ') {
+                    t.pop();
+                }
+            }
+        }
+    }
+    fn finish(&mut self, text: &mut HashMap<NodeId, String>) {
+        self.trim_prev(text);
+    }
+}
+
+/// turndown's whitespace collapse: runs of ASCII whitespace become one space; no space at the
+/// start of a block or after a space; none before a block boundary.
+fn collapse_ws(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_ws = false;
+    for c in s.chars() {
+        if matches!(c, ' ' | '\t' | '\n' | '\r') {
+            if !in_ws {
+                out.push(' ');
+                in_ws = true;
+            }
+        } else {
+            out.push(c);
+            in_ws = false;
+        }
+    }
+    out
+}
+
+struct Converter<'a> {
+    html: &'a Html,
+    options: &'a Options<'a>,
+    /// Collapsed text of each text node; absent = not seen (rendered raw, e.g. inside `pre`).
+    text: HashMap<NodeId, String>,
+}
+
+impl Converter<'_> {
+    fn collapse_node(&mut self, id: NodeId, filter: Filter<'_>, st: &mut Collapse, depth: usize) {
+        let Some(node) = self.html.tree.get(id) else { return };
+        match node.value() {
+            Node::Text(t) => {
+                let mut s = collapse_ws(t);
+                let prev_ends_space = match st.prev_text {
+                    None => true,
+                    Some(p) => self.text.get(&p).is_some_and(|t| t.ends_with(' ')),
+                };
+                if prev_ends_space && !st.keep_leading && s.starts_with(' ') {
+                    s.remove(0);
+                }
+                let empty = s.is_empty();
+                self.text.insert(id, s);
+                if !empty {
+                    st.prev_text = Some(id);
+                }
+            }
+            Node::Element(el) => {
+                let name = el.name();
+                if SKIPPED.contains(&name) {
+                    return;
+                }
+                let handle = |st: &mut Collapse, text: &mut HashMap<NodeId, String>| {
+                    if is_block(name) || name == "br" {
+                        st.trim_prev(text);
+                        st.keep_leading = false;
+                    } else if is_void(name) || name == "pre" {
+                        st.prev_text = None;
+                        st.keep_leading = true;
+                    } else if st.prev_text.is_some() {
+                        st.keep_leading = false;
+                    }
+                };
+                handle(st, &mut self.text);
+                if name == "pre" || depth > MAX_DEPTH {
+                    return;
+                }
+                let mut any = false;
+                for child in node.children() {
+                    if let Some(f) = filter.enter(child.id()) {
+                        any = true;
+                        self.collapse_node(child.id(), f, st, depth + 1);
+                    }
+                }
+                if any {
+                    handle(st, &mut self.text);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn children_md(&self, node: NodeRef<'_, Node>, filter: Filter<'_>, depth: usize) -> String {
+        let mut out = String::new();
+        for child in node.children() {
+            if let Some(f) = filter.enter(child.id()) {
+                let md = self.node_md(child, f, depth + 1);
+                out = join(&out, &md);
+            }
+        }
+        out
+    }
+
+    fn node_md(&self, node: NodeRef<'_, Node>, filter: Filter<'_>, depth: usize) -> String {
+        match node.value() {
+            Node::Text(t) => {
+                if is_code(node) {
+                    t.to_string()
+                } else {
+                    match self.text.get(&node.id()) {
+                        Some(s) => escape(s),
+                        None => escape(t),
+                    }
+                }
+            }
+            Node::Element(el) => {
+                let name = el.name();
+                if SKIPPED.contains(&name) {
+                    return String::new();
+                }
+                if depth > MAX_DEPTH {
+                    return flat_text(node);
+                }
+                if is_blank(node) {
+                    return if is_block(name) { "\n\n".into() } else { String::new() };
+                }
+                let content = self.children_md(node, filter, depth);
+                if is_block(name) {
+                    self.rule(node, name, &content)
+                } else {
+                    let leading_len = content.len() - content.trim_start_matches([' ', '\n', '\t']).len();
+                    let trailing_len = content.len() - content.trim_end_matches([' ', '\n', '\t']).len();
+                    if leading_len + trailing_len >= content.len() {
+                        let inner = self.rule(node, name, "");
+                        return if content.is_empty() { inner } else { format!("{inner} ") };
+                    }
+                    let leading = &content[..leading_len];
+                    let trailing = &content[content.len() - trailing_len..];
+                    let inner = &content[leading_len..content.len() - trailing_len];
+                    format!("{}{}{}", flank(leading), self.rule(node, name, inner), flank(trailing))
+                }
+            }
+            _ => String::new(),
+        }
+    }
+
+    fn rule(&self, node: NodeRef<'_, Node>, name: &str, content: &str) -> String {
+        let el = node.value().as_element().expect("rule applies to elements");
+        match name {
+            "p" => format!("\n\n{content}\n\n"),
+            "br" => "  \n".into(),
+            "h1" | "h2" => {
+                let underline = if name == "h1" { "=" } else { "-" };
+                let width: usize = content.chars().map(char::len_utf16).sum();
+                format!("\n\n{content}\n{}\n\n", underline.repeat(width))
+            }
+            "h3" | "h4" | "h5" | "h6" => {
+                let level = usize::from(name.as_bytes()[1] - b'0');
+                format!("\n\n{} {content}\n\n", "#".repeat(level))
+            }
+            "blockquote" => {
+                let inner = content.trim_matches('\n');
+                let quoted: Vec<String> = inner.split('\n').map(|l| format!("> {l}")).collect();
+                format!("\n\n{}\n\n", quoted.join("\n"))
+            }
+            "ul" | "ol" => {
+                let parent_is_li = node.parent().and_then(|p| p.value().as_element()).is_some_and(|p| p.name() == "li");
+                let is_last = node.next_sibling().is_none();
+                if parent_is_li && is_last {
+                    format!("\n{content}")
+                } else {
+                    format!("\n\n{content}\n\n")
+                }
+            }
+            "li" => {
+                let trimmed = content.trim_start_matches('\n');
+                let body = trimmed.trim_end_matches('\n');
+                let body = if body.len() < trimmed.len() { format!("{body}\n") } else { body.to_string() };
+                let body = body.replace('\n', "\n    ");
+                let parent = node.parent();
+                let prefix = match parent.and_then(|p| p.value().as_element().map(|e| (p, e))) {
+                    Some((p, pe)) if pe.name() == "ol" => {
+                        let index = p
+                            .children()
+                            .filter(|c| c.value().is_element())
+                            .position(|c| c.id() == node.id())
+                            .unwrap_or(0);
+                        let start = pe.attr("start").and_then(|s| s.trim().parse::<i64>().ok());
+                        let n = start.map(|s| s + index as i64).unwrap_or(index as i64 + 1);
+                        format!("{n}.  ")
+                    }
+                    _ => "*   ".into(),
+                };
+                let tail = if node.next_sibling().is_some() && !body.ends_with('\n') { "\n" } else { "" };
+                format!("{prefix}{body}{tail}")
+            }
+            "pre" => {
+                let code_child = node
+                    .first_child()
+                    .filter(|c| c.value().as_element().is_some_and(|e| e.name() == "code"));
+                let text = match code_child {
+                    Some(code) => raw_text(code),
+                    None => raw_text(node),
+                };
+                format!("\n\n    {}\n\n", text.replace('\n', "\n    "))
+            }
+            "hr" => "\n\n* * *\n\n".into(),
+            "a" => match el.attr("href") {
+                Some(href) if !href.trim().is_empty() => {
+                    let href = self.absolute(href).replace('(', "\\(").replace(')', "\\)");
+                    let title = el
+                        .attr("title")
+                        .map(clean_attr)
+                        .filter(|t| !t.is_empty())
+                        .map(|t| format!(" \"{}\"", t.replace('"', "\\\"")))
+                        .unwrap_or_default();
+                    format!("[{content}]({href}{title})")
+                }
+                _ => content.to_string(),
+            },
+            "em" | "i" => {
+                if content.trim().is_empty() {
+                    String::new()
+                } else {
+                    format!("_{content}_")
+                }
+            }
+            "strong" | "b" => {
+                if content.trim().is_empty() {
+                    String::new()
+                } else {
+                    format!("**{content}**")
+                }
+            }
+            "del" | "s" | "strike" => format!("~{content}~"),
+            "code" => inline_code(content),
+            "img" => {
+                let src = el.attr("src").unwrap_or("").trim();
+                if src.is_empty() {
+                    return String::new();
+                }
+                let alt = clean_attr(el.attr("alt").unwrap_or(""));
+                format!("![{alt}]({})", self.absolute(src))
+            }
+            "table" => format!("\n\n{}\n\n", content.trim_matches('\n')),
+            "thead" | "tbody" | "tfoot" => content.to_string(),
+            "tr" => {
+                let cells = node.children().filter(|c| c.value().as_element().is_some_and(|e| matches!(e.name(), "td" | "th"))).count();
+                let heading = is_heading_row(node);
+                let mut row = format!("\n{}", content.trim_matches('\n'));
+                if heading {
+                    row.push('\n');
+                    row.push('|');
+                    for _ in 0..cells.max(1) {
+                        row.push_str(" --- |");
+                    }
+                }
+                row
+            }
+            "td" | "th" => {
+                let first = node.prev_siblings().all(|s| !s.value().is_element());
+                let cell = content.trim().replace('\n', " ").replace('|', "\\|");
+                if first {
+                    format!("| {cell} |")
+                } else {
+                    format!(" {cell} |")
+                }
+            }
+            _ if is_block(name) => format!("\n\n{content}\n\n"),
+            _ => content.to_string(),
+        }
+    }
+
+    fn absolute(&self, href: &str) -> String {
+        let href = href.trim();
+        let mut url = match self.options.base.and_then(|b| b.join(href).ok()) {
+            Some(u) => u,
+            None => match Url::parse(href) {
+                Ok(u) => u,
+                Err(_) => return href.to_string(),
+            },
+        };
+        if !self.options.strip_query_params.is_empty() && url.query().is_some() {
+            let kept: Vec<(String, String)> = url
+                .query_pairs()
+                .filter(|(k, _)| !self.options.strip_query_params.iter().any(|p| p == k))
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            if kept.is_empty() {
+                url.set_query(None);
+            } else {
+                url.query_pairs_mut().clear().extend_pairs(kept);
+            }
+        }
+        url.to_string()
+    }
+}
+
+/// Whitespace moved outside inline markup collapses to one space.
+fn flank(ws: &str) -> &'static str {
+    if ws.is_empty() {
+        ""
+    } else if ws.contains('\n') {
+        "\n"
+    } else {
+        " "
+    }
+}
+
+fn is_heading_row(tr: NodeRef<'_, Node>) -> bool {
+    let parent = tr.parent();
+    let in_thead = parent.and_then(|p| p.value().as_element()).is_some_and(|e| e.name() == "thead");
+    let first_row = tr.prev_siblings().all(|s| !s.value().as_element().is_some_and(|e| e.name() == "tr"));
+    let first_body = parent.is_some_and(|p| p.prev_siblings().all(|s| !s.value().is_element()));
+    let all_th = tr
+        .children()
+        .filter(|c| c.value().is_element())
+        .all(|c| c.value().as_element().is_some_and(|e| e.name() == "th"));
+    (in_thead && first_row) || (first_row && first_body && all_th)
+}
+
+fn is_code(node: NodeRef<'_, Node>) -> bool {
+    node.ancestors().any(|a| a.value().as_element().is_some_and(|e| e.name() == "code"))
+}
+
+fn inline_code(content: &str) -> String {
+    if content.is_empty() {
+        return String::new();
+    }
+    let content = content.replace(['\r', '\n'], " ");
+    let extra = content.starts_with('`') || content.ends_with('`') || (content.starts_with(' ') && content.ends_with(' ') && content.trim().len() > 0);
+    let extra = if extra { " " } else { "" };
+    let mut delim = "`".to_string();
+    while content.contains(&delim) {
+        delim.push('`');
+    }
+    // Use the shortest run that is not present as a whole run; approximating turndown.
+    format!("{delim}{extra}{content}{extra}{delim}")
+}
+
+fn clean_attr(s: &str) -> String {
+    let mut out = String::new();
+    for line in s.split('\n') {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(line.trim());
+    }
+    // Collapse blank lines as turndown's cleanAttribute does.
+    while out.contains("\n\n") {
+        out = out.replace("\n\n", "\n");
+    }
+    out
+}
+
+fn raw_text(node: NodeRef<'_, Node>) -> String {
+    node.descendants().filter_map(|d| d.value().as_text().map(|t| t.to_string())).collect()
+}
+
+fn flat_text(node: NodeRef<'_, Node>) -> String {
+    let text: Vec<String> = node
+        .descendants()
+        .filter_map(|d| d.value().as_text().map(|t| collapse_ws(t)))
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| escape(t.trim()))
+        .collect();
+    format!("\n\n{}\n\n", text.join(" "))
+}
+
+fn is_blank(node: NodeRef<'_, Node>) -> bool {
+    let Some(el) = node.value().as_element() else { return false };
+    let name = el.name();
+    if is_void(name) || MEANINGFUL_WHEN_BLANK.contains(&name) {
+        return false;
+    }
+    for d in node.descendants().skip(1) {
+        match d.value() {
+            Node::Text(t) => {
+                if !t.chars().all(char::is_whitespace) {
+                    return false;
+                }
+            }
+            Node::Element(e) => {
+                if is_void(e.name()) || MEANINGFUL_WHEN_BLANK.contains(&e.name()) {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    true
+}
+
+/// turndown's Markdown escapes: some anywhere, some only at the start of the text node.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\\' | '*' | '`' | '[' | ']' | '_' => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    // Start-of-text escapes.
+    let starts = |p: &str| out.starts_with(p);
+    if starts("-") || starts(">") {
+        out.insert(0, '\\');
+    } else if starts("+ ") {
+        out.insert(0, '\\');
+    } else if starts("=") {
+        out.insert(0, '\\');
+    } else if starts("~~~") {
+        out.insert(0, '\\');
+    } else if out.starts_with('#') {
+        let hashes = out.chars().take_while(|c| *c == '#').count();
+        if hashes <= 6 && out[hashes..].starts_with(' ') {
+            out.insert(0, '\\');
+        }
+    } else {
+        let digits = out.chars().take_while(char::is_ascii_digit).count();
+        if digits > 0 && out[digits..].starts_with(". ") {
+            out.insert(digits, '\\');
+        }
+    }
+    out
+}
+
+/// turndown's join: the separator between two outputs is the larger of the newline runs at
+/// the seam, at most two.
+pub fn join(output: &str, addition: &str) -> String {
+    let s1 = output.trim_end_matches('\n');
+    let s2 = addition.trim_start_matches('\n');
+    let nls = (output.len() - s1.len()).max(addition.len() - s2.len()).min(2);
+    let mut out = String::with_capacity(s1.len() + nls + s2.len());
+    out.push_str(s1);
+    out.push_str(&"\n\n"[..nls]);
+    out.push_str(s2);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_like_turndown() {
+        assert_eq!(escape("a*b_c"), "a\\*b\\_c");
+        assert_eq!(escape("- item"), "\\- item");
+        assert_eq!(escape("1. first"), "1\\. first");
+        assert_eq!(escape("## title"), "\\## title");
+        assert_eq!(escape("#hashtag"), "#hashtag");
+    }
+
+    #[test]
+    fn join_separators() {
+        assert_eq!(join("a\n\n", "\n\nb"), "a\n\nb");
+        assert_eq!(join("a", "b"), "ab");
+        assert_eq!(join("a\n", "b"), "a\nb");
+        assert_eq!(join("a\n\n\n", "b"), "a\n\nb");
+    }
+}

@@ -1,0 +1,196 @@
+//! `remove` and `select` over a parsed page, with Open Terms Archive's semantics:
+//! removals are all computed on the untouched page, ranges deleted before elements; then every
+//! `select` entry contributes, in declaration order, the elements it matches (in document order)
+//! or the contents of its range.
+
+use std::collections::HashSet;
+
+use ego_tree::NodeId;
+use scraper::{Html, Node};
+
+use clausewatch_core::{RangeBoundary, RangeSelector, Selector};
+
+use crate::ExtractError;
+
+/// One piece of the selected content.
+pub enum Piece {
+    /// A whole element with everything inside it.
+    Subtree(NodeId),
+    /// The contents of a DOM range: children of `root`, keeping only `full` subtrees and the
+    /// `partial` ancestors of the range boundaries (rendered with their included children only).
+    Range { root: NodeId, full: HashSet<NodeId>, partial: HashSet<NodeId> },
+}
+
+pub fn parse_css(css: &str) -> Result<scraper::Selector, ExtractError> {
+    scraper::Selector::parse(css).map_err(|e| ExtractError::InvalidSelector { selector: css.to_string(), reason: e.to_string() })
+}
+
+/// Delete what `remove` names. Missing range boundaries are skipped: a missing banner must not
+/// stop the text from being recorded.
+pub fn apply_remove(html: &mut Html, remove: &[Selector]) -> Result<(), ExtractError> {
+    let mut ranges = Vec::new();
+    let mut nodes = Vec::new();
+    for sel in remove {
+        match sel {
+            Selector::Css(css) => {
+                let s = parse_css(css)?;
+                nodes.extend(html.select(&s).map(|e| e.id()));
+            }
+            Selector::Range(r) => {
+                if let Ok(range) = resolve_range(html, r) {
+                    ranges.push(range);
+                }
+            }
+        }
+    }
+    for (_, full, _) in ranges {
+        for id in full {
+            detach(html, id);
+        }
+    }
+    for id in nodes {
+        detach(html, id);
+    }
+    Ok(())
+}
+
+fn detach(html: &mut Html, id: NodeId) {
+    if let Some(mut node) = html.tree.get_mut(id) {
+        node.detach();
+    }
+}
+
+/// The pieces `select` names, in order. An empty `select` means the whole `body`.
+pub fn apply_select(html: &Html, select: &[Selector]) -> Result<Vec<Piece>, ExtractError> {
+    let mut pieces = Vec::new();
+    if select.is_empty() {
+        let body = parse_css("body")?;
+        pieces.extend(html.select(&body).map(|e| Piece::Subtree(e.id())));
+        return Ok(pieces);
+    }
+    for sel in select {
+        match sel {
+            Selector::Css(css) => {
+                let s = parse_css(css)?;
+                pieces.extend(html.select(&s).map(|e| Piece::Subtree(e.id())));
+            }
+            Selector::Range(r) => {
+                let (root, full, partial) = resolve_range(html, r)?;
+                pieces.push(Piece::Range { root, full, partial });
+            }
+        }
+    }
+    Ok(pieces)
+}
+
+/// Pre-order numbering of the tree, so containment is a comparison of two numbers.
+struct Order {
+    pre: std::collections::HashMap<NodeId, usize>,
+    last: std::collections::HashMap<NodeId, usize>,
+}
+
+fn order(html: &Html) -> Order {
+    let mut pre = std::collections::HashMap::new();
+    let mut last = std::collections::HashMap::new();
+    let mut n = 0usize;
+    for edge in html.tree.root().traverse() {
+        match edge {
+            ego_tree::iter::Edge::Open(node) => {
+                pre.insert(node.id(), n);
+                n += 1;
+            }
+            ego_tree::iter::Edge::Close(node) => {
+                last.insert(node.id(), n.saturating_sub(1));
+            }
+        }
+    }
+    Order { pre, last }
+}
+
+/// Resolve a range to (common ancestor, fully contained top nodes, partially contained nodes).
+fn resolve_range(html: &Html, r: &RangeSelector) -> Result<(NodeId, HashSet<NodeId>, HashSet<NodeId>), ExtractError> {
+    let first = |b: &RangeBoundary, which: &str| -> Result<NodeId, ExtractError> {
+        let s = parse_css(b.css())?;
+        html.select(&s).next().map(|e| e.id()).ok_or_else(|| ExtractError::SelectorMatchedNothing {
+            selector: format!("{which} boundary {}", b.css()),
+        })
+    };
+    let start_el = first(&r.start, "start")?;
+    let end_el = first(&r.end, "end")?;
+    let ord = order(html);
+    // Positions in pre-order: a node N lies in the range when start <= pre(N) and last(N) < end.
+    let start = match r.start {
+        RangeBoundary::Before(_) => ord.pre[&start_el],
+        RangeBoundary::After(_) => ord.last[&start_el] + 1,
+    };
+    let end = match r.end {
+        RangeBoundary::Before(_) => ord.pre[&end_el],
+        RangeBoundary::After(_) => ord.last[&end_el] + 1,
+    };
+    let mut full = HashSet::new();
+    let mut partial = HashSet::new();
+    if end <= start {
+        return Ok((html.tree.root().id(), full, partial));
+    }
+    // Common ancestor of the two boundary containers.
+    let ancestors = |id: NodeId| -> Vec<NodeId> {
+        let node = html.tree.get(id).expect("node from this tree");
+        let mut v: Vec<NodeId> = node.ancestors().map(|a| a.id()).collect();
+        v.reverse();
+        v
+    };
+    let start_container = html.tree.get(start_el).and_then(|n| n.parent()).map(|p| p.id());
+    let end_container = html.tree.get(end_el).and_then(|n| n.parent()).map(|p| p.id());
+    let (Some(sc), Some(ec)) = (start_container, end_container) else {
+        return Ok((html.tree.root().id(), full, partial));
+    };
+    let mut sa = ancestors(sc);
+    sa.push(sc);
+    let mut ea = ancestors(ec);
+    ea.push(ec);
+    let mut root = html.tree.root().id();
+    for (a, b) in sa.iter().zip(ea.iter()) {
+        if a == b {
+            root = *a;
+        } else {
+            break;
+        }
+    }
+    for id in sa.iter().chain(ea.iter()) {
+        let (p, l) = (ord.pre[id], ord.last[id]);
+        if ord.pre[id] > ord.pre[&root] && !(start <= p && l < end) {
+            partial.insert(*id);
+        }
+    }
+    // Top-most fully contained nodes under the root.
+    let root_ref = html.tree.get(root).expect("root in tree");
+    let mut stack: Vec<_> = root_ref.children().collect();
+    while let Some(node) = stack.pop() {
+        let (p, l) = (ord.pre[&node.id()], ord.last[&node.id()]);
+        if start <= p && l < end {
+            full.insert(node.id());
+        } else if p < end && l >= start {
+            stack.extend(node.children());
+        }
+    }
+    Ok((root, full, partial))
+}
+
+/// Is this node rendered as part of the piece? (Used while walking a range's root.)
+pub fn in_range(id: NodeId, full: &HashSet<NodeId>, partial: &HashSet<NodeId>) -> Option<bool> {
+    if full.contains(&id) {
+        Some(true)
+    } else if partial.contains(&id) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Whether a node has any text content worth keeping (used to detect empty selections).
+pub fn has_text(html: &Html, id: NodeId) -> bool {
+    html.tree
+        .get(id)
+        .map(|n| n.descendants().any(|d| matches!(d.value(), Node::Text(t) if !t.trim().is_empty())))
+        .unwrap_or(false)
+}

@@ -1,0 +1,146 @@
+use clausewatch_core::{DocumentRules, RangeBoundary, RangeSelector, Selector, SourceRules};
+use clausewatch_extract::{extract_document, extract_source, ExtractError, SourceInput};
+
+fn rules(select: Vec<Selector>, remove: Vec<Selector>) -> SourceRules {
+    SourceRules {
+        url: "https://example.test/legal/terms".into(),
+        select,
+        remove,
+        filters: vec![],
+        execute_client_scripts: false,
+        origin: None,
+    }
+}
+
+fn css(s: &str) -> Selector {
+    Selector::Css(s.into())
+}
+
+fn md(html: &str, r: &SourceRules) -> Result<String, ExtractError> {
+    extract_source(r, &SourceInput { url: &r.url, bytes: html.as_bytes(), content_type: Some("text/html") })
+}
+
+const PAGE: &str = r#"<!doctype html><html><head><title>T</title><style>p{}</style></head><body>
+<nav>Home | Pricing</nav>
+<main>
+  <h1>Terms of   Service</h1>
+  <p class="updated">Last updated: <time>2026-01-02</time></p>
+  <div class="banner">Try our new app!</div>
+  <h2>1. Payments</h2>
+  <p>Credits are   <strong>non-refundable</strong> after <em>7 days</em>. See <a href="/refunds?utm_source=x&amp;id=3">refunds</a>.</p>
+  <ul><li>First item</li><li>Second <b>item</b><ul><li>Nested</li></ul></li></ul>
+  <ol start="3"><li>three</li><li>four</li></ol>
+  <h3>1.1 Fees</h3>
+  <p>Line one<br>Line two</p>
+  <table><tr><th>Plan</th><th>Price</th></tr><tr><td>Pro</td><td>$10</td></tr></table>
+  <script>var x = 1;</script>
+</main>
+<footer>© 2026</footer>
+</body></html>"#;
+
+#[test]
+fn select_remove_and_turndown_style_markdown() {
+    let r = rules(vec![css("main")], vec![css(".banner")]);
+    let out = md(PAGE, &r).unwrap();
+    assert!(out.starts_with("Terms of Service\n================"), "{out}");
+    assert!(out.contains("1\\. Payments\n-----------"), "{out}");
+    assert!(out.contains("Credits are **non-refundable** after _7 days_. See [refunds](https://example.test/refunds?utm_source=x&id=3)."), "{out}");
+    assert!(out.contains("*   First item\n*   Second **item**\n    *   Nested"), "{out}");
+    assert!(out.contains("3.  three\n4.  four"), "{out}");
+    assert!(out.contains("### 1.1 Fees"), "{out}");
+    assert!(out.contains("Line one  \nLine two"), "{out}");
+    assert!(out.contains("| Plan | Price |\n| --- | --- |\n| Pro | $10 |"), "{out}");
+    assert!(!out.contains("Try our new app"));
+    assert!(!out.contains("Home | Pricing"));
+    assert!(!out.contains("var x"));
+}
+
+#[test]
+fn range_selectors_select_and_remove() {
+    let r = rules(
+        vec![Selector::Range(RangeSelector {
+            start: RangeBoundary::Before("h2".into()),
+            end: RangeBoundary::Before("h3".into()),
+        })],
+        vec![],
+    );
+    let out = md(PAGE, &r).unwrap();
+    assert!(out.starts_with("1\\. Payments"), "{out}");
+    assert!(out.contains("four"));
+    assert!(!out.contains("Fees"), "{out}");
+    assert!(!out.contains("Last updated"), "{out}");
+
+    let r = rules(
+        vec![css("main")],
+        vec![Selector::Range(RangeSelector {
+            start: RangeBoundary::After("h1".into()),
+            end: RangeBoundary::Before("h2".into()),
+        })],
+    );
+    let out = md(PAGE, &r).unwrap();
+    assert!(!out.contains("Last updated"), "{out}");
+    assert!(!out.contains("Try our"), "{out}");
+    assert!(out.contains("Terms of Service") && out.contains("Payments"));
+}
+
+#[test]
+fn filters_strip_query_params() {
+    let mut r = rules(vec![css("main")], vec![]);
+    r.filters = vec![serde_json::json!({"removeQueryParams": ["utm_source"]})];
+    let out = md(PAGE, &r).unwrap();
+    assert!(out.contains("(https://example.test/refunds?id=3)"), "{out}");
+}
+
+#[test]
+fn missing_selection_is_an_error_naming_the_selector() {
+    let r = rules(vec![css("#does-not-exist")], vec![]);
+    match md(PAGE, &r) {
+        Err(ExtractError::SelectorMatchedNothing { selector }) => assert!(selector.contains("#does-not-exist")),
+        other => panic!("{other:?}"),
+    }
+    let r = rules(vec![css("nav ~ main .banner + h2 +")], vec![]);
+    assert!(matches!(md(PAGE, &r), Err(ExtractError::InvalidSelector { .. })));
+}
+
+#[test]
+fn empty_selection_is_an_error() {
+    let r = rules(vec![css("footer script")], vec![]);
+    assert!(md("<html><body><footer><div> </div></footer></body></html>", &rules(vec![css("footer")], vec![])).is_err());
+    assert!(md(PAGE, &r).is_err());
+}
+
+#[test]
+fn combine_joins_sources_in_order_and_hash_is_stable() {
+    let a = rules(vec![css("h1")], vec![]);
+    let mut b = rules(vec![css("h3")], vec![]);
+    b.url = "https://example.test/other".into();
+    let doc = DocumentRules { sources: vec![a, b] };
+    let inputs = [
+        SourceInput { url: "https://example.test/legal/terms", bytes: PAGE.as_bytes(), content_type: None },
+        SourceInput { url: "https://example.test/other", bytes: PAGE.as_bytes(), content_type: None },
+    ];
+    let one = extract_document(&doc, &inputs).unwrap();
+    let two = extract_document(&doc, &inputs).unwrap();
+    assert_eq!(one, two);
+    assert_eq!(one.markdown, "Terms of Service\n================\n\n### 1.1 Fees\n");
+}
+
+#[test]
+fn hostile_nesting_does_not_overflow() {
+    let mut page = String::from("<html><body><main>");
+    for _ in 0..5_000 {
+        page.push_str("<div><span>");
+    }
+    page.push_str("deep text");
+    let r = rules(vec![css("main")], vec![]);
+    let out = md(&page, &r).unwrap();
+    assert!(out.contains("deep text"));
+}
+
+#[test]
+fn malformed_pdf_is_an_error_not_a_panic() {
+    let r = rules(vec![], vec![]);
+    let bytes = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> garbage garbage";
+    let err = extract_source(&r, &SourceInput { url: &r.url, bytes, content_type: Some("application/pdf") }).unwrap_err();
+    assert!(matches!(err, ExtractError::Pdf(_) | ExtractError::PdfNoText), "{err:?}");
+}
