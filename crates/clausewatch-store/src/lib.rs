@@ -1,1 +1,50 @@
+//! The store of record: SQLite metadata through sqlx (WAL, migrations, runtime-checked
+//! queries) and a content-addressed blob folder for raw snapshot bytes.
+//!
+//! Invariants: only this crate writes to the database; every multi-row write is one
+//! transaction, so a crash leaves either all of it or none; blob writes happen before the rows
+//! that name them, so a row never points at a missing blob.
 
+pub mod blobs;
+mod migrate;
+mod rows;
+mod sqlite;
+
+use std::path::{Path, PathBuf};
+
+pub use blobs::BlobStore;
+pub use rows::*;
+pub use sqlite::Store;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{what} is corrupt: {reason}")]
+    Corrupt { what: String, reason: String },
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("migration {version} failed: {reason}")]
+    Migration { version: i64, reason: String },
+}
+
+impl StoreError {
+    pub fn io(path: &Path, source: std::io::Error) -> Self {
+        StoreError::Io { path: path.to_path_buf(), source }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Times are stored as RFC 3339 UTC with milliseconds, which sorts correctly as text.
+pub fn format_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+pub fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| StoreError::Corrupt { what: format!("timestamp {s:?}"), reason: e.to_string() })
+}

@@ -1,1 +1,14 @@
+//! Clausewatch: watch platforms' legal documents, keep a faithful, citable version history,
+//! and show what changed.
+//!
+//! Pipeline modules, in order: `catalog` (declarations -> store), `track` (fetch -> snapshot),
+//! `versioning` (extract -> version -> change), `rebuild` (replay), `demo`, `web` (serve).
 
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod rebuild;
+pub mod track;
+pub mod versioning;
+pub mod web;

@@ -1,0 +1,203 @@
+//! What the store hands out and takes in.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use clausewatch_core::{ContentHash, DocumentRules};
+
+pub type DocumentId = i64;
+pub type CaptureId = i64;
+pub type VersionId = i64;
+pub type RulesId = i64;
+pub type RunId = i64;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PlatformRow {
+    pub id: String,
+    pub name: String,
+    pub category: Option<String>,
+    pub jurisdiction: Option<String>,
+    pub website: Option<String>,
+    pub imported_from: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DocumentRow {
+    pub id: DocumentId,
+    pub platform_id: String,
+    pub platform_name: String,
+    pub terms_type: String,
+    pub active: bool,
+    pub versions: i64,
+    pub latest_effective_at: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RulesRow {
+    pub id: RulesId,
+    pub document_id: DocumentId,
+    pub hash: ContentHash,
+    pub rules: DocumentRules,
+    pub valid_from: Option<DateTime<Utc>>,
+    pub valid_until: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaptureState {
+    Pending,
+    Done,
+    Failed,
+}
+
+impl CaptureState {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CaptureState::Pending => "pending",
+            CaptureState::Done => "done",
+            CaptureState::Failed => "failed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(CaptureState::Pending),
+            "done" => Some(CaptureState::Done),
+            "failed" => Some(CaptureState::Failed),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CaptureRow {
+    pub id: CaptureId,
+    pub document_id: DocumentId,
+    pub run_id: Option<RunId>,
+    pub captured_at: DateTime<Utc>,
+    pub rules_id: RulesId,
+    pub sources_hash: Option<String>,
+    pub state: CaptureState,
+    pub outcome: Option<String>,
+    pub error_cause: Option<String>,
+    pub error_message: Option<String>,
+}
+
+/// A raw capture of one source, ready to be written.
+#[derive(Clone, Debug)]
+pub struct NewSnapshot {
+    pub url: String,
+    pub final_url: String,
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub content_type: Option<String>,
+    pub fetched_at: DateTime<Utc>,
+    pub fetcher: String,
+    pub content_hash: ContentHash,
+    pub size: u64,
+    pub not_modified: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SnapshotRow {
+    pub id: i64,
+    pub capture_id: CaptureId,
+    pub document_id: DocumentId,
+    pub position: i64,
+    pub url: String,
+    pub final_url: String,
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub content_type: Option<String>,
+    pub fetched_at: DateTime<Utc>,
+    pub fetcher: String,
+    pub content_hash: ContentHash,
+    pub size: u64,
+    pub not_modified: bool,
+}
+
+impl SnapshotRow {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VersionKind {
+    First,
+    Change,
+    TechnicalUpgrade,
+}
+
+impl VersionKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            VersionKind::First => "first",
+            VersionKind::Change => "change",
+            VersionKind::TechnicalUpgrade => "technical_upgrade",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "first" => Some(VersionKind::First),
+            "change" => Some(VersionKind::Change),
+            "technical_upgrade" => Some(VersionKind::TechnicalUpgrade),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct VersionRow {
+    pub id: VersionId,
+    pub document_id: DocumentId,
+    pub seq: i64,
+    pub capture_id: CaptureId,
+    pub rules_id: RulesId,
+    pub kind: VersionKind,
+    pub effective_at: DateTime<Utc>,
+    pub text_hash: ContentHash,
+    pub markdown: String,
+    pub extractor_version: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// A version to record; `diff` is the stored change against the version before it.
+#[derive(Clone, Debug)]
+pub struct NewVersion {
+    pub capture_id: CaptureId,
+    pub rules_id: RulesId,
+    pub kind: VersionKind,
+    pub effective_at: DateTime<Utc>,
+    pub text_hash: ContentHash,
+    pub markdown: String,
+    pub extractor_version: String,
+    pub change: Option<NewChange>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewChange {
+    pub diff_json: String,
+    pub stats_json: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ChangeRow {
+    pub id: i64,
+    pub document_id: DocumentId,
+    pub from_version_id: VersionId,
+    pub to_version_id: VersionId,
+    pub kind: VersionKind,
+    pub diff_json: String,
+    pub stats_json: String,
+    pub effective_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RunRow {
+    pub id: RunId,
+    pub trigger: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub summary_json: Option<String>,
+}

@@ -1,0 +1,850 @@
+//! The SQLite implementation of the store.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+
+use clausewatch_core::{ContentHash, DocumentEntry, DocumentRules, PlatformEntry};
+
+use crate::blobs::BlobStore;
+use crate::rows::*;
+use crate::{format_time, parse_time, Result, StoreError};
+
+/// Metadata in SQLite, bytes in the blob folder.
+#[derive(Clone)]
+pub struct Store {
+    pool: SqlitePool,
+    blobs: BlobStore,
+}
+
+const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+
+fn hash_col(row: &SqliteRow, col: &str) -> Result<ContentHash> {
+    let s: String = row.try_get(col)?;
+    s.parse().map_err(|e: clausewatch_core::hash::InvalidHash| StoreError::Corrupt { what: col.into(), reason: e.to_string() })
+}
+
+fn time_col(row: &SqliteRow, col: &str) -> Result<DateTime<Utc>> {
+    let s: String = row.try_get(col)?;
+    parse_time(&s)
+}
+
+fn opt_time_col(row: &SqliteRow, col: &str) -> Result<Option<DateTime<Utc>>> {
+    let s: Option<String> = row.try_get(col)?;
+    s.as_deref().map(parse_time).transpose()
+}
+
+impl Store {
+    /// Open (creating if needed) the store in `data_dir`: `clausewatch.db` and `blobs/`.
+    pub async fn open(data_dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(data_dir).map_err(|e| StoreError::io(data_dir, e))?;
+        let db_path = data_dir.join("clausewatch.db");
+        let options = SqliteConnectOptions::from_str("sqlite:")?
+            .filename(&db_path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        crate::migrate::run(&pool).await?;
+        let blobs = BlobStore::open(data_dir.join("blobs"))?;
+        Ok(Store { pool, blobs })
+    }
+
+    pub fn blobs(&self) -> &BlobStore {
+        &self.blobs
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    // ---- catalog --------------------------------------------------------------------------
+
+    /// Record a platform and its documents, and date any change of rules. Returns the ids of
+    /// its documents by terms type.
+    pub async fn sync_platform(&self, entry: &PlatformEntry, now: DateTime<Utc>) -> Result<Vec<(String, DocumentId)>> {
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        sqlx::query(
+            "INSERT INTO platforms (id, name, category, jurisdiction, website, imported_from, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, category = excluded.category,
+               jurisdiction = excluded.jurisdiction, website = excluded.website,
+               imported_from = excluded.imported_from, updated_at = excluded.updated_at",
+        )
+        .bind(&entry.id)
+        .bind(&entry.name)
+        .bind(&entry.category)
+        .bind(&entry.jurisdiction)
+        .bind(&entry.website)
+        .bind(&entry.imported_from)
+        .bind(format_time(now))
+        .execute(&mut *tx)
+        .await?;
+        let mut ids = Vec::new();
+        for (terms_type, doc) in &entry.documents {
+            let id: i64 = sqlx::query(
+                "INSERT INTO documents (platform_id, terms_type, active) VALUES (?, ?, 1)
+                 ON CONFLICT (platform_id, terms_type) DO UPDATE SET active = 1
+                 RETURNING id",
+            )
+            .bind(&entry.id)
+            .bind(terms_type)
+            .fetch_one(&mut *tx)
+            .await?
+            .get(0);
+            sync_rules(&mut tx, id, doc, now).await?;
+            ids.push((terms_type.clone(), id));
+        }
+        // Documents no longer declared stay (their history is kept) but are not tracked.
+        let keep: Vec<i64> = ids.iter().map(|(_, id)| *id).collect();
+        let rows = sqlx::query("SELECT id FROM documents WHERE platform_id = ?")
+            .bind(&entry.id)
+            .fetch_all(&mut *tx)
+            .await?;
+        for row in rows {
+            let id: i64 = row.get(0);
+            if !keep.contains(&id) {
+                sqlx::query("UPDATE documents SET active = 0 WHERE id = ?").bind(id).execute(&mut *tx).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    pub async fn platforms(&self) -> Result<Vec<PlatformRow>> {
+        let rows = sqlx::query("SELECT id, name, category, jurisdiction, website, imported_from FROM platforms ORDER BY name COLLATE NOCASE")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(platform_row).collect()
+    }
+
+    pub async fn platform(&self, id: &str) -> Result<Option<PlatformRow>> {
+        let row = sqlx::query("SELECT id, name, category, jurisdiction, website, imported_from FROM platforms WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(platform_row).transpose()
+    }
+
+    /// Documents, optionally of one platform, with their version counts.
+    pub async fn documents(&self, platform: Option<&str>) -> Result<Vec<DocumentRow>> {
+        let rows = sqlx::query(
+            "SELECT d.id, d.platform_id, p.name AS platform_name, d.terms_type, d.active,
+                    (SELECT COUNT(*) FROM versions v WHERE v.document_id = d.id) AS versions,
+                    (SELECT MAX(effective_at) FROM versions v WHERE v.document_id = d.id) AS latest
+             FROM documents d JOIN platforms p ON p.id = d.platform_id
+             WHERE (?1 IS NULL OR d.platform_id = ?1)
+             ORDER BY p.name COLLATE NOCASE, d.terms_type",
+        )
+        .bind(platform)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(document_row).collect()
+    }
+
+    pub async fn document(&self, id: DocumentId) -> Result<Option<DocumentRow>> {
+        let row = sqlx::query(
+            "SELECT d.id, d.platform_id, p.name AS platform_name, d.terms_type, d.active,
+                    (SELECT COUNT(*) FROM versions v WHERE v.document_id = d.id) AS versions,
+                    (SELECT MAX(effective_at) FROM versions v WHERE v.document_id = d.id) AS latest
+             FROM documents d JOIN platforms p ON p.id = d.platform_id WHERE d.id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(document_row).transpose()
+    }
+
+    /// Find a document by platform id or name (case-insensitive) and terms type.
+    pub async fn find_document(&self, platform: &str, terms_type: &str) -> Result<Option<DocumentRow>> {
+        let row = sqlx::query(
+            "SELECT d.id FROM documents d JOIN platforms p ON p.id = d.platform_id
+             WHERE (p.id = ?1 COLLATE NOCASE OR p.name = ?1 COLLATE NOCASE) AND d.terms_type = ?2 COLLATE NOCASE",
+        )
+        .bind(platform)
+        .bind(terms_type)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(r) => self.document(r.get(0)).await,
+            None => Ok(None),
+        }
+    }
+
+    // ---- rules ----------------------------------------------------------------------------
+
+    pub async fn rules(&self, id: RulesId) -> Result<RulesRow> {
+        let row = sqlx::query("SELECT id, document_id, rules_hash, rules_json, valid_from, valid_until FROM rules WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("rules {id}")))?;
+        rules_row(&row)
+    }
+
+    /// The rules in force at `at`.
+    pub async fn rules_at(&self, document: DocumentId, at: DateTime<Utc>) -> Result<RulesRow> {
+        let t = format_time(at);
+        let row = sqlx::query(
+            "SELECT id, document_id, rules_hash, rules_json, valid_from, valid_until FROM rules
+             WHERE document_id = ?1 AND (valid_from IS NULL OR valid_from <= ?2)
+               AND (valid_until IS NULL OR valid_until > ?2)
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(document)
+        .bind(&t)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("rules of document {document} at {t}")))?;
+        rules_row(&row)
+    }
+
+    // ---- runs -----------------------------------------------------------------------------
+
+    pub async fn start_run(&self, trigger: &str, at: DateTime<Utc>) -> Result<RunId> {
+        let id = sqlx::query("INSERT INTO runs (trigger, started_at) VALUES (?, ?) RETURNING id")
+            .bind(trigger)
+            .bind(format_time(at))
+            .fetch_one(&self.pool)
+            .await?
+            .get(0);
+        Ok(id)
+    }
+
+    pub async fn finish_run(&self, id: RunId, at: DateTime<Utc>, summary_json: &str) -> Result<()> {
+        sqlx::query("UPDATE runs SET finished_at = ?, summary_json = ? WHERE id = ?")
+            .bind(format_time(at))
+            .bind(summary_json)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn runs(&self, limit: i64) -> Result<Vec<RunRow>> {
+        let rows = sqlx::query("SELECT id, trigger, started_at, finished_at, summary_json FROM runs ORDER BY id DESC LIMIT ?")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(RunRow {
+                    id: r.try_get("id")?,
+                    trigger: r.try_get("trigger")?,
+                    started_at: time_col(r, "started_at")?,
+                    finished_at: opt_time_col(r, "finished_at")?,
+                    summary_json: r.try_get("summary_json")?,
+                })
+            })
+            .collect()
+    }
+
+    // ---- captures and snapshots -----------------------------------------------------------
+
+    /// Record a capture and its snapshots in one transaction, in state `pending`. The blobs
+    /// must already be stored.
+    pub async fn record_capture(
+        &self,
+        document: DocumentId,
+        run: Option<RunId>,
+        captured_at: DateTime<Utc>,
+        rules: RulesId,
+        snapshots: &[NewSnapshot],
+    ) -> Result<CaptureId> {
+        for s in snapshots {
+            if !self.blobs.contains(&s.content_hash) {
+                return Err(StoreError::NotFound(format!("blob {} for snapshot of {}", s.content_hash, s.url)));
+            }
+        }
+        let sources_hash = sources_hash(snapshots.iter().map(|s| &s.content_hash));
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let capture: i64 = sqlx::query(
+            "INSERT INTO captures (document_id, run_id, captured_at, rules_id, sources_hash, state)
+             VALUES (?, ?, ?, ?, ?, 'pending') RETURNING id",
+        )
+        .bind(document)
+        .bind(run)
+        .bind(format_time(captured_at))
+        .bind(rules)
+        .bind(&sources_hash)
+        .fetch_one(&mut *tx)
+        .await?
+        .get(0);
+        for (position, s) in snapshots.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO snapshots (capture_id, document_id, position, url, final_url, status, headers_json,
+                   content_type, fetched_at, fetcher, content_hash, size, not_modified)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(capture)
+            .bind(document)
+            .bind(position as i64)
+            .bind(&s.url)
+            .bind(&s.final_url)
+            .bind(i64::from(s.status))
+            .bind(serde_json::to_string(&s.headers).unwrap_or_else(|_| "[]".into()))
+            .bind(&s.content_type)
+            .bind(format_time(s.fetched_at))
+            .bind(&s.fetcher)
+            .bind(s.content_hash.to_hex())
+            .bind(s.size as i64)
+            .bind(s.not_modified)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(capture)
+    }
+
+    /// Record a capture that failed before anything could be stored (fetch error).
+    pub async fn record_failed_capture(
+        &self,
+        document: DocumentId,
+        run: Option<RunId>,
+        captured_at: DateTime<Utc>,
+        rules: RulesId,
+        cause: &str,
+        message: &str,
+    ) -> Result<CaptureId> {
+        let id = sqlx::query(
+            "INSERT INTO captures (document_id, run_id, captured_at, rules_id, state, error_cause, error_message)
+             VALUES (?, ?, ?, ?, 'failed', ?, ?) RETURNING id",
+        )
+        .bind(document)
+        .bind(run)
+        .bind(format_time(captured_at))
+        .bind(rules)
+        .bind(cause)
+        .bind(truncate(message, 2000))
+        .fetch_one(&self.pool)
+        .await?
+        .get(0);
+        Ok(id)
+    }
+
+    pub async fn capture(&self, id: CaptureId) -> Result<CaptureRow> {
+        let row = sqlx::query(&format!("{CAPTURE_COLUMNS} WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("capture {id}")))?;
+        capture_row(&row)
+    }
+
+    /// Captures stored but not yet versioned (left by a crash or a running track), oldest first.
+    pub async fn pending_captures(&self) -> Result<Vec<CaptureRow>> {
+        let rows = sqlx::query(&format!("{CAPTURE_COLUMNS} WHERE state = 'pending' ORDER BY id"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(capture_row).collect()
+    }
+
+    /// Every capture of a document that has snapshots (pending or done), oldest first.
+    pub async fn captures_with_snapshots(&self, document: DocumentId) -> Result<Vec<CaptureRow>> {
+        let rows = sqlx::query(&format!(
+            "{CAPTURE_COLUMNS} WHERE document_id = ? AND sources_hash IS NOT NULL AND state <> 'pending' ORDER BY id"
+        ))
+        .bind(document)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(capture_row).collect()
+    }
+
+    /// The last capture of the document before `before` that was versioned successfully.
+    pub async fn last_done_capture(&self, document: DocumentId, before: CaptureId) -> Result<Option<CaptureRow>> {
+        let row = sqlx::query(&format!(
+            "{CAPTURE_COLUMNS} WHERE document_id = ? AND id < ? AND state = 'done' ORDER BY id DESC LIMIT 1"
+        ))
+        .bind(document)
+        .bind(before)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(capture_row).transpose()
+    }
+
+    pub async fn failed_captures(&self, run: RunId) -> Result<Vec<CaptureRow>> {
+        let rows = sqlx::query(&format!("{CAPTURE_COLUMNS} WHERE run_id = ? AND state = 'failed' ORDER BY id"))
+            .bind(run)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(capture_row).collect()
+    }
+
+    pub async fn snapshots(&self, capture: CaptureId) -> Result<Vec<SnapshotRow>> {
+        let rows = sqlx::query(&format!("{SNAPSHOT_COLUMNS} WHERE capture_id = ? ORDER BY position"))
+            .bind(capture)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(snapshot_row).collect()
+    }
+
+    /// The newest snapshot of `url` for a document (for conditional GET and not-modified reuse).
+    pub async fn latest_snapshot_for_url(&self, document: DocumentId, url: &str) -> Result<Option<SnapshotRow>> {
+        let row = sqlx::query(&format!(
+            "{SNAPSHOT_COLUMNS} WHERE document_id = ? AND url = ? AND status < 400 ORDER BY id DESC LIMIT 1"
+        ))
+        .bind(document)
+        .bind(url)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(snapshot_row).transpose()
+    }
+
+    /// Close a capture: its new versions (each with the change against the one before) and
+    /// the capture's outcome, in one transaction.
+    /// `failure` marks the capture failed (cause, message) while still recording `versions`
+    /// (a technical upgrade found before the extraction of the new bytes failed).
+    pub async fn complete_capture(
+        &self,
+        capture: CaptureId,
+        outcome: &str,
+        versions: &[NewVersion],
+        failure: Option<(&str, &str)>,
+    ) -> Result<Vec<VersionId>> {
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let state: Option<String> = sqlx::query("SELECT state FROM captures WHERE id = ?")
+            .bind(capture)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| r.get(0));
+        match state.as_deref() {
+            Some("pending") => {}
+            Some(other) => {
+                return Err(StoreError::Corrupt {
+                    what: format!("capture {capture}"),
+                    reason: format!("cannot complete a capture in state {other}"),
+                })
+            }
+            None => return Err(StoreError::NotFound(format!("capture {capture}"))),
+        }
+        let document: i64 = sqlx::query("SELECT document_id FROM captures WHERE id = ?")
+            .bind(capture)
+            .fetch_one(&mut *tx)
+            .await?
+            .get(0);
+        let ids = insert_versions(&mut tx, document, versions).await?;
+        let state = if failure.is_some() { "failed" } else { "done" };
+        sqlx::query("UPDATE captures SET state = ?, outcome = ?, error_cause = ?, error_message = ? WHERE id = ?")
+            .bind(state)
+            .bind(outcome)
+            .bind(failure.map(|f| f.0))
+            .bind(failure.map(|f| truncate(f.1, 2000)))
+            .bind(capture)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    // ---- versions and changes -------------------------------------------------------------
+
+    pub async fn latest_version(&self, document: DocumentId) -> Result<Option<VersionRow>> {
+        let row = sqlx::query(&format!("{VERSION_COLUMNS} WHERE document_id = ? ORDER BY seq DESC LIMIT 1"))
+            .bind(document)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(version_row).transpose()
+    }
+
+    pub async fn versions(&self, document: DocumentId) -> Result<Vec<VersionRow>> {
+        let rows = sqlx::query(&format!("{VERSION_COLUMNS} WHERE document_id = ? ORDER BY seq"))
+            .bind(document)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(version_row).collect()
+    }
+
+    pub async fn version(&self, id: VersionId) -> Result<Option<VersionRow>> {
+        let row = sqlx::query(&format!("{VERSION_COLUMNS} WHERE id = ?")).bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(version_row).transpose()
+    }
+
+    pub async fn version_by_seq(&self, document: DocumentId, seq: i64) -> Result<Option<VersionRow>> {
+        let row = sqlx::query(&format!("{VERSION_COLUMNS} WHERE document_id = ? AND seq = ?"))
+            .bind(document)
+            .bind(seq)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(version_row).transpose()
+    }
+
+    /// The version in force at `at`: the last one that took effect at or before it.
+    pub async fn version_at(&self, document: DocumentId, at: DateTime<Utc>) -> Result<Option<VersionRow>> {
+        let row = sqlx::query(&format!(
+            "{VERSION_COLUMNS} WHERE document_id = ? AND effective_at <= ? ORDER BY effective_at DESC, seq DESC LIMIT 1"
+        ))
+        .bind(document)
+        .bind(format_time(at))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(version_row).transpose()
+    }
+
+    pub async fn changes(&self, document: DocumentId) -> Result<Vec<ChangeRow>> {
+        let rows = sqlx::query(&format!("{CHANGE_COLUMNS} WHERE c.document_id = ? ORDER BY v.seq"))
+            .bind(document)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(change_row).collect()
+    }
+
+    pub async fn change(&self, id: i64) -> Result<Option<ChangeRow>> {
+        let row = sqlx::query(&format!("{CHANGE_COLUMNS} WHERE c.id = ?")).bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(change_row).transpose()
+    }
+
+    pub async fn change_to(&self, version: VersionId) -> Result<Option<ChangeRow>> {
+        let row = sqlx::query(&format!("{CHANGE_COLUMNS} WHERE c.to_version_id = ?"))
+            .bind(version)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(change_row).transpose()
+    }
+
+    /// Replace a document's versions and changes with regenerated ones (rebuild --apply).
+    pub async fn replace_versions(&self, document: DocumentId, versions: &[NewVersion]) -> Result<()> {
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        sqlx::query("DELETE FROM changes WHERE document_id = ?").bind(document).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM versions WHERE document_id = ?").bind(document).execute(&mut *tx).await?;
+        insert_versions(&mut tx, document, versions).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Counts for consistency checks and summaries.
+    pub async fn counts(&self) -> Result<StoreCounts> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM platforms), (SELECT COUNT(*) FROM documents),
+                    (SELECT COUNT(*) FROM captures), (SELECT COUNT(*) FROM snapshots),
+                    (SELECT COUNT(*) FROM versions), (SELECT COUNT(*) FROM changes),
+                    (SELECT COUNT(*) FROM captures WHERE state = 'pending')",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(StoreCounts {
+            platforms: row.get(0),
+            documents: row.get(1),
+            captures: row.get(2),
+            snapshots: row.get(3),
+            versions: row.get(4),
+            changes: row.get(5),
+            pending_captures: row.get(6),
+        })
+    }
+
+    /// Structural checks: version numbering without gaps or duplicates, one change per
+    /// non-first version, every snapshot's blob present and intact.
+    pub async fn check_consistency(&self) -> Result<Vec<String>> {
+        let mut problems = Vec::new();
+        let rows = sqlx::query(
+            "SELECT document_id, COUNT(*), MIN(seq), MAX(seq) FROM versions GROUP BY document_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for r in rows {
+            let (doc, n, lo, hi): (i64, i64, i64, i64) = (r.get(0), r.get(1), r.get(2), r.get(3));
+            if lo != 1 || hi != n {
+                problems.push(format!("document {doc}: version numbers {lo}..{hi} for {n} versions"));
+            }
+        }
+        let rows = sqlx::query(
+            "SELECT v.id FROM versions v LEFT JOIN changes c ON c.to_version_id = v.id
+             WHERE v.seq > 1 AND c.id IS NULL",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for r in rows {
+            problems.push(format!("version {} has no change record", r.get::<i64, _>(0)));
+        }
+        let rows = sqlx::query(
+            "SELECT a.document_id, a.text_hash, a.seq FROM versions a JOIN versions b
+             ON a.document_id = b.document_id AND b.seq = a.seq + 1 AND a.text_hash = b.text_hash",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for r in rows {
+            problems.push(format!(
+                "document {}: versions {} and {} have the same text",
+                r.get::<i64, _>(0),
+                r.get::<i64, _>(2),
+                r.get::<i64, _>(2) + 1
+            ));
+        }
+        let rows = sqlx::query("SELECT DISTINCT content_hash FROM snapshots").fetch_all(&self.pool).await?;
+        for r in rows {
+            let h: String = r.get(0);
+            match h.parse::<ContentHash>() {
+                Ok(hash) => {
+                    if let Err(e) = self.blobs.get(&hash) {
+                        problems.push(format!("snapshot blob {h}: {e}"));
+                    }
+                }
+                Err(e) => problems.push(format!("snapshot hash {h}: {e}")),
+            }
+        }
+        Ok(problems)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct StoreCounts {
+    pub platforms: i64,
+    pub documents: i64,
+    pub captures: i64,
+    pub snapshots: i64,
+    pub versions: i64,
+    pub changes: i64,
+    pub pending_captures: i64,
+}
+
+/// The identity of a capture's bytes: the hashes of its sources, in order.
+pub fn sources_hash<'a>(hashes: impl Iterator<Item = &'a ContentHash>) -> String {
+    let joined: Vec<String> = hashes.map(|h| h.to_hex()).collect();
+    ContentHash::of(joined.join(",").as_bytes()).to_hex()
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+async fn insert_versions(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    document: DocumentId,
+    versions: &[NewVersion],
+) -> Result<Vec<VersionId>> {
+    let mut ids = Vec::new();
+    let now = format_time(Utc::now());
+    for v in versions {
+        let prev = sqlx::query("SELECT id, seq FROM versions WHERE document_id = ? ORDER BY seq DESC LIMIT 1")
+            .bind(document)
+            .fetch_optional(&mut **tx)
+            .await?;
+        let (prev_id, seq): (Option<i64>, i64) = match prev {
+            Some(r) => (Some(r.get(0)), r.get::<i64, _>(1) + 1),
+            None => (None, 1),
+        };
+        let id: i64 = sqlx::query(
+            "INSERT INTO versions (document_id, seq, capture_id, rules_id, kind, effective_at, text_hash, markdown,
+               extractor_version, recorded_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(document)
+        .bind(seq)
+        .bind(v.capture_id)
+        .bind(v.rules_id)
+        .bind(v.kind.as_str())
+        .bind(format_time(v.effective_at))
+        .bind(v.text_hash.to_hex())
+        .bind(&v.markdown)
+        .bind(&v.extractor_version)
+        .bind(&now)
+        .fetch_one(&mut **tx)
+        .await?
+        .get(0);
+        if let (Some(prev_id), Some(change)) = (prev_id, &v.change) {
+            sqlx::query(
+                "INSERT INTO changes (document_id, from_version_id, to_version_id, kind, diff_json, stats_json)
+                 VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(document)
+            .bind(prev_id)
+            .bind(id)
+            .bind(v.kind.as_str())
+            .bind(&change.diff_json)
+            .bind(&change.stats_json)
+            .execute(&mut **tx)
+            .await?;
+        }
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// Insert the rules timeline of a new document, or date a change of the current rules.
+async fn sync_rules(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    document: DocumentId,
+    entry: &DocumentEntry,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let existing = sqlx::query("SELECT id, rules_hash FROM rules WHERE document_id = ? AND valid_until IS NULL ORDER BY id DESC LIMIT 1")
+        .bind(document)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let insert = |rules: &DocumentRules, from: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>| {
+        let json = serde_json::to_string(rules).unwrap_or_default();
+        (rules.hash().to_hex(), json, from.map(format_time), until.map(format_time))
+    };
+    match existing {
+        None => {
+            for (from, until, rules) in entry.timeline() {
+                let (hash, json, from, until) = insert(rules, from, until);
+                sqlx::query(
+                    "INSERT INTO rules (document_id, rules_hash, rules_json, valid_from, valid_until, recorded_at)
+                     VALUES (?, ?, ?, ?, ?, ?)",
+                )
+                .bind(document)
+                .bind(hash)
+                .bind(json)
+                .bind(from)
+                .bind(until)
+                .bind(format_time(now))
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
+        Some(row) => {
+            let (id, hash): (i64, String) = (row.get(0), row.get(1));
+            if hash != entry.rules.hash().to_hex() {
+                sqlx::query("UPDATE rules SET valid_until = ? WHERE id = ?")
+                    .bind(format_time(now))
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+                let (hash, json, from, until) = insert(&entry.rules, Some(now), None);
+                sqlx::query(
+                    "INSERT INTO rules (document_id, rules_hash, rules_json, valid_from, valid_until, recorded_at)
+                     VALUES (?, ?, ?, ?, ?, ?)",
+                )
+                .bind(document)
+                .bind(hash)
+                .bind(json)
+                .bind(from)
+                .bind(until)
+                .bind(format_time(now))
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+const CAPTURE_COLUMNS: &str = "SELECT id, document_id, run_id, captured_at, rules_id, sources_hash, state, outcome,
+    error_cause, error_message FROM captures";
+const SNAPSHOT_COLUMNS: &str = "SELECT id, capture_id, document_id, position, url, final_url, status, headers_json,
+    content_type, fetched_at, fetcher, content_hash, size, not_modified FROM snapshots";
+const VERSION_COLUMNS: &str = "SELECT id, document_id, seq, capture_id, rules_id, kind, effective_at, text_hash, markdown,
+    extractor_version, recorded_at FROM versions";
+const CHANGE_COLUMNS: &str = "SELECT c.id, c.document_id, c.from_version_id, c.to_version_id, c.kind, c.diff_json,
+    c.stats_json, v.effective_at FROM changes c JOIN versions v ON v.id = c.to_version_id";
+
+fn platform_row(r: &SqliteRow) -> Result<PlatformRow> {
+    Ok(PlatformRow {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        category: r.try_get("category")?,
+        jurisdiction: r.try_get("jurisdiction")?,
+        website: r.try_get("website")?,
+        imported_from: r.try_get("imported_from")?,
+    })
+}
+
+fn document_row(r: &SqliteRow) -> Result<DocumentRow> {
+    Ok(DocumentRow {
+        id: r.try_get("id")?,
+        platform_id: r.try_get("platform_id")?,
+        platform_name: r.try_get("platform_name")?,
+        terms_type: r.try_get("terms_type")?,
+        active: r.try_get::<i64, _>("active")? != 0,
+        versions: r.try_get("versions")?,
+        latest_effective_at: r.try_get("latest")?,
+    })
+}
+
+fn rules_row(r: &SqliteRow) -> Result<RulesRow> {
+    let json: String = r.try_get("rules_json")?;
+    let rules: DocumentRules = serde_json::from_str(&json)
+        .map_err(|e| StoreError::Corrupt { what: "rules_json".into(), reason: e.to_string() })?;
+    Ok(RulesRow {
+        id: r.try_get("id")?,
+        document_id: r.try_get("document_id")?,
+        hash: hash_col(r, "rules_hash")?,
+        rules,
+        valid_from: opt_time_col(r, "valid_from")?,
+        valid_until: opt_time_col(r, "valid_until")?,
+    })
+}
+
+fn capture_row(r: &SqliteRow) -> Result<CaptureRow> {
+    let state: String = r.try_get("state")?;
+    Ok(CaptureRow {
+        id: r.try_get("id")?,
+        document_id: r.try_get("document_id")?,
+        run_id: r.try_get("run_id")?,
+        captured_at: time_col(r, "captured_at")?,
+        rules_id: r.try_get("rules_id")?,
+        sources_hash: r.try_get("sources_hash")?,
+        state: CaptureState::parse(&state)
+            .ok_or_else(|| StoreError::Corrupt { what: "capture state".into(), reason: state.clone() })?,
+        outcome: r.try_get("outcome")?,
+        error_cause: r.try_get("error_cause")?,
+        error_message: r.try_get("error_message")?,
+    })
+}
+
+fn snapshot_row(r: &SqliteRow) -> Result<SnapshotRow> {
+    let headers_json: String = r.try_get("headers_json")?;
+    Ok(SnapshotRow {
+        id: r.try_get("id")?,
+        capture_id: r.try_get("capture_id")?,
+        document_id: r.try_get("document_id")?,
+        position: r.try_get("position")?,
+        url: r.try_get("url")?,
+        final_url: r.try_get("final_url")?,
+        status: u16::try_from(r.try_get::<i64, _>("status")?).unwrap_or(0),
+        headers: serde_json::from_str(&headers_json).unwrap_or_default(),
+        content_type: r.try_get("content_type")?,
+        fetched_at: time_col(r, "fetched_at")?,
+        fetcher: r.try_get("fetcher")?,
+        content_hash: hash_col(r, "content_hash")?,
+        size: u64::try_from(r.try_get::<i64, _>("size")?).unwrap_or(0),
+        not_modified: r.try_get::<i64, _>("not_modified")? != 0,
+    })
+}
+
+fn version_row(r: &SqliteRow) -> Result<VersionRow> {
+    let kind: String = r.try_get("kind")?;
+    Ok(VersionRow {
+        id: r.try_get("id")?,
+        document_id: r.try_get("document_id")?,
+        seq: r.try_get("seq")?,
+        capture_id: r.try_get("capture_id")?,
+        rules_id: r.try_get("rules_id")?,
+        kind: VersionKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt { what: "version kind".into(), reason: kind.clone() })?,
+        effective_at: time_col(r, "effective_at")?,
+        text_hash: hash_col(r, "text_hash")?,
+        markdown: r.try_get("markdown")?,
+        extractor_version: r.try_get("extractor_version")?,
+        recorded_at: time_col(r, "recorded_at")?,
+    })
+}
+
+fn change_row(r: &SqliteRow) -> Result<ChangeRow> {
+    let kind: String = r.try_get("kind")?;
+    Ok(ChangeRow {
+        id: r.try_get("id")?,
+        document_id: r.try_get("document_id")?,
+        from_version_id: r.try_get("from_version_id")?,
+        to_version_id: r.try_get("to_version_id")?,
+        kind: VersionKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt { what: "change kind".into(), reason: kind.clone() })?,
+        diff_json: r.try_get("diff_json")?,
+        stats_json: r.try_get("stats_json")?,
+        effective_at: time_col(r, "effective_at")?,
+    })
+}

@@ -1,0 +1,426 @@
+//! The command line: a thin layer over the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use clausewatch_store::{DocumentRow, Store, VersionRow};
+
+use crate::config::Config;
+
+#[derive(Parser, Debug)]
+#[command(name = "clausewatch", version, about = "Watch platforms' legal documents and keep a citable history of every version")]
+pub struct Cli {
+    /// TOML configuration file (default: ./clausewatch.toml if present).
+    #[arg(long, global = true, env = "CLAUSEWATCH_CONFIG")]
+    config: Option<PathBuf>,
+    /// Where the store lives (SQLite + blobs). Also CLAUSEWATCH_DATA_DIR. Default ./data.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Folder of platform declarations. Also CLAUSEWATCH_CATALOG_DIR. Default ./catalog.
+    #[arg(long, global = true)]
+    catalog: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Fetch documents, store snapshots, record new versions and changes.
+    Track {
+        /// Only this platform (id or name).
+        #[arg(long)]
+        platform: Option<String>,
+        /// Only this terms type (e.g. "Privacy Policy").
+        #[arg(long = "type")]
+        terms_type: Option<String>,
+        /// No progress bar.
+        #[arg(long)]
+        no_progress: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// List a platform's documents, or one document's versions and changes.
+    History {
+        platform: String,
+        terms_type: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Print the text of a document in force at a date (default: now) or a given version.
+    Show {
+        platform: String,
+        terms_type: String,
+        /// A date (2026-01-31) or instant (RFC 3339).
+        #[arg(long)]
+        at: Option<String>,
+        /// Version number (1 = first record).
+        #[arg(long, conflicts_with = "at")]
+        version: Option<i64>,
+    },
+    /// Section-aware diff between two versions (default: the latest change).
+    Diff {
+        platform: String,
+        terms_type: String,
+        #[arg(long)]
+        from: Option<i64>,
+        #[arg(long)]
+        to: Option<i64>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Import a folder of Open Terms Archive declarations into the catalog and the store.
+    ImportOta {
+        folder: PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Regenerate every version from stored snapshots and dated rules; report differences.
+    Rebuild {
+        /// Replace stored versions that differ with the regenerated ones.
+        #[arg(long)]
+        apply: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Check the store: version numbering, change records, blob integrity.
+    Check,
+    /// Serve the HTML listing and track on a schedule (loads the bundled demo into an empty store).
+    Serve {
+        /// Address to listen on. Also CLAUSEWATCH_LISTEN. Default 127.0.0.1:8080.
+        #[arg(long)]
+        listen: Option<String>,
+        /// Hours between track runs, 0 = off. Also CLAUSEWATCH_SCHEDULE_HOURS. Default 12.
+        #[arg(long)]
+        schedule_hours: Option<f64>,
+        /// Do not load the bundled demo.
+        #[arg(long)]
+        no_demo: bool,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CLAUSEWATCH_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,clausewatch=info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let mut config = Config::load(cli.config.as_deref(), &env)?;
+    if let Some(d) = &cli.data_dir {
+        config.data_dir = d.clone();
+    }
+    if let Some(c) = &cli.catalog {
+        config.catalog_dir = c.clone();
+    }
+    Ok(config)
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut config = load_config(&cli)?;
+    if let Command::Serve { listen, schedule_hours, no_demo } = &cli.command {
+        if let Some(l) = listen {
+            config.serve.listen = l.clone();
+        }
+        if let Some(h) = schedule_hours {
+            config.serve.schedule_hours = *h;
+        }
+        if *no_demo {
+            config.serve.demo = false;
+        }
+        config.validate()?;
+    }
+    let store = Store::open(&config.data_dir).await?;
+    let code = match cli.command {
+        Command::Track { platform, terms_type, no_progress, format } => {
+            let opts = crate::track::TrackOptions {
+                platform,
+                terms_type,
+                trigger: "cli".into(),
+                progress: !no_progress && format == Format::Text,
+            };
+            let summary = crate::track::track(&store, &config, &opts).await?;
+            match format {
+                Format::Text => print!("{}", summary.render()),
+                Format::Json => println!("{}", serde_json::to_string_pretty(&summary)?),
+            }
+            ExitCode::SUCCESS
+        }
+        Command::History { platform, terms_type, format } => history(&store, &platform, terms_type.as_deref(), format).await?,
+        Command::Show { platform, terms_type, at, version } => show(&store, &platform, &terms_type, at.as_deref(), version).await?,
+        Command::Diff { platform, terms_type, from, to, format } => diff(&store, &platform, &terms_type, from, to, format).await?,
+        Command::ImportOta { folder, format } => {
+            let report = crate::catalog::import_ota(&store, &folder, &config.catalog_dir, Utc::now()).await?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+                Format::Text => {
+                    for line in report.rejected.iter().chain(&report.warnings).chain(&report.skipped) {
+                        println!("{line}");
+                    }
+                    println!("imported platforms: {}", report.imported_platforms);
+                    println!("imported documents: {}", report.imported_documents);
+                    println!("rejected: {}", report.rejected.len());
+                    println!("warnings: {}", report.warnings.len());
+                    println!("skipped: {}", report.skipped.len());
+                    println!("catalog: {}", report.written_to.display());
+                }
+            }
+            if report.imported_platforms == 0 && !report.rejected.is_empty() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Command::Rebuild { apply, format } => {
+            let _lock = crate::track::RunLock::acquire(&config.data_dir)?;
+            let report = crate::rebuild::rebuild(&store, apply).await?;
+            match format {
+                Format::Text => print!("{}", report.render()),
+                Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+            }
+            if report.mismatches.is_empty() || apply {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            }
+        }
+        Command::Check => {
+            let counts = store.counts().await?;
+            let problems = store.check_consistency().await?;
+            println!(
+                "platforms: {}\ndocuments: {}\ncaptures: {}\nsnapshots: {}\nversions: {}\nchanges: {}\npending captures: {}\nproblems: {}",
+                counts.platforms,
+                counts.documents,
+                counts.captures,
+                counts.snapshots,
+                counts.versions,
+                counts.changes,
+                counts.pending_captures,
+                problems.len()
+            );
+            for p in &problems {
+                println!("  {p}");
+            }
+            if problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Command::Serve { .. } => {
+            serve(store, config).await?;
+            ExitCode::SUCCESS
+        }
+    };
+    Ok(code)
+}
+
+async fn serve(store: Store, config: Config) -> anyhow::Result<()> {
+    if config.serve.demo && store.counts().await?.platforms == 0 {
+        let report = crate::demo::load(&store).await?;
+        tracing::info!(platforms = report.platforms, captures = report.captures, versions = report.versions, "loaded the bundled demo");
+    }
+    let listener = tokio::net::TcpListener::bind(&config.serve.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.serve.listen))?;
+    let addr = listener.local_addr()?;
+    println!("listening on http://{addr}");
+    let state = crate::web::AppState { store, config: Arc::new(config) };
+    tokio::spawn(crate::web::schedule(state.clone()));
+    axum::serve(listener, crate::web::router(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+async fn find(store: &Store, platform: &str, terms_type: &str) -> anyhow::Result<DocumentRow> {
+    match store.find_document(platform, terms_type).await? {
+        Some(d) => Ok(d),
+        None => {
+            let docs = store.documents(None).await?;
+            let known: Vec<String> = docs
+                .iter()
+                .filter(|d| d.platform_id.eq_ignore_ascii_case(platform) || d.platform_name.eq_ignore_ascii_case(platform))
+                .map(|d| d.terms_type.clone())
+                .collect();
+            if known.is_empty() {
+                anyhow::bail!("no platform {platform:?} in the store")
+            }
+            anyhow::bail!("{platform} has no document {terms_type:?}; it has: {}", known.join(", "))
+        }
+    }
+}
+
+/// Accepts `2026-01-31` (end of that day, UTC) or an RFC 3339 instant.
+fn parse_at(s: &str) -> anyhow::Result<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| anyhow::anyhow!("--at {s:?}: expected a date (2026-01-31) or an RFC 3339 instant"))?;
+    Ok(d.and_hms_milli_opt(23, 59, 59, 999).expect("valid time").and_utc())
+}
+
+async fn history(store: &Store, platform: &str, terms_type: Option<&str>, format: Format) -> anyhow::Result<ExitCode> {
+    let Some(terms_type) = terms_type else {
+        let p = store.platform(platform).await?;
+        let docs: Vec<DocumentRow> = store
+            .documents(None)
+            .await?
+            .into_iter()
+            .filter(|d| d.platform_id.eq_ignore_ascii_case(platform) || d.platform_name.eq_ignore_ascii_case(platform))
+            .collect();
+        if docs.is_empty() && p.is_none() {
+            anyhow::bail!("no platform {platform:?} in the store");
+        }
+        match format {
+            Format::Json => println!("{}", serde_json::to_string_pretty(&docs)?),
+            Format::Text => {
+                for d in docs {
+                    println!("{:<32} {:>3} versions  latest {}", d.terms_type, d.versions, d.latest_effective_at.as_deref().unwrap_or("–"));
+                }
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    let doc = find(store, platform, terms_type).await?;
+    let versions = store.versions(doc.id).await?;
+    let changes = store.changes(doc.id).await?;
+    match format {
+        Format::Json => {
+            let items: Vec<serde_json::Value> = versions
+                .iter()
+                .map(|v| {
+                    let change = changes.iter().find(|c| c.to_version_id == v.id);
+                    serde_json::json!({
+                        "version": v.seq,
+                        "kind": v.kind,
+                        "effective_at": clausewatch_store::format_time(v.effective_at),
+                        "text_hash": v.text_hash,
+                        "capture_id": v.capture_id,
+                        "words": v.markdown.split_whitespace().count(),
+                        "change_stats": change.and_then(|c| serde_json::from_str::<serde_json::Value>(&c.stats_json).ok()),
+                    })
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&serde_json::json!({"platform": doc.platform_name, "terms_type": doc.terms_type, "versions": items}))?);
+        }
+        Format::Text => {
+            println!("{} — {}", doc.platform_name, doc.terms_type);
+            for v in &versions {
+                let change = changes.iter().find(|c| c.to_version_id == v.id);
+                let stats = change
+                    .and_then(|c| serde_json::from_str::<clausewatch_diff::DiffStats>(&c.stats_json).ok())
+                    .map(|s| format!("+{} −{} words, {} section(s) changed", s.words_added, s.words_removed, s.sections_changed + s.sections_added + s.sections_removed))
+                    .unwrap_or_default();
+                println!(
+                    "{:>3}  {}  {:<17}  {}  {:>6} words  {}",
+                    v.seq,
+                    clausewatch_store::format_time(v.effective_at),
+                    v.kind.as_str(),
+                    v.text_hash.short(),
+                    v.markdown.split_whitespace().count(),
+                    stats
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn provenance(doc: &DocumentRow, v: &VersionRow) -> String {
+    format!(
+        "{} — {}, version {} ({}), in force from {}, text {}, capture {}",
+        doc.platform_name,
+        doc.terms_type,
+        v.seq,
+        v.kind.as_str(),
+        clausewatch_store::format_time(v.effective_at),
+        v.text_hash,
+        v.capture_id
+    )
+}
+
+async fn show(store: &Store, platform: &str, terms_type: &str, at: Option<&str>, version: Option<i64>) -> anyhow::Result<ExitCode> {
+    let doc = find(store, platform, terms_type).await?;
+    let v = match (at, version) {
+        (_, Some(n)) => store.version_by_seq(doc.id, n).await?.ok_or_else(|| anyhow::anyhow!("no version {n} (the document has {})", doc.versions))?,
+        (Some(at), None) => {
+            let t = parse_at(at)?;
+            store.version_at(doc.id, t).await?.ok_or_else(|| anyhow::anyhow!("no version of {} / {} was in force at {at}", doc.platform_name, doc.terms_type))?
+        }
+        (None, None) => store.latest_version(doc.id).await?.ok_or_else(|| anyhow::anyhow!("{} / {} has no version yet", doc.platform_name, doc.terms_type))?,
+    };
+    eprintln!("{}", provenance(&doc, &v));
+    for s in store.snapshots(v.capture_id).await? {
+        eprintln!("  snapshot {} fetched {} status {} blake3 {}", s.url, clausewatch_store::format_time(s.fetched_at), s.status, s.content_hash);
+    }
+    print!("{}", v.markdown);
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn diff(store: &Store, platform: &str, terms_type: &str, from: Option<i64>, to: Option<i64>, format: Format) -> anyhow::Result<ExitCode> {
+    let doc = find(store, platform, terms_type).await?;
+    let latest = store.latest_version(doc.id).await?.ok_or_else(|| anyhow::anyhow!("{} / {} has no version yet", doc.platform_name, doc.terms_type))?;
+    let to_seq = to.unwrap_or(latest.seq);
+    let from_seq = from.unwrap_or(to_seq - 1);
+    if from_seq < 1 || from_seq >= to_seq {
+        anyhow::bail!("nothing to compare: need 1 <= from < to <= {} (got from {from_seq}, to {to_seq})", latest.seq);
+    }
+    let a = store.version_by_seq(doc.id, from_seq).await?.ok_or_else(|| anyhow::anyhow!("no version {from_seq}"))?;
+    let b = store.version_by_seq(doc.id, to_seq).await?.ok_or_else(|| anyhow::anyhow!("no version {to_seq}"))?;
+    let d = clausewatch_diff::diff(&a.markdown, &b.markdown);
+    match format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "platform": doc.platform_name, "terms_type": doc.terms_type,
+                "from": {"version": a.seq, "text_hash": a.text_hash, "effective_at": clausewatch_store::format_time(a.effective_at)},
+                "to": {"version": b.seq, "text_hash": b.text_hash, "effective_at": clausewatch_store::format_time(b.effective_at)},
+                "stats": d.stats, "sections": d.sections,
+            }))?
+        ),
+        Format::Text => {
+            println!("from: {}", provenance(&doc, &a));
+            println!("to:   {}", provenance(&doc, &b));
+            let s = &d.stats;
+            println!(
+                "sections: +{} −{} ~{}  paragraphs: +{} −{} ~{}  words: +{} −{}\n",
+                s.sections_added, s.sections_removed, s.sections_changed, s.paragraphs_added, s.paragraphs_removed, s.paragraphs_changed, s.words_added, s.words_removed
+            );
+            print!("{}", clausewatch_diff::render_text(&d));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,298 @@
+//! One tracking run: sync the catalog, finish captures a crash left pending, then fetch every
+//! selected document (many at once, per-host limits in the fetcher), store its snapshots and
+//! version them.
+//!
+//! Order of writes per document, for crash safety: blobs (atomic, idempotent), then the
+//! capture and its snapshots (one transaction, state `pending`), then versions and changes with
+//! the capture's new state (one transaction). A kill between steps leaves a pending capture that
+//! the next run completes; nothing is half-written.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::Utc;
+use futures::StreamExt;
+use serde::Serialize;
+
+use clausewatch_fetch::{Conditional, Fetcher};
+use clausewatch_store::{DocumentRow, NewSnapshot, RunId, Store, StoreError};
+
+use crate::config::Config;
+use crate::versioning::{process_capture, Outcome, RulesCache, Step};
+
+/// Only one run at a time per data folder. The OS releases the lock if the process dies.
+pub struct RunLock {
+    _file: File,
+}
+
+impl RunLock {
+    pub fn acquire(data_dir: &Path) -> anyhow::Result<RunLock> {
+        std::fs::create_dir_all(data_dir)?;
+        let path = data_dir.join("track.lock");
+        let file = File::options().create(true).truncate(false).write(true).open(&path)?;
+        match file.try_lock() {
+            Ok(()) => Ok(RunLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                anyhow::bail!("another track run is using {} (lock {})", data_dir.display(), path.display())
+            }
+            Err(std::fs::TryLockError::Error(e)) => Err(e.into()),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct TrackOptions {
+    pub platform: Option<String>,
+    pub terms_type: Option<String>,
+    pub trigger: String,
+    pub progress: bool,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Failure {
+    pub platform: String,
+    pub terms_type: String,
+    pub cause: String,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct TrackSummary {
+    pub run_id: RunId,
+    pub documents: usize,
+    pub fetched: usize,
+    pub unchanged: usize,
+    pub new_versions: usize,
+    pub technical_upgrades: usize,
+    pub failed: usize,
+    /// Captures left pending by an interrupted run and completed by this one.
+    pub recovered: usize,
+    pub failures_by_cause: BTreeMap<String, usize>,
+    pub failures: Vec<Failure>,
+    pub catalog_problems: usize,
+    pub elapsed_ms: u128,
+}
+
+impl TrackSummary {
+    fn add_step(&mut self, step: &Step) {
+        self.new_versions += step.new_versions();
+        self.technical_upgrades += step.technical_upgrades();
+        if matches!(step.outcome, Outcome::Unchanged | Outcome::UnchangedBytes) {
+            self.unchanged += 1;
+        }
+    }
+
+    fn add_failure(&mut self, doc: &DocumentRow, cause: &str, message: &str) {
+        self.failed += 1;
+        *self.failures_by_cause.entry(cause.to_string()).or_default() += 1;
+        self.failures.push(Failure {
+            platform: doc.platform_name.clone(),
+            terms_type: doc.terms_type.clone(),
+            cause: cause.into(),
+            message: message.into(),
+        });
+    }
+
+    /// The table printed at the end of `track` (labelled lines, stable names).
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        out.push_str(&format!("documents: {}\n", self.documents));
+        out.push_str(&format!("fetched: {}\n", self.fetched));
+        out.push_str(&format!("unchanged: {}\n", self.unchanged));
+        out.push_str(&format!("new versions: {}\n", self.new_versions));
+        out.push_str(&format!("technical upgrades: {}\n", self.technical_upgrades));
+        out.push_str(&format!("failed: {}\n", self.failed));
+        if self.recovered > 0 {
+            out.push_str(&format!("recovered: {}\n", self.recovered));
+        }
+        if !self.failures_by_cause.is_empty() {
+            out.push_str("failures by cause:\n");
+            for (cause, n) in &self.failures_by_cause {
+                out.push_str(&format!("  {cause}: {n}\n"));
+            }
+            out.push_str("failures:\n");
+            for f in &self.failures {
+                out.push_str(&format!("  {} / {} [{}] {}\n", f.platform, f.terms_type, f.cause, f.message));
+            }
+        }
+        out.push_str(&format!("elapsed: {:.1}s\n", self.elapsed_ms as f64 / 1000.0));
+        out
+    }
+}
+
+enum DocResult {
+    Fetched(Step),
+    FetchFailed { cause: String, message: String },
+    StoreFailed(StoreError),
+}
+
+pub async fn track(store: &Store, config: &Config, opts: &TrackOptions) -> anyhow::Result<TrackSummary> {
+    let _lock = RunLock::acquire(&config.data_dir)?;
+    let started = Instant::now();
+    let mut summary = TrackSummary::default();
+
+    if config.catalog_dir.is_dir() {
+        let load = crate::catalog::load(&config.catalog_dir)?;
+        summary.catalog_problems = load.rejected().count();
+        for p in load.rejected() {
+            tracing::warn!("catalog: {p}");
+        }
+        crate::catalog::sync(store, &load, Utc::now()).await?;
+    }
+
+    let run_id = store.start_run(&opts.trigger, Utc::now()).await?;
+    summary.run_id = run_id;
+
+    // Finish what an interrupted run stored but did not version.
+    let mut cache = RulesCache::default();
+    for capture in store.pending_captures().await? {
+        let step = process_capture(store, &mut cache, &capture).await?;
+        summary.recovered += 1;
+        summary.add_step(&step);
+    }
+
+    let mut documents: Vec<DocumentRow> = store
+        .documents(None)
+        .await?
+        .into_iter()
+        .filter(|d| d.active)
+        .filter(|d| {
+            opts.platform.as_ref().is_none_or(|p| d.platform_id.eq_ignore_ascii_case(p) || d.platform_name.eq_ignore_ascii_case(p))
+        })
+        .filter(|d| opts.terms_type.as_ref().is_none_or(|t| d.terms_type.eq_ignore_ascii_case(t)))
+        .collect();
+    documents.sort_by_key(|d| d.id);
+    if documents.is_empty() && (opts.platform.is_some() || opts.terms_type.is_some()) {
+        anyhow::bail!(
+            "no tracked document matches platform {:?} and terms type {:?}",
+            opts.platform.as_deref().unwrap_or("*"),
+            opts.terms_type.as_deref().unwrap_or("*")
+        );
+    }
+    summary.documents = documents.len();
+
+    let fetcher = Arc::new(Fetcher::new(config.fetch_config())?);
+    let progress = if opts.progress {
+        let bar = indicatif::ProgressBar::new(documents.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+
+    let mut results = futures::stream::iter(documents.into_iter().map(|doc| {
+        let fetcher = fetcher.clone();
+        async move {
+            let result = track_document(store, &fetcher, &doc, run_id).await;
+            (doc, result)
+        }
+    }))
+    .buffer_unordered(config.concurrency);
+
+    while let Some((doc, result)) = results.next().await {
+        progress.inc(1);
+        progress.set_message(format!("{} / {}", doc.platform_name, doc.terms_type));
+        match result {
+            DocResult::Fetched(step) => {
+                summary.fetched += 1;
+                summary.add_step(&step);
+                if let Outcome::Failed { cause, message } = &step.outcome {
+                    summary.add_failure(&doc, cause, message);
+                }
+            }
+            DocResult::FetchFailed { cause, message } => summary.add_failure(&doc, &cause, &message),
+            DocResult::StoreFailed(e) => {
+                progress.finish_and_clear();
+                return Err(anyhow::anyhow!("store error while tracking {} / {}: {e}", doc.platform_name, doc.terms_type));
+            }
+        }
+    }
+    progress.finish_and_clear();
+    summary.failures.sort_by(|a, b| (&a.platform, &a.terms_type).cmp(&(&b.platform, &b.terms_type)));
+    summary.elapsed_ms = started.elapsed().as_millis();
+    store.finish_run(run_id, Utc::now(), &serde_json::to_string(&summary)?).await?;
+    Ok(summary)
+}
+
+async fn track_document(store: &Store, fetcher: &Fetcher, doc: &DocumentRow, run_id: RunId) -> DocResult {
+    match try_track_document(store, fetcher, doc, run_id).await {
+        Ok(r) => r,
+        Err(e) => DocResult::StoreFailed(e),
+    }
+}
+
+async fn try_track_document(store: &Store, fetcher: &Fetcher, doc: &DocumentRow, run_id: RunId) -> Result<DocResult, StoreError> {
+    let now = Utc::now();
+    let rules = store.rules_at(doc.id, now).await?;
+    let mut snapshots = Vec::with_capacity(rules.rules.sources.len());
+    for source in &rules.rules.sources {
+        let previous = store.latest_snapshot_for_url(doc.id, &source.url).await?;
+        let conditional = previous
+            .as_ref()
+            .map(|p| Conditional {
+                etag: p.header("etag").map(str::to_string),
+                last_modified: p.header("last-modified").map(str::to_string),
+            })
+            .unwrap_or_default();
+        let response = match fetcher.fetch(&source.url, &conditional).await {
+            Ok(r) => r,
+            Err(e) => {
+                let message = format!("{}: {e}", source.url);
+                store.record_failed_capture(doc.id, Some(run_id), now, rules.id, e.cause(), &message).await?;
+                return Ok(DocResult::FetchFailed { cause: e.cause().into(), message });
+            }
+        };
+        let snapshot = if response.not_modified {
+            match &previous {
+                Some(p) => NewSnapshot {
+                    url: source.url.clone(),
+                    final_url: response.final_url,
+                    status: response.status,
+                    headers: response.headers,
+                    content_type: p.content_type.clone(),
+                    fetched_at: response.fetched_at,
+                    fetcher: response.fetcher.into(),
+                    content_hash: p.content_hash,
+                    size: p.size,
+                    not_modified: true,
+                },
+                None => {
+                    let message = format!("{}: 304 Not Modified without a previous capture", source.url);
+                    store.record_failed_capture(doc.id, Some(run_id), now, rules.id, "http-4xx", &message).await?;
+                    return Ok(DocResult::FetchFailed { cause: "http-4xx".into(), message });
+                }
+            }
+        } else {
+            let blobs = store.blobs().clone();
+            let body = response.body;
+            let size = body.len() as u64;
+            let hash = tokio::task::spawn_blocking(move || blobs.put(&body))
+                .await
+                .map_err(|e| StoreError::Corrupt { what: "blob write task".into(), reason: e.to_string() })??;
+            NewSnapshot {
+                url: source.url.clone(),
+                final_url: response.final_url,
+                status: response.status,
+                headers: response.headers,
+                content_type: response.content_type,
+                fetched_at: response.fetched_at,
+                fetcher: response.fetcher.into(),
+                content_hash: hash,
+                size,
+                not_modified: false,
+            }
+        };
+        snapshots.push(snapshot);
+    }
+    let capture_id = store.record_capture(doc.id, Some(run_id), now, rules.id, &snapshots).await?;
+    let capture = store.capture(capture_id).await?;
+    let mut cache = RulesCache::default();
+    let step = process_capture(store, &mut cache, &capture).await?;
+    Ok(DocResult::Fetched(step))
+}

@@ -1,0 +1,231 @@
+//! From a stored capture to versions: extract, compare with the latest version, record a
+//! technical upgrade first when the rules changed, then a change if the text changed.
+//!
+//! `step` is shared by `track` and `rebuild`, so a rebuild replays exactly what tracking did.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use clausewatch_core::ContentHash;
+use clausewatch_extract::{extract_document, ExtractError, Extracted, SourceInput, EXTRACTOR_VERSION};
+use clausewatch_store::{
+    CaptureId, CaptureRow, NewChange, NewVersion, RulesId, RulesRow, SnapshotRow, Store, StoreError, VersionKind,
+    VersionRow,
+};
+
+/// The latest version as far as versioning needs it.
+#[derive(Clone, Debug)]
+pub struct Current {
+    pub capture_id: CaptureId,
+    pub rules_id: RulesId,
+    pub effective_at: DateTime<Utc>,
+    pub text_hash: ContentHash,
+    pub markdown: String,
+}
+
+impl From<&VersionRow> for Current {
+    fn from(v: &VersionRow) -> Self {
+        Current {
+            capture_id: v.capture_id,
+            rules_id: v.rules_id,
+            effective_at: v.effective_at,
+            text_hash: v.text_hash,
+            markdown: v.markdown.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    First,
+    Changed,
+    Unchanged,
+    /// Same bytes as the previous capture with the same rules: not extracted again.
+    UnchangedBytes,
+    Failed { cause: String, message: String },
+}
+
+impl Outcome {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Outcome::First => "first",
+            Outcome::Changed => "changed",
+            Outcome::Unchanged => "unchanged",
+            Outcome::UnchangedBytes => "unchanged_bytes",
+            Outcome::Failed { .. } => "failed",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Step {
+    pub versions: Vec<NewVersion>,
+    pub outcome: Outcome,
+}
+
+impl Step {
+    pub fn technical_upgrades(&self) -> usize {
+        self.versions.iter().filter(|v| v.kind == VersionKind::TechnicalUpgrade).count()
+    }
+    pub fn new_versions(&self) -> usize {
+        self.versions.iter().filter(|v| v.kind != VersionKind::TechnicalUpgrade).count()
+    }
+}
+
+/// Caches rules rows by id (rebuild reads the same few again and again).
+#[derive(Default)]
+pub struct RulesCache(HashMap<RulesId, RulesRow>);
+
+impl RulesCache {
+    pub async fn get(&mut self, store: &Store, id: RulesId) -> Result<&RulesRow, StoreError> {
+        if !self.0.contains_key(&id) {
+            let row = store.rules(id).await?;
+            self.0.insert(id, row);
+        }
+        Ok(&self.0[&id])
+    }
+}
+
+/// Decide what a capture adds to the history. `previous_done` is the last capture of the same
+/// document processed before this one (for the unchanged-bytes shortcut; None disables it).
+pub async fn step(
+    store: &Store,
+    rules_cache: &mut RulesCache,
+    current: Option<&Current>,
+    capture: &CaptureRow,
+    previous_done: Option<&CaptureRow>,
+) -> Result<Step, StoreError> {
+    let rules = rules_cache.get(store, capture.rules_id).await?.clone();
+    let mut versions = Vec::new();
+    let mut current = current.cloned();
+
+    // 1. Rules changed since the latest version: re-extract that version's bytes with the new
+    //    rules; a difference is a technical upgrade, recorded before any real change.
+    let mut rules_changed = false;
+    if let Some(cur) = current.clone() {
+        let old_rules = rules_cache.get(store, cur.rules_id).await?.hash;
+        if old_rules != rules.hash {
+            rules_changed = true;
+            let old_snapshots = store.snapshots(cur.capture_id).await?;
+            if let Ok(ex) = extract_snapshots(store, &rules, &old_snapshots).await? {
+                if ex.text_hash != cur.text_hash {
+                    let v = new_version(&cur, cur.capture_id, &rules, VersionKind::TechnicalUpgrade, cur.effective_at, ex);
+                    current = Some(Current {
+                        capture_id: cur.capture_id,
+                        rules_id: rules.id,
+                        effective_at: cur.effective_at,
+                        text_hash: v.text_hash,
+                        markdown: v.markdown.clone(),
+                    });
+                    versions.push(v);
+                }
+            }
+        }
+    }
+
+    // 2. Same bytes, same rules as the last processed capture: nothing to extract.
+    if let (Some(_), Some(prev), false) = (&current, previous_done, rules_changed) {
+        let prev_rules = rules_cache.get(store, prev.rules_id).await?.hash;
+        if prev.sources_hash.is_some() && prev.sources_hash == capture.sources_hash && prev_rules == rules.hash {
+            return Ok(Step { versions, outcome: Outcome::UnchangedBytes });
+        }
+    }
+
+    // 3. Extract this capture and compare.
+    let snapshots = store.snapshots(capture.id).await?;
+    let extracted = match extract_snapshots(store, &rules, &snapshots).await? {
+        Ok(ex) => ex,
+        Err(e) => {
+            return Ok(Step { versions, outcome: Outcome::Failed { cause: e.cause().into(), message: e.to_string() } })
+        }
+    };
+    let outcome = match &current {
+        None => {
+            versions.push(NewVersion {
+                capture_id: capture.id,
+                rules_id: rules.id,
+                kind: VersionKind::First,
+                effective_at: capture.captured_at,
+                text_hash: extracted.text_hash,
+                markdown: extracted.markdown,
+                extractor_version: EXTRACTOR_VERSION.into(),
+                change: None,
+            });
+            Outcome::First
+        }
+        Some(cur) if cur.text_hash == extracted.text_hash => Outcome::Unchanged,
+        Some(cur) => {
+            versions.push(new_version(cur, capture.id, &rules, VersionKind::Change, capture.captured_at, extracted));
+            Outcome::Changed
+        }
+    };
+    Ok(Step { versions, outcome })
+}
+
+fn new_version(
+    previous: &Current,
+    capture_id: CaptureId,
+    rules: &RulesRow,
+    kind: VersionKind,
+    effective_at: DateTime<Utc>,
+    ex: Extracted,
+) -> NewVersion {
+    let diff = clausewatch_diff::diff(&previous.markdown, &ex.markdown);
+    NewVersion {
+        capture_id,
+        rules_id: rules.id,
+        kind,
+        effective_at,
+        text_hash: ex.text_hash,
+        markdown: ex.markdown,
+        extractor_version: EXTRACTOR_VERSION.into(),
+        change: Some(NewChange {
+            diff_json: serde_json::to_string(&diff.sections).unwrap_or_else(|_| "[]".into()),
+            stats_json: serde_json::to_string(&diff.stats).unwrap_or_else(|_| "{}".into()),
+        }),
+    }
+}
+
+/// Load a capture's bytes from the blob store and extract them with `rules`. The outer error
+/// is the store's (missing or corrupt blob); the inner one is extraction's.
+pub async fn extract_snapshots(
+    store: &Store,
+    rules: &RulesRow,
+    snapshots: &[SnapshotRow],
+) -> Result<Result<Extracted, ExtractError>, StoreError> {
+    let mut bodies = Vec::with_capacity(snapshots.len());
+    for s in snapshots {
+        let blobs = store.blobs().clone();
+        let hash = s.content_hash;
+        let bytes = tokio::task::spawn_blocking(move || blobs.get(&hash))
+            .await
+            .map_err(|e| StoreError::Corrupt { what: "blob read task".into(), reason: e.to_string() })??;
+        bodies.push((s.final_url.clone(), s.content_type.clone(), bytes));
+    }
+    let doc_rules = rules.rules.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        let inputs: Vec<SourceInput<'_>> = bodies
+            .iter()
+            .map(|(url, ct, bytes)| SourceInput { url, bytes, content_type: ct.as_deref() })
+            .collect();
+        extract_document(&doc_rules, &inputs)
+    })
+    .await
+    .map_err(|e| StoreError::Corrupt { what: "extraction task".into(), reason: e.to_string() })?;
+    Ok(result)
+}
+
+/// Process one pending capture and record the result. Used by `track` and crash recovery.
+pub async fn process_capture(store: &Store, rules_cache: &mut RulesCache, capture: &CaptureRow) -> Result<Step, StoreError> {
+    let latest = store.latest_version(capture.document_id).await?;
+    let current = latest.as_ref().map(Current::from);
+    let previous = store.last_done_capture(capture.document_id, capture.id).await?;
+    let step = step(store, rules_cache, current.as_ref(), capture, previous.as_ref()).await?;
+    let failure = match &step.outcome {
+        Outcome::Failed { cause, message } => Some((cause.as_str(), message.as_str())),
+        _ => None,
+    };
+    store.complete_capture(capture.id, step.outcome.as_str(), &step.versions, failure).await?;
+    Ok(step)
+}

@@ -1,0 +1,344 @@
+//! `serve`: a plain HTML listing of platforms -> documents -> versions -> changes, with
+//! provenance on every version, plus the scheduled tracking loop. (The full web app is later.)
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+use clausewatch_diff::{ParagraphDiff, SectionDiff, SectionOp, WordOp};
+use clausewatch_store::Store;
+
+use crate::config::Config;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<Config>,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/platforms/{id}", get(platform))
+        .route("/documents/{id}", get(document))
+        .route("/versions/{id}", get(version))
+        .route("/changes/{id}", get(change))
+        .route("/runs", get(runs))
+        .with_state(state)
+}
+
+/// Run scheduled tracking forever: one run at a time, each run's summary stored by `track`.
+pub async fn schedule(state: AppState) {
+    let hours = state.config.serve.schedule_hours;
+    if hours <= 0.0 {
+        return;
+    }
+    let period = Duration::from_secs_f64(hours * 3600.0);
+    let mut ticker = tokio::time::interval(period);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        ticker.tick().await;
+        let opts = crate::track::TrackOptions { trigger: "schedule".into(), ..Default::default() };
+        match crate::track::track(&state.store, &state.config, &opts).await {
+            Ok(s) => tracing::info!(
+                run = s.run_id,
+                fetched = s.fetched,
+                new_versions = s.new_versions,
+                failed = s.failed,
+                "scheduled track run finished"
+            ),
+            Err(e) => tracing::warn!("scheduled track run did not run: {e:#}"),
+        }
+    }
+}
+
+struct PageError(StatusCode, String);
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        (self.0, Html(page("Error", &format!("<p>{}</p>", esc(&self.1))))).into_response()
+    }
+}
+
+impl From<clausewatch_store::StoreError> for PageError {
+    fn from(e: clausewatch_store::StoreError) -> Self {
+        tracing::error!("store error: {e}");
+        PageError(StatusCode::INTERNAL_SERVER_ERROR, "the store could not answer; see the server log".into())
+    }
+}
+
+fn not_found(what: &str) -> PageError {
+    PageError(StatusCode::NOT_FOUND, format!("{what} not found"))
+}
+
+/// HTML-escape document text and anything else that came from outside.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>{} · Clausewatch</title>\
+<style>body{{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}}\
+table{{border-collapse:collapse}}td,th{{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:left}}\
+pre{{white-space:pre-wrap;background:#f7f7f7;padding:1rem}}ins{{background:#d4f8d4;text-decoration:none}}\
+del{{background:#f8d4d4}}.meta{{color:#666;font-size:90%}}</style></head><body>\
+<p class=meta><a href=\"/\">Clausewatch</a> · <a href=\"/runs\">runs</a></p><h1>{}</h1>{}\
+<p class=meta>Demo captures from Open Terms Archive (ODC-BY 1.0); pages belong to their services.</p></body></html>",
+        esc(title),
+        esc(title),
+        body
+    )
+}
+
+async fn index(State(st): State<AppState>) -> Result<Html<String>, PageError> {
+    let platforms = st.store.platforms().await?;
+    let documents = st.store.documents(None).await?;
+    let mut body = String::from("<table><tr><th>Platform</th><th>Category</th><th>Jurisdiction</th><th>Documents</th><th>Versions</th></tr>");
+    for p in &platforms {
+        let docs: Vec<_> = documents.iter().filter(|d| d.platform_id == p.id).collect();
+        let versions: i64 = docs.iter().map(|d| d.versions).sum();
+        let _ = write!(
+            body,
+            "<tr><td><a href=\"/platforms/{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&url_segment(&p.id)),
+            esc(&p.name),
+            esc(p.category.as_deref().unwrap_or("")),
+            esc(p.jurisdiction.as_deref().unwrap_or("")),
+            docs.len(),
+            versions
+        );
+    }
+    body.push_str("</table>");
+    if platforms.is_empty() {
+        body.push_str("<p>No platforms yet: add declarations to the catalog folder or run <code>clausewatch import-ota</code>.</p>");
+    }
+    Ok(Html(page("Platforms", &body)))
+}
+
+fn url_segment(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20")
+}
+
+async fn platform(State(st): State<AppState>, Path(id): Path<String>) -> Result<Html<String>, PageError> {
+    let p = st.store.platform(&id).await?.ok_or_else(|| not_found("platform"))?;
+    let docs = st.store.documents(Some(&p.id)).await?;
+    let mut body = String::new();
+    if let Some(w) = &p.website {
+        let _ = write!(body, "<p>Website: {}</p>", esc(w));
+    }
+    body.push_str("<table><tr><th>Document</th><th>Versions</th><th>Latest version from</th><th>Tracked</th></tr>");
+    for d in &docs {
+        let _ = write!(
+            body,
+            "<tr><td><a href=\"/documents/{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            d.id,
+            esc(&d.terms_type),
+            d.versions,
+            esc(d.latest_effective_at.as_deref().unwrap_or("–")),
+            if d.active { "yes" } else { "no (removed from catalog)" }
+        );
+    }
+    body.push_str("</table>");
+    Ok(Html(page(&p.name, &body)))
+}
+
+async fn document(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Html<String>, PageError> {
+    let d = st.store.document(id).await?.ok_or_else(|| not_found("document"))?;
+    let versions = st.store.versions(id).await?;
+    let changes = st.store.changes(id).await?;
+    let mut body = format!("<p><a href=\"/platforms/{}\">{}</a></p>", esc(&url_segment(&d.platform_id)), esc(&d.platform_name));
+    body.push_str("<h2>Versions</h2><table><tr><th>#</th><th>In force from</th><th>Kind</th><th>Text hash</th><th>Change</th></tr>");
+    for v in versions.iter().rev() {
+        let change = changes.iter().find(|c| c.to_version_id == v.id);
+        let change_cell = match change {
+            Some(c) => {
+                let stats: clausewatch_diff::DiffStats = serde_json::from_str(&c.stats_json).unwrap_or_default();
+                format!("<a href=\"/changes/{}\">+{} / −{} words</a>", c.id, stats.words_added, stats.words_removed)
+            }
+            None => "–".into(),
+        };
+        let _ = write!(
+            body,
+            "<tr><td><a href=\"/versions/{}\">{}</a></td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+            v.id,
+            v.seq,
+            esc(&clausewatch_store::format_time(v.effective_at)),
+            kind_label(v.kind),
+            v.text_hash.short(),
+            change_cell
+        );
+    }
+    body.push_str("</table>");
+    Ok(Html(page(&format!("{} — {}", d.platform_name, d.terms_type), &body)))
+}
+
+fn kind_label(k: clausewatch_store::VersionKind) -> &'static str {
+    match k {
+        clausewatch_store::VersionKind::First => "first record",
+        clausewatch_store::VersionKind::Change => "change",
+        clausewatch_store::VersionKind::TechnicalUpgrade => "technical upgrade (no alert)",
+    }
+}
+
+async fn version(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Html<String>, PageError> {
+    let v = st.store.version(id).await?.ok_or_else(|| not_found("version"))?;
+    let d = st.store.document(v.document_id).await?.ok_or_else(|| not_found("document"))?;
+    let capture = st.store.capture(v.capture_id).await?;
+    let snapshots = st.store.snapshots(v.capture_id).await?;
+    let rules = st.store.rules(v.rules_id).await?;
+    let mut body = format!(
+        "<p><a href=\"/documents/{}\">{} — {}</a>, version {} ({})</p><table>\
+<tr><th>In force from</th><td>{}</td></tr><tr><th>Text hash (BLAKE3)</th><td><code>{}</code></td></tr>\
+<tr><th>Capture</th><td>{} at {}</td></tr><tr><th>Rules</th><td><code>{}</code></td></tr>\
+<tr><th>Extractor</th><td>{}</td></tr></table><h2>Snapshots</h2><table><tr><th>URL</th><th>Status</th><th>Fetched</th><th>Bytes</th><th>Hash</th></tr>",
+        d.id,
+        esc(&d.platform_name),
+        esc(&d.terms_type),
+        v.seq,
+        kind_label(v.kind),
+        esc(&clausewatch_store::format_time(v.effective_at)),
+        v.text_hash,
+        capture.id,
+        esc(&clausewatch_store::format_time(capture.captured_at)),
+        rules.hash.short(),
+        esc(&v.extractor_version)
+    );
+    for s in &snapshots {
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            esc(&s.url),
+            s.status,
+            esc(&clausewatch_store::format_time(s.fetched_at)),
+            s.size,
+            s.content_hash.short()
+        );
+    }
+    let _ = write!(body, "</table><h2>Text</h2><pre>{}</pre>", esc(&v.markdown));
+    Ok(Html(page(&format!("{} — {}", d.platform_name, d.terms_type), &body)))
+}
+
+async fn change(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Html<String>, PageError> {
+    let c = st.store.change(id).await?.ok_or_else(|| not_found("change"))?;
+    let d = st.store.document(c.document_id).await?.ok_or_else(|| not_found("document"))?;
+    let sections: Vec<SectionDiff> = serde_json::from_str(&c.diff_json).unwrap_or_default();
+    let stats: clausewatch_diff::DiffStats = serde_json::from_str(&c.stats_json).unwrap_or_default();
+    let mut body = format!(
+        "<p><a href=\"/documents/{}\">{} — {}</a> · from <a href=\"/versions/{}\">version</a> to <a href=\"/versions/{}\">version</a> ({}), {}</p>\
+<p>Sections: {} added, {} removed, {} changed. Paragraphs: {} added, {} removed, {} changed. Words: +{} / −{}.</p>",
+        d.id,
+        esc(&d.platform_name),
+        esc(&d.terms_type),
+        c.from_version_id,
+        c.to_version_id,
+        kind_label(c.kind),
+        esc(&clausewatch_store::format_time(c.effective_at)),
+        stats.sections_added,
+        stats.sections_removed,
+        stats.sections_changed,
+        stats.paragraphs_added,
+        stats.paragraphs_removed,
+        stats.paragraphs_changed,
+        stats.words_added,
+        stats.words_removed
+    );
+    body.push_str(&redline_html(&sections));
+    Ok(Html(page("Change", &body)))
+}
+
+/// The stored diff as HTML: changed sections only, unchanged paragraphs folded, all document
+/// text escaped.
+pub fn redline_html(sections: &[SectionDiff]) -> String {
+    let mut out = String::new();
+    let unchanged = sections.iter().filter(|s| s.op == SectionOp::Unchanged).count();
+    for s in sections.iter().filter(|s| s.op != SectionOp::Unchanged) {
+        let path = if s.new_path.is_empty() { &s.old_path } else { &s.new_path };
+        let title = if path.is_empty() { "(before the first heading)".to_string() } else { path.join(" › ") };
+        let label = match s.op {
+            SectionOp::Added => "section added",
+            SectionOp::Removed => "section removed",
+            _ => "section changed",
+        };
+        let _ = write!(out, "<h3>{} <small class=meta>{}</small></h3>", esc(&title), label);
+        for p in &s.paragraphs {
+            match p {
+                ParagraphDiff::Equal { count } => {
+                    let _ = write!(out, "<p class=meta>… {count} unchanged paragraph(s)</p>");
+                }
+                ParagraphDiff::Added { text } => {
+                    let _ = write!(out, "<p><ins>{}</ins></p>", esc(text));
+                }
+                ParagraphDiff::Removed { text } => {
+                    let _ = write!(out, "<p><del>{}</del></p>", esc(text));
+                }
+                ParagraphDiff::Changed { words } => {
+                    out.push_str("<p>");
+                    for w in words {
+                        match w.op {
+                            WordOp::Equal => out.push_str(&esc(&w.text)),
+                            WordOp::Insert => {
+                                let _ = write!(out, "<ins>{}</ins>", esc(&w.text));
+                            }
+                            WordOp::Delete => {
+                                let _ = write!(out, "<del>{}</del>", esc(&w.text));
+                            }
+                        }
+                    }
+                    out.push_str("</p>");
+                }
+            }
+        }
+    }
+    if unchanged > 0 {
+        let _ = write!(out, "<p class=meta>{unchanged} unchanged section(s) not shown.</p>");
+    }
+    out
+}
+
+async fn runs(State(st): State<AppState>) -> Result<Html<String>, PageError> {
+    let runs = st.store.runs(50).await?;
+    let mut body = String::from("<table><tr><th>Run</th><th>Trigger</th><th>Started</th><th>Finished</th><th>Summary</th></tr>");
+    for r in &runs {
+        let summary = r
+            .summary_json
+            .as_deref()
+            .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+            .map(|v| {
+                format!(
+                    "fetched {} · unchanged {} · new versions {} · technical upgrades {} · failed {}",
+                    v["fetched"], v["unchanged"], v["new_versions"], v["technical_upgrades"], v["failed"]
+                )
+            })
+            .unwrap_or_else(|| "(running or interrupted)".into());
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            r.id,
+            esc(&r.trigger),
+            esc(&clausewatch_store::format_time(r.started_at)),
+            r.finished_at.map(clausewatch_store::format_time).unwrap_or_default(),
+            esc(&summary)
+        );
+    }
+    body.push_str("</table>");
+    Ok(Html(page("Track runs", &body)))
+}
