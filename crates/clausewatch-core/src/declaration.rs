@@ -17,7 +17,7 @@ pub type CssCheck<'a> = &'a dyn Fn(&str) -> Result<(), String>;
 /// Longest accepted values, so a hostile catalog cannot blow up memory or the database.
 const MAX_NAME_LEN: usize = 200;
 const MAX_URL_LEN: usize = 4096;
-const MAX_SELECTOR_LEN: usize = 2048;
+const MAX_SELECTOR_LEN: usize = 16 * 1024;
 const MAX_SOURCES: usize = 50;
 const MAX_SELECTORS: usize = 200;
 
@@ -313,6 +313,12 @@ fn parse_history(ctx: &mut Ctx<'_>, text: &str) -> BTreeMap<String, Vec<DatedRul
 pub fn parse_instant(s: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t.with_timezone(&Utc));
+    }
+    // ISO 8601 with a colon-less offset (`+0100`), as JavaScript's Date accepts.
+    for fmt in ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S%.f%z"] {
+        if let Ok(t) = DateTime::parse_from_str(s, fmt) {
+            return Some(t.with_timezone(&Utc));
+        }
     }
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .ok()
@@ -628,5 +634,7 @@ mod tests {
         let new = parse_instant("2024-06-01").unwrap();
         assert_eq!(doc.rules_at(old).sources[0].url, "https://x.test/old");
         assert_eq!(doc.rules_at(new).sources[0].url, "https://x.test/new");
+        assert_eq!(parse_instant("2024-02-28T23:59:59+0100"), parse_instant("2024-02-28T22:59:59Z"));
+        assert!(parse_instant("yesterday").is_none());
     }
 }

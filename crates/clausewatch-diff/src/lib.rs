@@ -40,13 +40,41 @@ pub fn sections(md: &str) -> Vec<Section> {
             stack.push((level, title));
             out.push(Section { path: stack.iter().map(|(_, t)| t.clone()).collect(), level, paragraphs: vec![] });
         } else if let Some(last) = out.last_mut() {
-            last.paragraphs.push(block.to_string());
+            last.paragraphs.extend(units(block));
         }
     }
     if out[0].paragraphs.is_empty() && out.len() > 1 {
         out.remove(0);
     }
     out
+}
+
+/// A block's comparable units: a list splits into its items (with their continuation and
+/// nested lines), anything else is one paragraph.
+fn units(block: &str) -> Vec<String> {
+    if !is_list_item(block.lines().next().unwrap_or("")) {
+        return vec![block.to_string()];
+    }
+    let mut out: Vec<String> = Vec::new();
+    for line in block.lines() {
+        let top_level = !line.starts_with([' ', '\t']);
+        if (top_level && is_list_item(line)) || out.is_empty() {
+            out.push(line.to_string());
+        } else if let Some(last) = out.last_mut() {
+            last.push('\n');
+            last.push_str(line);
+        }
+    }
+    out
+}
+
+fn is_list_item(line: &str) -> bool {
+    let t = line.trim_start();
+    if t.starts_with("*   ") || t.starts_with("- ") || t.starts_with("* ") {
+        return true;
+    }
+    let digits = t.chars().take_while(char::is_ascii_digit).count();
+    digits > 0 && (t[digits..].starts_with(". ") || t[digits..].starts_with(".  "))
 }
 
 fn heading(block: &str) -> Option<(u8, String)> {
@@ -386,6 +414,16 @@ mod tests {
         assert_eq!((d.stats.words_added, d.stats.words_removed), (1, 1));
         let text = render_text(&d);
         assert!(text.contains("[-24-]{+48+}"), "{text}");
+    }
+
+    #[test]
+    fn list_items_are_compared_one_by_one() {
+        let old = "## Uses\n\n*   one\n*   two\n    *   nested\n*   three\n";
+        let new = "## Uses\n\n*   one\n*   two changed\n    *   nested\n*   three\n";
+        let d = diff(old, new);
+        assert_eq!(d.stats.paragraphs_changed, 1);
+        assert_eq!(d.stats.words_added, 1);
+        assert_eq!(sections(old)[0].paragraphs.len(), 3);
     }
 
     #[test]

@@ -34,6 +34,17 @@ enum Format {
 }
 
 #[derive(Subcommand, Debug)]
+enum Eval {
+    /// Replay the genai-eu monthly states on 127.0.0.1 and score new versions against
+    /// expected_docs.tsv. DIR is the unpacked shared data (../shared/unpack).
+    Replay {
+        dir: PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 enum Command {
     /// Fetch documents, store snapshots, record new versions and changes.
     Track {
@@ -94,6 +105,11 @@ enum Command {
     },
     /// Check the store: version numbering, change records, blob integrity.
     Check,
+    /// Evaluations on the shared real data (labelled `name: value` lines, or --format json).
+    Eval {
+        #[command(subcommand)]
+        what: Eval,
+    },
     /// Serve the HTML listing and track on a schedule (loads the bundled demo into an empty store).
     Serve {
         /// Address to listen on. Also CLAUSEWATCH_LISTEN. Default 127.0.0.1:8080.
@@ -236,6 +252,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             }
         }
+        Command::Eval { what: Eval::Replay { dir, format } } => {
+            if !dir.join("fixtures/replay/states").is_dir() {
+                eprintln!("skipped: {} has no fixtures/replay/states (run ../shared/unpack)", dir.display());
+                return Ok(ExitCode::SUCCESS);
+            }
+            let work = tempfile_dir(&config.data_dir, "replay")?;
+            let report = crate::replay::run(&dir, &work).await?;
+            match format {
+                Format::Text => print!("{}", report.render()),
+                Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+            }
+            ExitCode::SUCCESS
+        }
         Command::Serve { .. } => {
             serve(store, config).await?;
             ExitCode::SUCCESS
@@ -262,6 +291,13 @@ async fn serve(store: Store, config: Config) -> anyhow::Result<()> {
         })
         .await?;
     Ok(())
+}
+
+/// A fresh folder under the data folder for an evaluation's own store.
+fn tempfile_dir(data_dir: &std::path::Path, name: &str) -> anyhow::Result<PathBuf> {
+    let dir = data_dir.join("eval").join(format!("{name}-{}", Utc::now().format("%Y%m%dT%H%M%S%.3f")));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
 }
 
 async fn find(store: &Store, platform: &str, terms_type: &str) -> anyhow::Result<DocumentRow> {

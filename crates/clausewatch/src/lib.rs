@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod rebuild;
+pub mod replay;
 pub mod track;
 pub mod versioning;
 pub mod web;
