@@ -42,6 +42,8 @@ pub struct DocumentEntry {
     pub rules: DocumentRules,
     /// Older rules, each valid until the given instant, sorted by that instant.
     pub history: Vec<DatedRules>,
+    /// Set when the document is only in the history file: no longer tracked after this instant.
+    pub retired_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -60,6 +62,11 @@ impl DocumentEntry {
             .unwrap_or(&self.rules)
     }
 
+    /// Whether the document was declared at `at` (a retired one is not tracked any more).
+    pub fn in_force(&self, at: DateTime<Utc>) -> bool {
+        self.retired_at.is_none_or(|r| at < r)
+    }
+
     /// The rules as a timeline: (valid from, valid until, rules), oldest first.
     pub fn timeline(&self) -> Vec<(Option<DateTime<Utc>>, Option<DateTime<Utc>>, &DocumentRules)> {
         let mut out = Vec::new();
@@ -68,7 +75,7 @@ impl DocumentEntry {
             out.push((from, Some(h.valid_until), &h.rules));
             from = Some(h.valid_until);
         }
-        out.push((from, None, &self.rules));
+        out.push((from, self.retired_at, &self.rules));
         out
     }
 }
@@ -231,12 +238,19 @@ fn parse_entry(
             continue;
         };
         let history = history.remove(terms_type).unwrap_or_default();
-        documents.insert(terms_type.clone(), DocumentEntry { terms_type: terms_type.clone(), rules, history });
+        documents.insert(terms_type.clone(), DocumentEntry { terms_type: terms_type.clone(), rules, history, retired_at: None });
     }
-    for (terms_type, _) in history {
+    // Terms types only in the history were tracked once: their history stays readable, and they
+    // are retired at their last validUntil.
+    for (terms_type, mut dated) in history {
+        let Some(last) = dated.pop() else { continue };
         ctx.warn(
             &format!("history.{}", quote_key(&terms_type)),
-            "history for a terms type the declaration no longer has; ignored",
+            format!("only in the history file: kept as a document retired at {}", last.valid_until.to_rfc3339()),
+        );
+        documents.insert(
+            terms_type.clone(),
+            DocumentEntry { terms_type, rules: last.rules, history: dated, retired_at: Some(last.valid_until) },
         );
     }
     if documents.is_empty() && !terms.is_empty() {
@@ -636,5 +650,18 @@ mod tests {
         assert_eq!(doc.rules_at(new).sources[0].url, "https://x.test/new");
         assert_eq!(parse_instant("2024-02-28T23:59:59+0100"), parse_instant("2024-02-28T22:59:59Z"));
         assert!(parse_instant("yesterday").is_none());
+    }
+
+    #[test]
+    fn history_only_documents_are_retired() {
+        let history = r#"{"Imprint":[{"fetch":"https://x.test/a","select":"main","validUntil":"2024-01-01T00:00:00Z"},
+                                     {"fetch":"https://x.test/b","select":"main","validUntil":"2025-01-01T00:00:00Z"}]}"#;
+        let (entry, _) = parse_declaration("X", "X.json", r#"{"name":"X","terms":{}}"#, Some(("X.history.json", history)), &any_css, &[]);
+        let doc = &entry.unwrap().documents["Imprint"];
+        assert_eq!(doc.retired_at, parse_instant("2025-01-01"));
+        assert!(doc.in_force(parse_instant("2024-06-01").unwrap()));
+        assert!(!doc.in_force(parse_instant("2025-06-01").unwrap()));
+        assert_eq!(doc.rules_at(parse_instant("2024-06-01").unwrap()).sources[0].url, "https://x.test/b");
+        assert_eq!(doc.rules_at(parse_instant("2023-06-01").unwrap()).sources[0].url, "https://x.test/a");
     }
 }

@@ -89,12 +89,13 @@ impl Store {
         let mut ids = Vec::new();
         for (terms_type, doc) in &entry.documents {
             let id: i64 = sqlx::query(
-                "INSERT INTO documents (platform_id, terms_type, active) VALUES (?, ?, 1)
-                 ON CONFLICT (platform_id, terms_type) DO UPDATE SET active = 1
+                "INSERT INTO documents (platform_id, terms_type, active) VALUES (?, ?, ?)
+                 ON CONFLICT (platform_id, terms_type) DO UPDATE SET active = excluded.active
                  RETURNING id",
             )
             .bind(&entry.id)
             .bind(terms_type)
+            .bind(doc.in_force(now))
             .fetch_one(&mut *tx)
             .await?
             .get(0);

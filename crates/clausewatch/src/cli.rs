@@ -110,6 +110,18 @@ enum Command {
         #[command(subcommand)]
         what: Eval,
     },
+    /// Benchmark tracking against download and parse floors on generated local pages.
+    Bench {
+        #[arg(long, default_value_t = 1000)]
+        pages: usize,
+        /// Local servers (127.0.0.1 .. 127.0.0.N).
+        #[arg(long, default_value_t = 10)]
+        hosts: usize,
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Serve the HTML listing and track on a schedule (loads the bundled demo into an empty store).
     Serve {
         /// Address to listen on. Also CLAUSEWATCH_LISTEN. Default 127.0.0.1:8080.
@@ -259,6 +271,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let work = tempfile_dir(&config.data_dir, "replay")?;
             let report = crate::replay::run(&dir, &work).await?;
+            match format {
+                Format::Text => print!("{}", report.render()),
+                Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Bench { pages, hosts, concurrency, format } => {
+            if hosts == 0 || hosts > 250 || pages == 0 {
+                anyhow::bail!("--hosts must be 1..=250 and --pages at least 1");
+            }
+            let work = tempfile_dir(&config.data_dir, "bench")?;
+            let report = crate::bench::run(pages, hosts, concurrency, &work).await;
+            let _ = std::fs::remove_dir_all(&work);
+            let report = report?;
             match format {
                 Format::Text => print!("{}", report.render()),
                 Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),

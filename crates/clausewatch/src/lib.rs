@@ -4,6 +4,7 @@
 //! Pipeline modules, in order: `catalog` (declarations -> store), `track` (fetch -> snapshot),
 //! `versioning` (extract -> version -> change), `rebuild` (replay), `demo`, `web` (serve).
 
+pub mod bench;
 pub mod catalog;
 pub mod cli;
 pub mod config;

@@ -219,6 +219,7 @@ fn token(url: &str) -> String {
 /// read statically (the stored pages are already rendered).
 fn localize(entry: &PlatformEntry, at: chrono::DateTime<chrono::Utc>, addr: &std::net::SocketAddr) -> PlatformEntry {
     let mut out = entry.clone();
+    out.documents.retain(|_, d| d.in_force(at));
     for doc in out.documents.values_mut() {
         let mut rules = doc.rules_at(at).clone();
         for s in &mut rules.sources {
@@ -227,6 +228,7 @@ fn localize(entry: &PlatformEntry, at: chrono::DateTime<chrono::Utc>, addr: &std
         }
         doc.rules = rules;
         doc.history.clear();
+        doc.retired_at = None;
     }
     out
 }

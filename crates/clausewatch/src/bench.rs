@@ -1,0 +1,310 @@
+//! `clausewatch bench`: tracking throughput against floors measured in the same run.
+//!
+//! Generates terms pages of 20–200 KB (headings, lists, boilerplate; noise outside the
+//! selected content and inside a removed element), serves them from local servers on
+//! 127.0.0.1..127.0.0.N (pages are generated on request from a seed, so the server holds no
+//! pages in memory), and measures:
+//! - floor_download: every page fetched with the tracker's client and concurrency;
+//! - floor_parse: the same plus one HTML parse of every body;
+//! - pass 1 on an empty store; pass 2 with 10% of pages changed in their text and another 10%
+//!   changed only in noise (no ETag or Last-Modified, so every body comes back).
+
+use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::http::Uri;
+use axum::response::Response;
+use futures::StreamExt;
+use serde::Serialize;
+
+use clausewatch_core::{DocumentEntry, DocumentRules, PlatformEntry, Selector, SourceRules};
+use clausewatch_fetch::{Conditional, Fetcher};
+use clausewatch_store::Store;
+
+use crate::config::Config;
+
+const TERMS_TYPES: [&str; 5] = ["Terms of Service", "Privacy Policy", "Acceptable Use Policy", "Developer Terms", "Trackers Policy"];
+
+#[derive(Debug, Serialize)]
+pub struct BenchReport {
+    pub pages: usize,
+    pub hosts: usize,
+    pub concurrency: usize,
+    pub bytes: u64,
+    pub floor_download_s: f64,
+    pub floor_parse_s: f64,
+    pub pass1_s: f64,
+    pub pass2_s: f64,
+    pub pass1_over_floor_parse: f64,
+    pub pass2_over_pass1: f64,
+    pub pass1_pages_per_s: f64,
+    pub pass1_mb_per_s: f64,
+    pub pass2_pages_per_s: f64,
+    pub pass1_new_versions: usize,
+    pub pass2_text_changed_pages: usize,
+    pub pass2_noise_changed_pages: usize,
+    pub pass2_new_versions: usize,
+    pub pass2_failed: usize,
+    pub peak_rss_mb: f64,
+}
+
+impl BenchReport {
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let v = serde_json::to_value(self).unwrap_or_default();
+        if let Some(map) = v.as_object() {
+            for (k, v) in map {
+                let _ = writeln!(out, "{k}: {v}");
+            }
+        }
+        out
+    }
+}
+
+/// Which variant of a page a pass serves.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Variant {
+    Pass1,
+    Pass2,
+}
+
+pub fn text_changed(i: usize) -> bool {
+    i % 10 == 0
+}
+pub fn noise_changed(i: usize) -> bool {
+    i % 10 == 1
+}
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        // xorshift64*: deterministic and fast; quality is irrelevant here.
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+const WORDS: &[&str] = &[
+    "service", "user", "content", "account", "data", "provide", "terms", "may", "shall", "agree", "right", "license",
+    "personal", "information", "third", "party", "liability", "law", "dispute", "arbitration", "payment", "credits",
+    "refund", "termination", "notice", "days", "applicable", "including", "without", "limitation", "use", "access",
+];
+
+/// One page, deterministic in (index, variant).
+pub fn page(i: usize, pass2: bool) -> String {
+    let variant = if pass2 { Variant::Pass2 } else { Variant::Pass1 };
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1).wrapping_mul(0x1000_0000_01B3));
+    let target = 20 * 1024 + rng.below(180 * 1024) as usize;
+    let noise_token = if variant == Variant::Pass2 && noise_changed(i) { "b7" } else { "a1" };
+    let mut s = String::with_capacity(target + 4096);
+    let _ = write!(
+        s,
+        "<!doctype html><html><head><meta charset=utf-8><title>Terms {i}</title>\
+<script>window.__t=\"{noise_token}-{i}\";</script><style>.x{{color:red}}</style></head><body>\
+<header><nav><a href=\"/\">Home</a> <a href=\"/pricing?ref={noise_token}\">Pricing</a> <a href=\"/blog\">Blog</a></nav></header>\
+<div class=\"cookie\">We use cookies. Session {noise_token}{i}.</div><main><article class=\"legal\">\
+<h1>Terms of platform {i}</h1><p>Last updated: 2026-01-01</p><div class=\"promo\">Try the app! Offer {noise_token}.</div>"
+    );
+    let mut section = 0;
+    while s.len() < target {
+        section += 1;
+        let _ = write!(s, "<h2>{section}. Section {section}</h2>");
+        for p in 0..(2 + rng.below(4)) {
+            s.push_str("<p>");
+            if variant == Variant::Pass2 && text_changed(i) && section == 1 && p == 0 {
+                s.push_str("Amended clause: refunds are available within 48 hours. ");
+            }
+            for _ in 0..(40 + rng.below(80)) {
+                s.push_str(WORDS[rng.below(WORDS.len() as u64) as usize]);
+                s.push(' ');
+            }
+            s.push_str("</p>");
+        }
+        if rng.below(3) == 0 {
+            s.push_str("<ul>");
+            for _ in 0..(2 + rng.below(5)) {
+                let _ = write!(s, "<li>{} <b>{}</b> {}</li>", WORDS[rng.below(32) as usize], WORDS[rng.below(32) as usize], WORDS[rng.below(32) as usize]);
+            }
+            s.push_str("</ul>");
+        }
+    }
+    let _ = write!(s, "</article></main><footer>© 2026 · build {noise_token} · <a href=\"/legal\">Legal</a></footer></body></html>");
+    s
+}
+
+/// Start `hosts` servers on 127.0.0.1.. 127.0.0.N. Returns their addresses.
+async fn start_servers(hosts: usize, pass2: Arc<std::sync::atomic::AtomicBool>) -> anyhow::Result<Vec<SocketAddr>> {
+    let mut addrs = Vec::new();
+    for h in 0..hosts {
+        let ip = IpAddr::V4(Ipv4Addr::new(127, 0, 0, (h + 1) as u8));
+        let listener = tokio::net::TcpListener::bind(SocketAddr::new(ip, 0)).await?;
+        addrs.push(listener.local_addr()?);
+        let pass2 = pass2.clone();
+        let app = axum::Router::new().fallback(move |uri: Uri| {
+            let pass2 = pass2.load(Ordering::Relaxed);
+            async move {
+                let i: Option<usize> = uri.path().strip_prefix("/p/").and_then(|s| s.parse().ok());
+                match i {
+                    Some(i) => Response::builder()
+                        .header("content-type", "text/html; charset=utf-8")
+                        .body(Body::from(page(i, pass2)))
+                        .expect("response"),
+                    None => Response::builder().status(404).body(Body::empty()).expect("response"),
+                }
+            }
+        });
+        tokio::spawn(async move { axum::serve(listener, app).await });
+    }
+    Ok(addrs)
+}
+
+fn url(addrs: &[SocketAddr], i: usize) -> String {
+    format!("http://{}/p/{i}", addrs[i % addrs.len()])
+}
+
+fn catalog(addrs: &[SocketAddr], pages: usize) -> Vec<PlatformEntry> {
+    let mut out = Vec::new();
+    for (platform, chunk) in (0..pages).collect::<Vec<_>>().chunks(TERMS_TYPES.len()).enumerate() {
+        let mut documents = std::collections::BTreeMap::new();
+        for (t, &i) in chunk.iter().enumerate() {
+            let rules = DocumentRules {
+                sources: vec![SourceRules {
+                    url: url(addrs, i),
+                    select: vec![Selector::Css("article.legal".into())],
+                    remove: vec![Selector::Css(".promo".into())],
+                    filters: vec![],
+                    execute_client_scripts: false,
+                    origin: Some("benchmark".into()),
+                }],
+            };
+            documents.insert(
+                TERMS_TYPES[t].to_string(),
+                DocumentEntry { terms_type: TERMS_TYPES[t].into(), rules, history: vec![], retired_at: None },
+            );
+        }
+        out.push(PlatformEntry {
+            id: format!("bench-{platform:04}"),
+            name: format!("Bench {platform:04}"),
+            category: None,
+            jurisdiction: None,
+            website: None,
+            imported_from: None,
+            documents,
+        });
+    }
+    out
+}
+
+async fn floor(fetcher: &Fetcher, addrs: &[SocketAddr], pages: usize, concurrency: usize, parse: bool) -> anyhow::Result<(f64, u64)> {
+    let bytes = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut stream = futures::stream::iter((0..pages).map(|i| {
+        let bytes = bytes.clone();
+        let u = url(addrs, i);
+        async move {
+            let r = fetcher.fetch(&u, &Conditional::default()).await?;
+            bytes.fetch_add(r.body.len(), Ordering::Relaxed);
+            if parse {
+                tokio::task::spawn_blocking(move || {
+                    let text = String::from_utf8_lossy(&r.body);
+                    let html = scraper::Html::parse_document(&text);
+                    html.tree.values().count()
+                })
+                .await?;
+            }
+            anyhow::Ok(())
+        }
+    }))
+    .buffer_unordered(concurrency);
+    while let Some(r) = stream.next().await {
+        r?;
+    }
+    Ok((started.elapsed().as_secs_f64(), bytes.load(Ordering::Relaxed) as u64))
+}
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.to_string()))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+pub async fn run(pages: usize, hosts: usize, concurrency: usize, work_dir: &std::path::Path) -> anyhow::Result<BenchReport> {
+    let pass2 = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let addrs = start_servers(hosts, pass2.clone()).await?;
+    let mut config = Config { data_dir: work_dir.join("data"), catalog_dir: work_dir.join("no-catalog"), concurrency, ..Config::default() };
+    config.fetch.per_host_concurrency = concurrency.div_ceil(hosts).max(2);
+    let fetcher = Fetcher::new(config.fetch_config())?;
+
+    let (floor_download_s, bytes) = floor(&fetcher, &addrs, pages, concurrency, false).await?;
+    let (floor_parse_s, _) = floor(&fetcher, &addrs, pages, concurrency, true).await?;
+
+    let store = Store::open(&config.data_dir).await?;
+    for entry in catalog(&addrs, pages) {
+        store.sync_platform(&entry, chrono::Utc::now()).await?;
+    }
+    let opts = crate::track::TrackOptions { trigger: "bench".into(), ..Default::default() };
+    let started = Instant::now();
+    let s1 = crate::track::track(&store, &config, &opts).await?;
+    let pass1_s = started.elapsed().as_secs_f64();
+    if s1.failed > 0 {
+        anyhow::bail!("pass 1 had failures:\n{}", s1.render());
+    }
+
+    pass2.store(true, Ordering::Relaxed);
+    let started = Instant::now();
+    let s2 = crate::track::track(&store, &config, &opts).await?;
+    let pass2_s = started.elapsed().as_secs_f64();
+    store.close().await;
+
+    let mb = bytes as f64 / (1024.0 * 1024.0);
+    Ok(BenchReport {
+        pages,
+        hosts,
+        concurrency,
+        bytes,
+        floor_download_s,
+        floor_parse_s,
+        pass1_s,
+        pass2_s,
+        pass1_over_floor_parse: pass1_s / floor_parse_s,
+        pass2_over_pass1: pass2_s / pass1_s,
+        pass1_pages_per_s: pages as f64 / pass1_s,
+        pass1_mb_per_s: mb / pass1_s,
+        pass2_pages_per_s: pages as f64 / pass2_s,
+        pass1_new_versions: s1.new_versions,
+        pass2_text_changed_pages: (0..pages).filter(|&i| text_changed(i)).count(),
+        pass2_noise_changed_pages: (0..pages).filter(|&i| noise_changed(i)).count(),
+        pass2_new_versions: s2.new_versions,
+        pass2_failed: s2.failed,
+        peak_rss_mb: peak_rss_mb(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_are_deterministic_sized_and_vary_as_specified() {
+        for i in [0usize, 1, 2, 57] {
+            let a = page(i, false);
+            assert_eq!(a, page(i, false));
+            assert!(a.len() >= 20 * 1024 && a.len() <= 210 * 1024, "{}", a.len());
+        }
+        assert_ne!(page(0, false), page(0, true));
+        assert_ne!(page(1, false), page(1, true));
+        assert_eq!(page(2, false), page(2, true));
+    }
+}
