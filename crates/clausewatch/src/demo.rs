@@ -72,6 +72,7 @@ pub async fn load(store: &Store) -> anyhow::Result<DemoReport> {
             .ok_or_else(|| anyhow::anyhow!("demo capture for unknown document {} / {}", capture.platform, capture.terms_type))?;
         let rules = store.rules_at(doc.id, capture.captured_at).await?;
         let mut snapshots = Vec::new();
+        let mut bodies = Vec::new();
         for source in &capture.sources {
             let bytes = files.get(&source.file).ok_or_else(|| anyhow::anyhow!("demo bundle misses {}", source.file))?;
             let hash = store.blobs().put(bytes)?;
@@ -87,10 +88,11 @@ pub async fn load(store: &Store) -> anyhow::Result<DemoReport> {
                 size: bytes.len() as u64,
                 not_modified: false,
             });
+            bodies.push(bytes.clone());
         }
         let id = store.record_capture(doc.id, None, capture.captured_at, rules.id, &snapshots).await?;
         let row = store.capture(id).await?;
-        let step = process_capture(store, &mut cache, &row).await?;
+        let step = process_capture(store, &mut cache, &row, Some(bodies)).await?;
         report.captures += 1;
         report.versions += step.versions.len();
     }

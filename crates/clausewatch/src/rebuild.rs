@@ -43,10 +43,15 @@ pub async fn rebuild(store: &Store, apply: bool) -> anyhow::Result<RebuildReport
     for doc in store.documents(None).await? {
         report.documents += 1;
         let mut current: Option<Current> = None;
+        let mut confirmed = None;
         let mut rebuilt: Vec<NewVersion> = Vec::new();
         for capture in store.captures_with_snapshots(doc.id).await? {
             // No unchanged-bytes shortcut: every capture is extracted again.
-            let s = step(store, &mut cache, current.as_ref(), &capture, None).await?;
+            let s = step(store, &mut cache, current.as_ref(), confirmed, &capture, None).await?;
+            // As in tracking: the rules of the last capture processed successfully.
+            if !matches!(s.outcome, crate::versioning::Outcome::Failed { .. }) {
+                confirmed = Some(capture.rules_id);
+            }
             for v in s.versions {
                 current = Some(Current {
                     capture_id: v.capture_id,
@@ -56,6 +61,9 @@ pub async fn rebuild(store: &Store, apply: bool) -> anyhow::Result<RebuildReport
                     markdown: v.markdown.clone(),
                 });
                 rebuilt.push(v);
+            }
+            if confirmed.is_none() {
+                confirmed = current.as_ref().map(|c| c.rules_id);
             }
         }
         let stored = store.versions(doc.id).await?;

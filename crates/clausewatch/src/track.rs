@@ -149,7 +149,7 @@ pub async fn track(store: &Store, config: &Config, opts: &TrackOptions) -> anyho
     // Finish what an interrupted run stored but did not version.
     let mut cache = RulesCache::default();
     for capture in store.pending_captures().await? {
-        let step = process_capture(store, &mut cache, &capture).await?;
+        let step = process_capture(store, &mut cache, &capture, None).await?;
         summary.recovered += 1;
         summary.add_step(&step);
     }
@@ -231,6 +231,8 @@ async fn try_track_document(store: &Store, fetcher: &Fetcher, doc: &DocumentRow,
     let now = Utc::now();
     let rules = store.rules_at(doc.id, now).await?;
     let mut snapshots = Vec::with_capacity(rules.rules.sources.len());
+    // The fetched bytes, kept for extraction (None once any source was answered "not modified").
+    let mut bodies: Option<Vec<Vec<u8>>> = Some(Vec::new());
     for source in &rules.rules.sources {
         let previous = store.latest_snapshot_for_url(doc.id, &source.url).await?;
         let conditional = previous
@@ -249,6 +251,7 @@ async fn try_track_document(store: &Store, fetcher: &Fetcher, doc: &DocumentRow,
             }
         };
         let snapshot = if response.not_modified {
+            bodies = None;
             match &previous {
                 Some(p) => NewSnapshot {
                     url: source.url.clone(),
@@ -272,9 +275,12 @@ async fn try_track_document(store: &Store, fetcher: &Fetcher, doc: &DocumentRow,
             let blobs = store.blobs().clone();
             let body = response.body;
             let size = body.len() as u64;
-            let hash = tokio::task::spawn_blocking(move || blobs.put(&body))
+            let (hash, body) = tokio::task::spawn_blocking(move || blobs.put(&body).map(|h| (h, body)))
                 .await
                 .map_err(|e| StoreError::Corrupt { what: "blob write task".into(), reason: e.to_string() })??;
+            if let Some(b) = bodies.as_mut() {
+                b.push(body);
+            }
             NewSnapshot {
                 url: source.url.clone(),
                 final_url: response.final_url,
@@ -293,6 +299,6 @@ async fn try_track_document(store: &Store, fetcher: &Fetcher, doc: &DocumentRow,
     let capture_id = store.record_capture(doc.id, Some(run_id), now, rules.id, &snapshots).await?;
     let capture = store.capture(capture_id).await?;
     let mut cache = RulesCache::default();
-    let step = process_capture(store, &mut cache, &capture).await?;
+    let step = process_capture(store, &mut cache, &capture, bodies).await?;
     Ok(DocResult::Fetched(step))
 }

@@ -87,28 +87,47 @@ impl RulesCache {
     }
 }
 
-/// Decide what a capture adds to the history. `previous_done` is the last capture of the same
-/// document processed before this one (for the unchanged-bytes shortcut; None disables it).
+/// Same bytes and same rules as the last successfully processed capture: the text cannot
+/// differ, so the capture is not extracted again.
+pub async fn unchanged_bytes(
+    store: &Store,
+    rules_cache: &mut RulesCache,
+    capture: &CaptureRow,
+    previous_done: Option<&CaptureRow>,
+) -> Result<bool, StoreError> {
+    let Some(prev) = previous_done else { return Ok(false) };
+    if prev.sources_hash.is_none() || prev.sources_hash != capture.sources_hash {
+        return Ok(false);
+    }
+    let prev_rules = rules_cache.get(store, prev.rules_id).await?.hash;
+    let rules = rules_cache.get(store, capture.rules_id).await?.hash;
+    Ok(prev_rules == rules)
+}
+
+/// Decide what a capture adds to the history, given the latest version (`current`) and the
+/// rules the current text was last confirmed under (`current_rules`: those of the last capture
+/// processed successfully, or of the latest version). `bodies` may carry the capture's bytes
+/// when the caller has them in memory.
 pub async fn step(
     store: &Store,
     rules_cache: &mut RulesCache,
     current: Option<&Current>,
+    current_rules: Option<RulesId>,
     capture: &CaptureRow,
-    previous_done: Option<&CaptureRow>,
+    bodies: Option<Vec<Vec<u8>>>,
 ) -> Result<Step, StoreError> {
     let rules = rules_cache.get(store, capture.rules_id).await?.clone();
     let mut versions = Vec::new();
     let mut current = current.cloned();
 
-    // 1. Rules changed since the latest version: re-extract that version's bytes with the new
-    //    rules; a difference is a technical upgrade, recorded before any real change.
-    let mut rules_changed = false;
-    if let Some(cur) = current.clone() {
-        let old_rules = rules_cache.get(store, cur.rules_id).await?.hash;
+    // 1. Rules changed since the current text was confirmed: re-extract the latest version's
+    //    bytes with the new rules; a difference is a technical upgrade, recorded before any
+    //    real change.
+    if let (Some(cur), Some(confirmed)) = (current.clone(), current_rules) {
+        let old_rules = rules_cache.get(store, confirmed).await?.hash;
         if old_rules != rules.hash {
-            rules_changed = true;
             let old_snapshots = store.snapshots(cur.capture_id).await?;
-            if let Ok(ex) = extract_snapshots(store, &rules, &old_snapshots).await? {
+            if let Ok(ex) = extract_snapshots(store, &rules, &old_snapshots, None).await? {
                 if ex.text_hash != cur.text_hash {
                     let v = new_version(&cur, cur.capture_id, &rules, VersionKind::TechnicalUpgrade, cur.effective_at, ex);
                     current = Some(Current {
@@ -124,17 +143,9 @@ pub async fn step(
         }
     }
 
-    // 2. Same bytes, same rules as the last processed capture: nothing to extract.
-    if let (Some(_), Some(prev), false) = (&current, previous_done, rules_changed) {
-        let prev_rules = rules_cache.get(store, prev.rules_id).await?.hash;
-        if prev.sources_hash.is_some() && prev.sources_hash == capture.sources_hash && prev_rules == rules.hash {
-            return Ok(Step { versions, outcome: Outcome::UnchangedBytes });
-        }
-    }
-
-    // 3. Extract this capture and compare.
+    // 2. Extract this capture and compare.
     let snapshots = store.snapshots(capture.id).await?;
-    let extracted = match extract_snapshots(store, &rules, &snapshots).await? {
+    let extracted = match extract_snapshots(store, &rules, &snapshots, bodies).await? {
         Ok(ex) => ex,
         Err(e) => {
             return Ok(Step { versions, outcome: Outcome::Failed { cause: e.cause().into(), message: e.to_string() } })
@@ -193,14 +204,22 @@ pub async fn extract_snapshots(
     store: &Store,
     rules: &RulesRow,
     snapshots: &[SnapshotRow],
+    in_memory: Option<Vec<Vec<u8>>>,
 ) -> Result<Result<Extracted, ExtractError>, StoreError> {
     let mut bodies = Vec::with_capacity(snapshots.len());
+    let mut in_memory = in_memory.filter(|b| b.len() == snapshots.len()).map(Vec::into_iter);
     for s in snapshots {
-        let blobs = store.blobs().clone();
-        let hash = s.content_hash;
-        let bytes = tokio::task::spawn_blocking(move || blobs.get(&hash))
-            .await
-            .map_err(|e| StoreError::Corrupt { what: "blob read task".into(), reason: e.to_string() })??;
+        // Bytes just fetched are the bytes just stored (same hash): no need to read them back.
+        let bytes = match in_memory.as_mut().and_then(Iterator::next) {
+            Some(b) => b,
+            None => {
+                let blobs = store.blobs().clone();
+                let hash = s.content_hash;
+                tokio::task::spawn_blocking(move || blobs.get(&hash))
+                    .await
+                    .map_err(|e| StoreError::Corrupt { what: "blob read task".into(), reason: e.to_string() })??
+            }
+        };
         bodies.push((s.final_url.clone(), s.content_type.clone(), bytes));
     }
     let doc_rules = rules.rules.clone();
@@ -216,12 +235,23 @@ pub async fn extract_snapshots(
     Ok(result)
 }
 
-/// Process one pending capture and record the result. Used by `track` and crash recovery.
-pub async fn process_capture(store: &Store, rules_cache: &mut RulesCache, capture: &CaptureRow) -> Result<Step, StoreError> {
-    let latest = store.latest_version(capture.document_id).await?;
-    let current = latest.as_ref().map(Current::from);
+/// Process one pending capture and record the result. Used by `track` (with the fetched bytes
+/// in memory) and by crash recovery (bytes from the blob store).
+pub async fn process_capture(
+    store: &Store,
+    rules_cache: &mut RulesCache,
+    capture: &CaptureRow,
+    bodies: Option<Vec<Vec<u8>>>,
+) -> Result<Step, StoreError> {
     let previous = store.last_done_capture(capture.document_id, capture.id).await?;
-    let step = step(store, rules_cache, current.as_ref(), capture, previous.as_ref()).await?;
+    let step = if unchanged_bytes(store, rules_cache, capture, previous.as_ref()).await? {
+        Step { versions: vec![], outcome: Outcome::UnchangedBytes }
+    } else {
+        let latest = store.latest_version(capture.document_id).await?;
+        let current = latest.as_ref().map(Current::from);
+        let confirmed = previous.as_ref().map(|p| p.rules_id).or(latest.as_ref().map(|v| v.rules_id));
+        step(store, rules_cache, current.as_ref(), confirmed, capture, bodies).await?
+    };
     let failure = match &step.outcome {
         Outcome::Failed { cause, message } => Some((cause.as_str(), message.as_str())),
         _ => None,

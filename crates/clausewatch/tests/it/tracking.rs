@@ -222,3 +222,24 @@ fn count_blobs(app: &TestApp) -> usize {
     }
     n
 }
+
+#[tokio::test]
+async fn rule_change_without_text_effect_is_confirmed_once() {
+    let server = TestServer::start().await;
+    let app = TestApp::new().await;
+    catalog(&app, &server, &[".banner"]);
+    server.set_html("/terms", &terms_page("Home", "Try", BODY_V1));
+    server.set_html("/privacy", &terms_page("Home", "", "<p>Privacy.</p>"));
+    app.track().await;
+    // New rules that change nothing in the text: no technical upgrade, and the next run with
+    // the same bytes is not extracted again.
+    catalog(&app, &server, &[".banner", ".does-not-exist"]);
+    let s = app.track().await;
+    assert_eq!((s.technical_upgrades, s.new_versions, s.unchanged), (0, 0, 2), "{}", s.render());
+    let s = app.track().await;
+    let terms = app.doc("Example", "Terms of Service").await;
+    let captures = app.store.captures_with_snapshots(terms.id).await.unwrap();
+    assert_eq!(captures.last().unwrap().outcome.as_deref(), Some("unchanged_bytes"), "{}", s.render());
+    let report = clausewatch::rebuild::rebuild(&app.store, false).await.unwrap();
+    assert!(report.mismatches.is_empty(), "{}", report.render());
+}
