@@ -87,7 +87,7 @@ pub fn extract_document(rules: &DocumentRules, inputs: &[SourceInput<'_>]) -> Re
     let mut combined = String::new();
     for (rule, input) in rules.sources.iter().zip(inputs) {
         let md = extract_source(rule, input)?;
-        combined = markdown::join(&combined, &format!("\n\n{md}"));
+        markdown::join_into(&mut combined, &format!("\n\n{md}"));
     }
     let markdown = normalize_markdown(&combined);
     let text_hash = ContentHash::of(markdown.as_bytes());

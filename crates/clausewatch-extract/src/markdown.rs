@@ -101,7 +101,7 @@ pub fn to_markdown(html: &Html, pieces: &[Piece], options: &Options<'_>) -> Stri
                 None => String::new(),
             },
         };
-        out = join(&out, &md);
+        join_into(&mut out, &md);
     }
     out.trim_start_matches(['\t', '\r', '\n']).trim_end().to_string()
 }
@@ -129,19 +129,24 @@ impl Collapse {
 /// turndown's whitespace collapse: runs of ASCII whitespace become one space; no space at the
 /// start of a block or after a space; none before a block boundary.
 fn collapse_ws(s: &str) -> String {
+    // Byte-wise: the whitespace characters are ASCII, so runs between them are copied whole.
+    let bytes = s.as_bytes();
     let mut out = String::with_capacity(s.len());
-    let mut in_ws = false;
-    for c in s.chars() {
-        if matches!(c, ' ' | '\t' | '\n' | '\r') {
-            if !in_ws {
-                out.push(' ');
-                in_ws = true;
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if matches!(bytes[i], b' ' | b'\t' | b'\n' | b'\r') {
+            out.push_str(&s[start..i]);
+            out.push(' ');
+            while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\n' | b'\r') {
+                i += 1;
             }
+            start = i;
         } else {
-            out.push(c);
-            in_ws = false;
+            i += 1;
         }
     }
+    out.push_str(&s[start..]);
     out
 }
 
@@ -211,7 +216,7 @@ impl Converter<'_> {
         for child in node.children() {
             if let Some(f) = filter.enter(child.id()) {
                 let md = self.node_md(child, f, depth + 1);
-                out = join(&out, &md);
+                join_into(&mut out, &md);
             }
         }
         out
@@ -510,15 +515,15 @@ fn is_blank(node: NodeRef<'_, Node>) -> bool {
 /// turndown's Markdown escapes: some anywhere, some only at the start of the text node.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '\\' | '*' | '`' | '[' | ']' | '_' => {
-                out.push('\\');
-                out.push(c);
-            }
-            _ => out.push(c),
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if matches!(b, b'\\' | b'*' | b'`' | b'[' | b']' | b'_') {
+            out.push_str(&s[start..i]);
+            out.push('\\');
+            start = i;
         }
     }
+    out.push_str(&s[start..]);
     // Start-of-text escapes.
     let starts = |p: &str| out.starts_with(p);
     if starts("-") || starts(">") {
@@ -546,14 +551,21 @@ pub fn escape(s: &str) -> String {
 /// turndown's join: the separator between two outputs is the larger of the newline runs at
 /// the seam, at most two.
 pub fn join(output: &str, addition: &str) -> String {
-    let s1 = output.trim_end_matches('\n');
-    let s2 = addition.trim_start_matches('\n');
-    let nls = (output.len() - s1.len()).max(addition.len() - s2.len()).min(2);
-    let mut out = String::with_capacity(s1.len() + nls + s2.len());
-    out.push_str(s1);
-    out.push_str(&"\n\n"[..nls]);
-    out.push_str(s2);
+    let mut out = output.to_string();
+    join_into(&mut out, addition);
     out
+}
+
+/// `join` in place: appending must not copy the output again (linear, not quadratic, in the
+/// number of children).
+pub fn join_into(output: &mut String, addition: &str) {
+    let kept = output.trim_end_matches('\n').len();
+    let trailing = output.len() - kept;
+    let s2 = addition.trim_start_matches('\n');
+    let nls = trailing.max(addition.len() - s2.len()).min(2);
+    output.truncate(kept);
+    output.push_str(&"\n\n"[..nls]);
+    output.push_str(s2);
 }
 
 #[cfg(test)]

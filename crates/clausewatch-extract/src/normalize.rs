@@ -7,7 +7,13 @@ pub fn normalize_markdown(md: &str) -> String {
     let mut blank_run = 0usize;
     for line in md.split('\n') {
         let line = line.trim_end_matches(['\r', ' ', '\t']);
-        let line: String = line.chars().filter(|c| !is_invisible(*c)).collect();
+        let cleaned;
+        let line = if line.contains(is_invisible) {
+            cleaned = line.chars().filter(|c| !is_invisible(*c)).collect::<String>();
+            cleaned.as_str()
+        } else {
+            line
+        };
         if line.trim().is_empty() {
             blank_run += 1;
             continue;
@@ -16,7 +22,7 @@ pub fn normalize_markdown(md: &str) -> String {
             out.push_str(if blank_run > 0 { "\n\n" } else { "\n" });
         }
         blank_run = 0;
-        out.push_str(&line);
+        out.push_str(line);
     }
     if !out.is_empty() {
         out.push('\n');

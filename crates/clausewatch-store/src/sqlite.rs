@@ -257,7 +257,7 @@ impl Store {
         captured_at: DateTime<Utc>,
         rules: RulesId,
         snapshots: &[NewSnapshot],
-    ) -> Result<CaptureId> {
+    ) -> Result<CaptureRow> {
         for s in snapshots {
             if !self.blobs.contains(&s.content_hash) {
                 return Err(StoreError::NotFound(format!("blob {} for snapshot of {}", s.content_hash, s.url)));
@@ -300,7 +300,18 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
-        Ok(capture)
+        Ok(CaptureRow {
+            id: capture,
+            document_id: document,
+            run_id: run,
+            captured_at: parse_time(&format_time(captured_at))?,
+            rules_id: rules,
+            sources_hash: Some(sources_hash),
+            state: CaptureState::Pending,
+            outcome: None,
+            error_cause: None,
+            error_message: None,
+        })
     }
 
     /// Record a capture that failed before anything could be stored (fetch error).
@@ -409,26 +420,18 @@ impl Store {
         failure: Option<(&str, &str)>,
     ) -> Result<Vec<VersionId>> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        let state: Option<String> = sqlx::query("SELECT state FROM captures WHERE id = ?")
+        let row = sqlx::query("SELECT state, document_id FROM captures WHERE id = ?")
             .bind(capture)
             .fetch_optional(&mut *tx)
             .await?
-            .map(|r| r.get(0));
-        match state.as_deref() {
-            Some("pending") => {}
-            Some(other) => {
-                return Err(StoreError::Corrupt {
-                    what: format!("capture {capture}"),
-                    reason: format!("cannot complete a capture in state {other}"),
-                })
-            }
-            None => return Err(StoreError::NotFound(format!("capture {capture}"))),
+            .ok_or_else(|| StoreError::NotFound(format!("capture {capture}")))?;
+        let (state, document): (String, i64) = (row.get(0), row.get(1));
+        if state != "pending" {
+            return Err(StoreError::Corrupt {
+                what: format!("capture {capture}"),
+                reason: format!("cannot complete a capture in state {state}"),
+            });
         }
-        let document: i64 = sqlx::query("SELECT document_id FROM captures WHERE id = ?")
-            .bind(capture)
-            .fetch_one(&mut *tx)
-            .await?
-            .get(0);
         let ids = insert_versions(&mut tx, document, versions).await?;
         let state = if failure.is_some() { "failed" } else { "done" };
         sqlx::query("UPDATE captures SET state = ?, outcome = ?, error_cause = ?, error_message = ? WHERE id = ?")

@@ -304,6 +304,14 @@ async fn serve(store: Store, config: Config) -> anyhow::Result<()> {
         let report = crate::demo::load(&store).await?;
         tracing::info!(platforms = report.platforms, captures = report.captures, versions = report.versions, "loaded the bundled demo");
     }
+    // The listing shows the catalog from the first request, before the first run ends.
+    if config.catalog_dir.is_dir() {
+        let load = crate::catalog::load(&config.catalog_dir)?;
+        for p in load.rejected() {
+            tracing::warn!("catalog: {p}");
+        }
+        crate::catalog::sync(&store, &load, Utc::now()).await?;
+    }
     let listener = tokio::net::TcpListener::bind(&config.serve.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.serve.listen))?;

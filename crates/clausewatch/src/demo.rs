@@ -64,7 +64,7 @@ pub async fn load(store: &Store) -> anyhow::Result<DemoReport> {
         platform_names.insert(id.to_string(), entry.name.clone());
         report.platforms += 1;
     }
-    let mut cache = RulesCache::default();
+    let cache = RulesCache::default();
     for capture in &manifest.captures {
         let doc = store
             .find_document(&capture.platform, &capture.terms_type)
@@ -90,9 +90,8 @@ pub async fn load(store: &Store) -> anyhow::Result<DemoReport> {
             });
             bodies.push(bytes.clone());
         }
-        let id = store.record_capture(doc.id, None, capture.captured_at, rules.id, &snapshots).await?;
-        let row = store.capture(id).await?;
-        let step = process_capture(store, &mut cache, &row, Some(bodies)).await?;
+        let row = store.record_capture(doc.id, None, capture.captured_at, rules.id, &snapshots).await?;
+        let step = process_capture(store, &cache, &row, Some(bodies)).await?;
         report.captures += 1;
         report.versions += step.versions.len();
     }

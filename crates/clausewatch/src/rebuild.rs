@@ -39,7 +39,7 @@ impl RebuildReport {
 
 pub async fn rebuild(store: &Store, apply: bool) -> anyhow::Result<RebuildReport> {
     let mut report = RebuildReport::default();
-    let mut cache = RulesCache::default();
+    let cache = RulesCache::default();
     for doc in store.documents(None).await? {
         report.documents += 1;
         let mut current: Option<Current> = None;
@@ -47,7 +47,7 @@ pub async fn rebuild(store: &Store, apply: bool) -> anyhow::Result<RebuildReport
         let mut rebuilt: Vec<NewVersion> = Vec::new();
         for capture in store.captures_with_snapshots(doc.id).await? {
             // No unchanged-bytes shortcut: every capture is extracted again.
-            let s = step(store, &mut cache, current.as_ref(), confirmed, &capture, None).await?;
+            let s = step(store, &cache, current.as_ref(), confirmed, &capture, None).await?;
             // As in tracking: the rules of the last capture processed successfully.
             if !matches!(s.outcome, crate::versioning::Outcome::Failed { .. }) {
                 confirmed = Some(capture.rules_id);

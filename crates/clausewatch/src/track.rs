@@ -147,9 +147,9 @@ pub async fn track(store: &Store, config: &Config, opts: &TrackOptions) -> anyho
     summary.run_id = run_id;
 
     // Finish what an interrupted run stored but did not version.
-    let mut cache = RulesCache::default();
+    let cache = RulesCache::default();
     for capture in store.pending_captures().await? {
-        let step = process_capture(store, &mut cache, &capture, None).await?;
+        let step = process_capture(store, &cache, &capture, None).await?;
         summary.recovered += 1;
         summary.add_step(&step);
     }
@@ -188,8 +188,9 @@ pub async fn track(store: &Store, config: &Config, opts: &TrackOptions) -> anyho
 
     let mut results = futures::stream::iter(documents.into_iter().map(|doc| {
         let fetcher = fetcher.clone();
+        let cache = &cache;
         async move {
-            let result = track_document(store, &fetcher, &doc, run_id).await;
+            let result = track_document(store, &fetcher, cache, &doc, run_id).await;
             (doc, result)
         }
     }))
@@ -220,14 +221,20 @@ pub async fn track(store: &Store, config: &Config, opts: &TrackOptions) -> anyho
     Ok(summary)
 }
 
-async fn track_document(store: &Store, fetcher: &Fetcher, doc: &DocumentRow, run_id: RunId) -> DocResult {
-    match try_track_document(store, fetcher, doc, run_id).await {
+async fn track_document(store: &Store, fetcher: &Fetcher, cache: &RulesCache, doc: &DocumentRow, run_id: RunId) -> DocResult {
+    match try_track_document(store, fetcher, cache, doc, run_id).await {
         Ok(r) => r,
         Err(e) => DocResult::StoreFailed(e),
     }
 }
 
-async fn try_track_document(store: &Store, fetcher: &Fetcher, doc: &DocumentRow, run_id: RunId) -> Result<DocResult, StoreError> {
+async fn try_track_document(
+    store: &Store,
+    fetcher: &Fetcher,
+    cache: &RulesCache,
+    doc: &DocumentRow,
+    run_id: RunId,
+) -> Result<DocResult, StoreError> {
     let now = Utc::now();
     let rules = store.rules_at(doc.id, now).await?;
     let mut snapshots = Vec::with_capacity(rules.rules.sources.len());
@@ -296,9 +303,7 @@ async fn try_track_document(store: &Store, fetcher: &Fetcher, doc: &DocumentRow,
         };
         snapshots.push(snapshot);
     }
-    let capture_id = store.record_capture(doc.id, Some(run_id), now, rules.id, &snapshots).await?;
-    let capture = store.capture(capture_id).await?;
-    let mut cache = RulesCache::default();
-    let step = process_capture(store, &mut cache, &capture, bodies).await?;
+    let capture = store.record_capture(doc.id, Some(run_id), now, rules.id, &snapshots).await?;
+    let step = process_capture(store, cache, &capture, bodies).await?;
     Ok(DocResult::Fetched(step))
 }

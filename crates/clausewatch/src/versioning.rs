@@ -4,6 +4,7 @@
 //! `step` is shared by `track` and `rebuild`, so a rebuild replays exactly what tracking did.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -73,17 +74,19 @@ impl Step {
     }
 }
 
-/// Caches rules rows by id (rebuild reads the same few again and again).
+/// Caches rules rows by id (rules rows never change once written), shared by the documents
+/// of a run.
 #[derive(Default)]
-pub struct RulesCache(HashMap<RulesId, RulesRow>);
+pub struct RulesCache(std::sync::Mutex<HashMap<RulesId, Arc<RulesRow>>>);
 
 impl RulesCache {
-    pub async fn get(&mut self, store: &Store, id: RulesId) -> Result<&RulesRow, StoreError> {
-        if !self.0.contains_key(&id) {
-            let row = store.rules(id).await?;
-            self.0.insert(id, row);
+    pub async fn get(&self, store: &Store, id: RulesId) -> Result<Arc<RulesRow>, StoreError> {
+        if let Some(row) = self.0.lock().expect("rules cache lock").get(&id) {
+            return Ok(row.clone());
         }
-        Ok(&self.0[&id])
+        let row = Arc::new(store.rules(id).await?);
+        self.0.lock().expect("rules cache lock").insert(id, row.clone());
+        Ok(row)
     }
 }
 
@@ -91,7 +94,7 @@ impl RulesCache {
 /// differ, so the capture is not extracted again.
 pub async fn unchanged_bytes(
     store: &Store,
-    rules_cache: &mut RulesCache,
+    rules_cache: &RulesCache,
     capture: &CaptureRow,
     previous_done: Option<&CaptureRow>,
 ) -> Result<bool, StoreError> {
@@ -110,13 +113,13 @@ pub async fn unchanged_bytes(
 /// when the caller has them in memory.
 pub async fn step(
     store: &Store,
-    rules_cache: &mut RulesCache,
+    rules_cache: &RulesCache,
     current: Option<&Current>,
     current_rules: Option<RulesId>,
     capture: &CaptureRow,
     bodies: Option<Vec<Vec<u8>>>,
 ) -> Result<Step, StoreError> {
-    let rules = rules_cache.get(store, capture.rules_id).await?.clone();
+    let rules = rules_cache.get(store, capture.rules_id).await?;
     let mut versions = Vec::new();
     let mut current = current.cloned();
 
@@ -239,7 +242,7 @@ pub async fn extract_snapshots(
 /// in memory) and by crash recovery (bytes from the blob store).
 pub async fn process_capture(
     store: &Store,
-    rules_cache: &mut RulesCache,
+    rules_cache: &RulesCache,
     capture: &CaptureRow,
     bodies: Option<Vec<Vec<u8>>>,
 ) -> Result<Step, StoreError> {
