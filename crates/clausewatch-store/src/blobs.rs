@@ -46,7 +46,7 @@ impl BlobStore {
         {
             let mut f = std::fs::File::create(&tmp).map_err(|e| StoreError::io(&tmp, e))?;
             f.write_all(&compressed).map_err(|e| StoreError::io(&tmp, e))?;
-            f.sync_all().map_err(|e| StoreError::io(&tmp, e))?;
+            if std::env::var_os("CW_NOSYNC").is_none() { f.sync_all().map_err(|e| StoreError::io(&tmp, e))?; }
         }
         std::fs::rename(&tmp, &path).map_err(|e| StoreError::io(&path, e))?;
         Ok(hash)

@@ -162,10 +162,12 @@ pub struct VersionRow {
     pub recorded_at: DateTime<Utc>,
 }
 
-/// A version to record; `diff` is the stored change against the version before it.
+/// A version to record; `change` is the stored change against the version before it.
 #[derive(Clone, Debug)]
 pub struct NewVersion {
-    pub capture_id: CaptureId,
+    /// The capture whose bytes the text comes from; None = the capture recorded in the same
+    /// write (its id is not known before).
+    pub capture_id: Option<CaptureId>,
     pub rules_id: RulesId,
     pub kind: VersionKind,
     pub effective_at: DateTime<Utc>,
@@ -200,4 +202,19 @@ pub struct RunRow {
     pub started_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
     pub summary_json: Option<String>,
+}
+
+/// A capture fetched and already versioned, recorded in one transaction with its snapshots,
+/// its versions and its outcome.
+#[derive(Clone, Debug)]
+pub struct ProcessedCapture {
+    pub document_id: DocumentId,
+    pub run_id: Option<RunId>,
+    pub captured_at: DateTime<Utc>,
+    pub rules_id: RulesId,
+    pub snapshots: Vec<NewSnapshot>,
+    pub outcome: String,
+    pub versions: Vec<NewVersion>,
+    /// (cause, message) when extraction failed: the capture is stored as failed.
+    pub failure: Option<(String, String)>,
 }

@@ -19,7 +19,21 @@ use crate::{format_time, parse_time, Result, StoreError};
 pub struct Store {
     pool: SqlitePool,
     blobs: BlobStore,
+    /// SQLite has one writer at a time; taking turns here instead of in SQLite's busy handler
+    /// (which sleeps and retries) keeps concurrent documents from stalling each other.
+    write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Processed captures go through one writer task that commits them in batches.
+    writer: tokio::sync::mpsc::UnboundedSender<WriteRequest>,
 }
+
+type WriteReply = tokio::sync::oneshot::Sender<Result<(CaptureId, Vec<VersionId>)>>;
+struct WriteRequest {
+    capture: ProcessedCapture,
+    reply: WriteReply,
+}
+
+/// Most captures one transaction commits (bounded so one slow batch does not hold everyone).
+const MAX_BATCH: usize = 64;
 
 const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 
@@ -53,7 +67,10 @@ impl Store {
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
         crate::migrate::run(&pool).await?;
         let blobs = BlobStore::open(data_dir.join("blobs"))?;
-        Ok(Store { pool, blobs })
+        let write_lock: std::sync::Arc<tokio::sync::Mutex<()>> = Default::default();
+        let (writer, rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(writer_loop(pool.clone(), write_lock.clone(), rx));
+        Ok(Store { pool, blobs, write_lock, writer })
     }
 
     pub fn blobs(&self) -> &BlobStore {
@@ -69,6 +86,7 @@ impl Store {
     /// Record a platform and its documents, and date any change of rules. Returns the ids of
     /// its documents by terms type.
     pub async fn sync_platform(&self, entry: &PlatformEntry, now: DateTime<Utc>) -> Result<Vec<(String, DocumentId)>> {
+        let _turn = self.write_lock.lock().await;
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         sqlx::query(
             "INSERT INTO platforms (id, name, category, jurisdiction, website, imported_from, updated_at)
@@ -209,6 +227,7 @@ impl Store {
     // ---- runs -----------------------------------------------------------------------------
 
     pub async fn start_run(&self, trigger: &str, at: DateTime<Utc>) -> Result<RunId> {
+        let _turn = self.write_lock.lock().await;
         let id = sqlx::query("INSERT INTO runs (trigger, started_at) VALUES (?, ?) RETURNING id")
             .bind(trigger)
             .bind(format_time(at))
@@ -219,6 +238,7 @@ impl Store {
     }
 
     pub async fn finish_run(&self, id: RunId, at: DateTime<Utc>, summary_json: &str) -> Result<()> {
+        let _turn = self.write_lock.lock().await;
         sqlx::query("UPDATE runs SET finished_at = ?, summary_json = ? WHERE id = ?")
             .bind(format_time(at))
             .bind(summary_json)
@@ -264,41 +284,10 @@ impl Store {
             }
         }
         let sources_hash = sources_hash(snapshots.iter().map(|s| &s.content_hash));
+        let _turn = self.write_lock.lock().await;
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        let capture: i64 = sqlx::query(
-            "INSERT INTO captures (document_id, run_id, captured_at, rules_id, sources_hash, state)
-             VALUES (?, ?, ?, ?, ?, 'pending') RETURNING id",
-        )
-        .bind(document)
-        .bind(run)
-        .bind(format_time(captured_at))
-        .bind(rules)
-        .bind(&sources_hash)
-        .fetch_one(&mut *tx)
-        .await?
-        .get(0);
-        for (position, s) in snapshots.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO snapshots (capture_id, document_id, position, url, final_url, status, headers_json,
-                   content_type, fetched_at, fetcher, content_hash, size, not_modified)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(capture)
-            .bind(document)
-            .bind(position as i64)
-            .bind(&s.url)
-            .bind(&s.final_url)
-            .bind(i64::from(s.status))
-            .bind(serde_json::to_string(&s.headers).unwrap_or_else(|_| "[]".into()))
-            .bind(&s.content_type)
-            .bind(format_time(s.fetched_at))
-            .bind(&s.fetcher)
-            .bind(s.content_hash.to_hex())
-            .bind(s.size as i64)
-            .bind(s.not_modified)
-            .execute(&mut *tx)
-            .await?;
-        }
+        let capture = insert_capture(&mut tx, document, run, captured_at, rules, &sources_hash, "pending", None, None).await?;
+        insert_snapshots(&mut tx, capture, document, snapshots).await?;
         tx.commit().await?;
         Ok(CaptureRow {
             id: capture,
@@ -314,6 +303,23 @@ impl Store {
         })
     }
 
+    /// Record a fetched capture together with its versioning result, in one transaction
+    /// (committed in a batch with other documents' captures). The blobs must already be stored.
+    pub async fn record_processed(&self, capture: ProcessedCapture) -> Result<(CaptureId, Vec<VersionId>)> {
+        for s in &capture.snapshots {
+            if !self.blobs.contains(&s.content_hash) {
+                return Err(StoreError::NotFound(format!("blob {} for snapshot of {}", s.content_hash, s.url)));
+            }
+        }
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.writer
+            .send(WriteRequest { capture, reply })
+            .map_err(|_| StoreError::Corrupt { what: "store writer".into(), reason: "the writer task has stopped".into() })?;
+        answer
+            .await
+            .map_err(|_| StoreError::Corrupt { what: "store writer".into(), reason: "the writer task dropped a request".into() })?
+    }
+
     /// Record a capture that failed before anything could be stored (fetch error).
     pub async fn record_failed_capture(
         &self,
@@ -324,6 +330,7 @@ impl Store {
         cause: &str,
         message: &str,
     ) -> Result<CaptureId> {
+        let _turn = self.write_lock.lock().await;
         let id = sqlx::query(
             "INSERT INTO captures (document_id, run_id, captured_at, rules_id, state, error_cause, error_message)
              VALUES (?, ?, ?, ?, 'failed', ?, ?) RETURNING id",
@@ -419,6 +426,7 @@ impl Store {
         versions: &[NewVersion],
         failure: Option<(&str, &str)>,
     ) -> Result<Vec<VersionId>> {
+        let _turn = self.write_lock.lock().await;
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let row = sqlx::query("SELECT state, document_id FROM captures WHERE id = ?")
             .bind(capture)
@@ -432,7 +440,7 @@ impl Store {
                 reason: format!("cannot complete a capture in state {state}"),
             });
         }
-        let ids = insert_versions(&mut tx, document, versions).await?;
+        let ids = insert_versions(&mut tx, document, Some(capture), versions).await?;
         let state = if failure.is_some() { "failed" } else { "done" };
         sqlx::query("UPDATE captures SET state = ?, outcome = ?, error_cause = ?, error_message = ? WHERE id = ?")
             .bind(state)
@@ -513,10 +521,11 @@ impl Store {
 
     /// Replace a document's versions and changes with regenerated ones (rebuild --apply).
     pub async fn replace_versions(&self, document: DocumentId, versions: &[NewVersion]) -> Result<()> {
+        let _turn = self.write_lock.lock().await;
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         sqlx::query("DELETE FROM changes WHERE document_id = ?").bind(document).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM versions WHERE document_id = ?").bind(document).execute(&mut *tx).await?;
-        insert_versions(&mut tx, document, versions).await?;
+        insert_versions(&mut tx, document, None, versions).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -624,9 +633,120 @@ fn truncate(s: &str, max: usize) -> String {
     format!("{}…", &s[..end])
 }
 
+async fn writer_loop(
+    pool: SqlitePool,
+    write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<WriteRequest>,
+) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(r) => batch.push(r),
+                Err(_) => break,
+            }
+        }
+        let _turn = write_lock.lock().await;
+        match write_batch(&pool, &batch).await {
+            Ok(ids) => {
+                for (req, ids) in batch.into_iter().zip(ids) {
+                    let _ = req.reply.send(Ok(ids));
+                }
+            }
+            // One bad request must not fail its neighbours: retry each on its own.
+            Err(_) => {
+                for req in batch {
+                    let result = write_batch(&pool, std::slice::from_ref(&req)).await.map(|mut v| v.remove(0));
+                    let _ = req.reply.send(result);
+                }
+            }
+        }
+    }
+}
+
+async fn write_batch(pool: &SqlitePool, batch: &[WriteRequest]) -> Result<Vec<(CaptureId, Vec<VersionId>)>> {
+    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
+    let mut out = Vec::with_capacity(batch.len());
+    for req in batch {
+        let c = &req.capture;
+        let hash = sources_hash(c.snapshots.iter().map(|s| &s.content_hash));
+        let state = if c.failure.is_some() { "failed" } else { "done" };
+        let failure = c.failure.as_ref().map(|(cause, message)| (cause.as_str(), message.as_str()));
+        let id = insert_capture(&mut tx, c.document_id, c.run_id, c.captured_at, c.rules_id, &hash, state, Some(&c.outcome), failure).await?;
+        insert_snapshots(&mut tx, id, c.document_id, &c.snapshots).await?;
+        let versions = insert_versions(&mut tx, c.document_id, Some(id), &c.versions).await?;
+        out.push((id, versions));
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_capture(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    document: DocumentId,
+    run: Option<RunId>,
+    captured_at: DateTime<Utc>,
+    rules: RulesId,
+    sources_hash: &str,
+    state: &str,
+    outcome: Option<&str>,
+    failure: Option<(&str, &str)>,
+) -> Result<CaptureId> {
+    let id = sqlx::query(
+        "INSERT INTO captures (document_id, run_id, captured_at, rules_id, sources_hash, state, outcome, error_cause, error_message)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(document)
+    .bind(run)
+    .bind(format_time(captured_at))
+    .bind(rules)
+    .bind(sources_hash)
+    .bind(state)
+    .bind(outcome)
+    .bind(failure.map(|f| f.0))
+    .bind(failure.map(|f| truncate(f.1, 2000)))
+    .fetch_one(&mut **tx)
+    .await?
+    .get(0);
+    Ok(id)
+}
+
+async fn insert_snapshots(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    capture: CaptureId,
+    document: DocumentId,
+    snapshots: &[NewSnapshot],
+) -> Result<()> {
+    for (position, s) in snapshots.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO snapshots (capture_id, document_id, position, url, final_url, status, headers_json,
+               content_type, fetched_at, fetcher, content_hash, size, not_modified)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(capture)
+        .bind(document)
+        .bind(position as i64)
+        .bind(&s.url)
+        .bind(&s.final_url)
+        .bind(i64::from(s.status))
+        .bind(serde_json::to_string(&s.headers).unwrap_or_else(|_| "[]".into()))
+        .bind(&s.content_type)
+        .bind(format_time(s.fetched_at))
+        .bind(&s.fetcher)
+        .bind(s.content_hash.to_hex())
+        .bind(s.size as i64)
+        .bind(s.not_modified)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
 async fn insert_versions(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     document: DocumentId,
+    this_capture: Option<CaptureId>,
     versions: &[NewVersion],
 ) -> Result<Vec<VersionId>> {
     let mut ids = Vec::new();
@@ -647,7 +767,7 @@ async fn insert_versions(
         )
         .bind(document)
         .bind(seq)
-        .bind(v.capture_id)
+        .bind(v.capture_id.or(this_capture).ok_or_else(|| StoreError::NotFound("capture of a new version".into()))?)
         .bind(v.rules_id)
         .bind(v.kind.as_str())
         .bind(format_time(v.effective_at))

@@ -12,7 +12,7 @@ use clausewatch_core::declaration::parse_declaration;
 use clausewatch_extract::{check_css, KNOWN_FILTERS};
 use clausewatch_store::{NewSnapshot, Store};
 
-use crate::versioning::{process_capture, RulesCache};
+use crate::versioning::{record_fresh_capture, RulesCache};
 
 pub const DEMO_BUNDLE: &[u8] = include_bytes!("../../../demo/demo.tar.zst");
 
@@ -90,8 +90,7 @@ pub async fn load(store: &Store) -> anyhow::Result<DemoReport> {
             });
             bodies.push(bytes.clone());
         }
-        let row = store.record_capture(doc.id, None, capture.captured_at, rules.id, &snapshots).await?;
-        let step = process_capture(store, &cache, &row, Some(bodies)).await?;
+        let step = record_fresh_capture(store, &cache, doc.id, None, capture.captured_at, rules.id, snapshots, Some(bodies)).await?;
         report.captures += 1;
         report.versions += step.versions.len();
     }

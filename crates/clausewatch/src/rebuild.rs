@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use clausewatch_store::{NewVersion, Store, VersionRow};
 
-use crate::versioning::{step, Current, RulesCache};
+use crate::versioning::{step, CaptureInput, Current, RulesCache};
 
 #[derive(Debug, Default, Serialize)]
 pub struct RebuildReport {
@@ -47,14 +47,15 @@ pub async fn rebuild(store: &Store, apply: bool) -> anyhow::Result<RebuildReport
         let mut rebuilt: Vec<NewVersion> = Vec::new();
         for capture in store.captures_with_snapshots(doc.id).await? {
             // No unchanged-bytes shortcut: every capture is extracted again.
-            let s = step(store, &cache, current.as_ref(), confirmed, &capture, None).await?;
+            let input = CaptureInput::stored(store, &capture).await?;
+            let s = step(store, &cache, current.as_ref(), confirmed, input).await?;
             // As in tracking: the rules of the last capture processed successfully.
             if !matches!(s.outcome, crate::versioning::Outcome::Failed { .. }) {
                 confirmed = Some(capture.rules_id);
             }
             for v in s.versions {
                 current = Some(Current {
-                    capture_id: v.capture_id,
+                    capture_id: v.capture_id.unwrap_or(capture.id),
                     rules_id: v.rules_id,
                     effective_at: v.effective_at,
                     text_hash: v.text_hash,
@@ -85,7 +86,7 @@ pub async fn rebuild(store: &Store, apply: bool) -> anyhow::Result<RebuildReport
 
 fn first_difference(stored: &[VersionRow], rebuilt: &[NewVersion]) -> Option<String> {
     for (i, (s, r)) in stored.iter().zip(rebuilt).enumerate() {
-        if s.text_hash != r.text_hash || s.kind != r.kind || s.capture_id != r.capture_id || s.rules_id != r.rules_id {
+        if s.text_hash != r.text_hash || s.kind != r.kind || Some(s.capture_id) != r.capture_id || s.rules_id != r.rules_id {
             return Some(format!(
                 "version {}: stored {} {} (capture {}), rebuilt {} {} (capture {})",
                 i + 1,
@@ -94,7 +95,7 @@ fn first_difference(stored: &[VersionRow], rebuilt: &[NewVersion]) -> Option<Str
                 s.capture_id,
                 r.kind.as_str(),
                 r.text_hash.short(),
-                r.capture_id
+                r.capture_id.unwrap_or_default()
             ));
         }
     }

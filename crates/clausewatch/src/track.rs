@@ -2,10 +2,11 @@
 //! selected document (many at once, per-host limits in the fetcher), store its snapshots and
 //! version them.
 //!
-//! Order of writes per document, for crash safety: blobs (atomic, idempotent), then the
-//! capture and its snapshots (one transaction, state `pending`), then versions and changes with
-//! the capture's new state (one transaction). A kill between steps leaves a pending capture that
-//! the next run completes; nothing is half-written.
+//! Order of writes per document, for crash safety: blobs (atomic, idempotent), then the capture,
+//! its snapshots, versions and changes in one transaction (batched with other documents' by the
+//! store's writer). A kill at any point leaves either all of a document's capture or none of it
+//! (orphan blobs at most); the next run fetches again. Captures stored as `pending` by other
+//! writers (or older runs) are completed first.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -21,7 +22,7 @@ use clausewatch_fetch::{Conditional, Fetcher};
 use clausewatch_store::{DocumentRow, NewSnapshot, RunId, Store, StoreError};
 
 use crate::config::Config;
-use crate::versioning::{process_capture, Outcome, RulesCache, Step};
+use crate::versioning::{process_capture, record_fresh_capture, Outcome, RulesCache, Step};
 
 /// Only one run at a time per data folder. The OS releases the lock if the process dies.
 pub struct RunLock {
@@ -149,7 +150,7 @@ pub async fn track(store: &Store, config: &Config, opts: &TrackOptions) -> anyho
     // Finish what an interrupted run stored but did not version.
     let cache = RulesCache::default();
     for capture in store.pending_captures().await? {
-        let step = process_capture(store, &cache, &capture, None).await?;
+        let step = process_capture(store, &cache, &capture).await?;
         summary.recovered += 1;
         summary.add_step(&step);
     }
@@ -186,17 +187,20 @@ pub async fn track(store: &Store, config: &Config, opts: &TrackOptions) -> anyho
         indicatif::ProgressBar::hidden()
     };
 
+    // Each document is its own task, so the runtime spreads the work over all cores; the
+    // stream starts at most `concurrency` of them at a time.
+    let cache = Arc::new(cache);
     let mut results = futures::stream::iter(documents.into_iter().map(|doc| {
-        let fetcher = fetcher.clone();
-        let cache = &cache;
-        async move {
-            let result = track_document(store, &fetcher, cache, &doc, run_id).await;
+        let (store, fetcher, cache) = (store.clone(), fetcher.clone(), cache.clone());
+        tokio::spawn(async move {
+            let result = track_document(&store, &fetcher, &cache, &doc, run_id).await;
             (doc, result)
-        }
+        })
     }))
     .buffer_unordered(config.concurrency);
 
-    while let Some((doc, result)) = results.next().await {
+    while let Some(joined) = results.next().await {
+        let (doc, result) = joined.map_err(|e| anyhow::anyhow!("a tracking task failed: {e}"))?;
         progress.inc(1);
         progress.set_message(format!("{} / {}", doc.platform_name, doc.terms_type));
         match result {
@@ -303,7 +307,6 @@ async fn try_track_document(
         };
         snapshots.push(snapshot);
     }
-    let capture = store.record_capture(doc.id, Some(run_id), now, rules.id, &snapshots).await?;
-    let step = process_capture(store, cache, &capture, bodies).await?;
+    let step = record_fresh_capture(store, cache, doc.id, Some(run_id), now, rules.id, snapshots, bodies).await?;
     Ok(DocResult::Fetched(step))
 }

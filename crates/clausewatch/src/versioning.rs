@@ -1,7 +1,8 @@
-//! From a stored capture to versions: extract, compare with the latest version, record a
-//! technical upgrade first when the rules changed, then a change if the text changed.
+//! From a capture to versions: extract, compare with the latest version, record a technical
+//! upgrade first when the rules changed, then a change if the text changed.
 //!
-//! `step` is shared by `track` and `rebuild`, so a rebuild replays exactly what tracking did.
+//! `step` is shared by `track`, crash recovery and `rebuild`, so a rebuild replays exactly
+//! what tracking did.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,8 +12,8 @@ use chrono::{DateTime, Utc};
 use clausewatch_core::ContentHash;
 use clausewatch_extract::{extract_document, ExtractError, Extracted, SourceInput, EXTRACTOR_VERSION};
 use clausewatch_store::{
-    CaptureId, CaptureRow, NewChange, NewVersion, RulesId, RulesRow, SnapshotRow, Store, StoreError, VersionKind,
-    VersionRow,
+    sources_hash, CaptureId, CaptureRow, DocumentId, NewChange, NewSnapshot, NewVersion, ProcessedCapture, RulesId,
+    RulesRow, RunId, SnapshotRow, Store, StoreError, VersionKind, VersionRow,
 };
 
 /// The latest version as far as versioning needs it.
@@ -90,34 +91,77 @@ impl RulesCache {
     }
 }
 
+/// One source of a capture, as extraction needs it.
+#[derive(Clone, Debug)]
+pub struct SourceRef {
+    pub final_url: String,
+    pub content_type: Option<String>,
+    pub content_hash: ContentHash,
+}
+
+impl From<&SnapshotRow> for SourceRef {
+    fn from(s: &SnapshotRow) -> Self {
+        SourceRef { final_url: s.final_url.clone(), content_type: s.content_type.clone(), content_hash: s.content_hash }
+    }
+}
+
+impl From<&NewSnapshot> for SourceRef {
+    fn from(s: &NewSnapshot) -> Self {
+        SourceRef { final_url: s.final_url.clone(), content_type: s.content_type.clone(), content_hash: s.content_hash }
+    }
+}
+
+/// What `step` needs of a capture: a stored one (`id` known) or a fresh one about to be
+/// recorded together with its versions (`id` None).
+pub struct CaptureInput {
+    pub id: Option<CaptureId>,
+    pub captured_at: DateTime<Utc>,
+    pub rules_id: RulesId,
+    pub sources: Vec<SourceRef>,
+    /// The bytes when the caller holds them (just fetched); else read from the blob store.
+    pub bodies: Option<Vec<Vec<u8>>>,
+}
+
+impl CaptureInput {
+    pub async fn stored(store: &Store, capture: &CaptureRow) -> Result<CaptureInput, StoreError> {
+        let snapshots = store.snapshots(capture.id).await?;
+        Ok(CaptureInput {
+            id: Some(capture.id),
+            captured_at: capture.captured_at,
+            rules_id: capture.rules_id,
+            sources: snapshots.iter().map(SourceRef::from).collect(),
+            bodies: None,
+        })
+    }
+}
+
 /// Same bytes and same rules as the last successfully processed capture: the text cannot
 /// differ, so the capture is not extracted again.
 pub async fn unchanged_bytes(
     store: &Store,
     rules_cache: &RulesCache,
-    capture: &CaptureRow,
+    rules_id: RulesId,
+    sources_hash: &str,
     previous_done: Option<&CaptureRow>,
 ) -> Result<bool, StoreError> {
     let Some(prev) = previous_done else { return Ok(false) };
-    if prev.sources_hash.is_none() || prev.sources_hash != capture.sources_hash {
+    if prev.sources_hash.as_deref() != Some(sources_hash) {
         return Ok(false);
     }
     let prev_rules = rules_cache.get(store, prev.rules_id).await?.hash;
-    let rules = rules_cache.get(store, capture.rules_id).await?.hash;
+    let rules = rules_cache.get(store, rules_id).await?.hash;
     Ok(prev_rules == rules)
 }
 
 /// Decide what a capture adds to the history, given the latest version (`current`) and the
 /// rules the current text was last confirmed under (`current_rules`: those of the last capture
-/// processed successfully, or of the latest version). `bodies` may carry the capture's bytes
-/// when the caller has them in memory.
+/// processed successfully, or of the latest version).
 pub async fn step(
     store: &Store,
     rules_cache: &RulesCache,
     current: Option<&Current>,
     current_rules: Option<RulesId>,
-    capture: &CaptureRow,
-    bodies: Option<Vec<Vec<u8>>>,
+    capture: CaptureInput,
 ) -> Result<Step, StoreError> {
     let rules = rules_cache.get(store, capture.rules_id).await?;
     let mut versions = Vec::new();
@@ -129,10 +173,10 @@ pub async fn step(
     if let (Some(cur), Some(confirmed)) = (current.clone(), current_rules) {
         let old_rules = rules_cache.get(store, confirmed).await?.hash;
         if old_rules != rules.hash {
-            let old_snapshots = store.snapshots(cur.capture_id).await?;
-            if let Ok(ex) = extract_snapshots(store, &rules, &old_snapshots, None).await? {
+            let old: Vec<SourceRef> = store.snapshots(cur.capture_id).await?.iter().map(SourceRef::from).collect();
+            if let Ok(ex) = extract_sources(store, &rules, &old, None).await? {
                 if ex.text_hash != cur.text_hash {
-                    let v = new_version(&cur, cur.capture_id, &rules, VersionKind::TechnicalUpgrade, cur.effective_at, ex);
+                    let v = new_version(&cur, Some(cur.capture_id), &rules, VersionKind::TechnicalUpgrade, cur.effective_at, ex);
                     current = Some(Current {
                         capture_id: cur.capture_id,
                         rules_id: rules.id,
@@ -147,8 +191,7 @@ pub async fn step(
     }
 
     // 2. Extract this capture and compare.
-    let snapshots = store.snapshots(capture.id).await?;
-    let extracted = match extract_snapshots(store, &rules, &snapshots, bodies).await? {
+    let extracted = match extract_sources(store, &rules, &capture.sources, capture.bodies).await? {
         Ok(ex) => ex,
         Err(e) => {
             return Ok(Step { versions, outcome: Outcome::Failed { cause: e.cause().into(), message: e.to_string() } })
@@ -179,7 +222,7 @@ pub async fn step(
 
 fn new_version(
     previous: &Current,
-    capture_id: CaptureId,
+    capture_id: Option<CaptureId>,
     rules: &RulesRow,
     kind: VersionKind,
     effective_at: DateTime<Utc>,
@@ -201,17 +244,17 @@ fn new_version(
     }
 }
 
-/// Load a capture's bytes from the blob store and extract them with `rules`. The outer error
-/// is the store's (missing or corrupt blob); the inner one is extraction's.
-pub async fn extract_snapshots(
+/// Extract a capture's sources with `rules`, from the given bytes or the blob store. The outer
+/// error is the store's (missing or corrupt blob); the inner one is extraction's.
+pub async fn extract_sources(
     store: &Store,
     rules: &RulesRow,
-    snapshots: &[SnapshotRow],
+    sources: &[SourceRef],
     in_memory: Option<Vec<Vec<u8>>>,
 ) -> Result<Result<Extracted, ExtractError>, StoreError> {
-    let mut bodies = Vec::with_capacity(snapshots.len());
-    let mut in_memory = in_memory.filter(|b| b.len() == snapshots.len()).map(Vec::into_iter);
-    for s in snapshots {
+    let mut bodies = Vec::with_capacity(sources.len());
+    let mut in_memory = in_memory.filter(|b| b.len() == sources.len()).map(Vec::into_iter);
+    for s in sources {
         // Bytes just fetched are the bytes just stored (same hash): no need to read them back.
         let bytes = match in_memory.as_mut().and_then(Iterator::next) {
             Some(b) => b,
@@ -238,27 +281,74 @@ pub async fn extract_snapshots(
     Ok(result)
 }
 
-/// Process one pending capture and record the result. Used by `track` (with the fetched bytes
-/// in memory) and by crash recovery (bytes from the blob store).
-pub async fn process_capture(
+/// Decide with the unchanged-bytes shortcut first, then `step`.
+async fn decide(
     store: &Store,
     rules_cache: &RulesCache,
-    capture: &CaptureRow,
+    document: DocumentId,
+    before: CaptureId,
+    input: CaptureInput,
+) -> Result<Step, StoreError> {
+    let previous = store.last_done_capture(document, before).await?;
+    let hash = sources_hash(input.sources.iter().map(|s| &s.content_hash));
+    if unchanged_bytes(store, rules_cache, input.rules_id, &hash, previous.as_ref()).await? {
+        return Ok(Step { versions: vec![], outcome: Outcome::UnchangedBytes });
+    }
+    let latest = store.latest_version(document).await?;
+    let current = latest.as_ref().map(Current::from);
+    let confirmed = previous.as_ref().map(|p| p.rules_id).or(latest.as_ref().map(|v| v.rules_id));
+    step(store, rules_cache, current.as_ref(), confirmed, input).await
+}
+
+fn failure_of(step: &Step) -> Option<(String, String)> {
+    match &step.outcome {
+        Outcome::Failed { cause, message } => Some((cause.clone(), message.clone())),
+        _ => None,
+    }
+}
+
+/// Version a capture just fetched and record it with its snapshots in one write. `bodies` are
+/// the fetched bytes (None when a source was answered "not modified").
+#[allow(clippy::too_many_arguments)]
+pub async fn record_fresh_capture(
+    store: &Store,
+    rules_cache: &RulesCache,
+    document: DocumentId,
+    run: Option<RunId>,
+    captured_at: DateTime<Utc>,
+    rules_id: RulesId,
+    snapshots: Vec<NewSnapshot>,
     bodies: Option<Vec<Vec<u8>>>,
 ) -> Result<Step, StoreError> {
-    let previous = store.last_done_capture(capture.document_id, capture.id).await?;
-    let step = if unchanged_bytes(store, rules_cache, capture, previous.as_ref()).await? {
-        Step { versions: vec![], outcome: Outcome::UnchangedBytes }
-    } else {
-        let latest = store.latest_version(capture.document_id).await?;
-        let current = latest.as_ref().map(Current::from);
-        let confirmed = previous.as_ref().map(|p| p.rules_id).or(latest.as_ref().map(|v| v.rules_id));
-        step(store, rules_cache, current.as_ref(), confirmed, capture, bodies).await?
+    let input = CaptureInput {
+        id: None,
+        captured_at,
+        rules_id,
+        sources: snapshots.iter().map(SourceRef::from).collect(),
+        bodies,
     };
-    let failure = match &step.outcome {
-        Outcome::Failed { cause, message } => Some((cause.as_str(), message.as_str())),
-        _ => None,
-    };
+    let step = decide(store, rules_cache, document, CaptureId::MAX, input).await?;
+    store
+        .record_processed(ProcessedCapture {
+            document_id: document,
+            run_id: run,
+            captured_at,
+            rules_id,
+            snapshots,
+            outcome: step.outcome.as_str().to_string(),
+            versions: step.versions.clone(),
+            failure: failure_of(&step),
+        })
+        .await?;
+    Ok(step)
+}
+
+/// Process a stored pending capture (left by an interrupted run) and record the result.
+pub async fn process_capture(store: &Store, rules_cache: &RulesCache, capture: &CaptureRow) -> Result<Step, StoreError> {
+    let input = CaptureInput::stored(store, capture).await?;
+    let step = decide(store, rules_cache, capture.document_id, capture.id, input).await?;
+    let failure = failure_of(&step);
+    let failure = failure.as_ref().map(|(c, m)| (c.as_str(), m.as_str()));
     store.complete_capture(capture.id, step.outcome.as_str(), &step.versions, failure).await?;
     Ok(step)
 }
