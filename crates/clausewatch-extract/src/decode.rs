@@ -17,7 +17,9 @@ pub fn sniff_media(bytes: &[u8], content_type: Option<&str>) -> MediaKind {
     if find(head, b"%PDF-").is_some() {
         return MediaKind::Pdf;
     }
-    let declared = content_type.map(|c| c.to_ascii_lowercase()).unwrap_or_default();
+    let declared = content_type
+        .map(|c| c.to_ascii_lowercase())
+        .unwrap_or_default();
     if declared.starts_with("text/plain") && !looks_like_html(head) {
         return MediaKind::PlainText;
     }
@@ -32,9 +34,19 @@ pub fn sniff_media(bytes: &[u8], content_type: Option<&str>) -> MediaKind {
 
 fn looks_like_html(head: &[u8]) -> bool {
     let lower: Vec<u8> = head.iter().map(|b| b.to_ascii_lowercase()).collect();
-    [&b"<!doctype"[..], b"<html", b"<head", b"<body", b"<div", b"<p>", b"<p ", b"<main", b"<h1"]
-        .iter()
-        .any(|m| find(&lower, m).is_some())
+    [
+        &b"<!doctype"[..],
+        b"<html",
+        b"<head",
+        b"<body",
+        b"<div",
+        b"<p>",
+        b"<p ",
+        b"<main",
+        b"<h1",
+    ]
+    .iter()
+    .any(|m| find(&lower, m).is_some())
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -54,13 +66,21 @@ pub fn charset_from_content_type(content_type: &str) -> Option<&'static Encoding
 }
 
 /// Decode a body to text. Returns the text and the encoding used.
-pub fn decode(bytes: &[u8], content_type: Option<&str>, kind: MediaKind) -> (String, &'static Encoding) {
+pub fn decode(
+    bytes: &[u8],
+    content_type: Option<&str>,
+    kind: MediaKind,
+) -> (String, &'static Encoding) {
     if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
         let (text, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
         return (text.into_owned(), enc);
     }
     let declared = content_type.and_then(charset_from_content_type);
-    let meta = if kind == MediaKind::Html { prescan_meta(bytes) } else { None };
+    let meta = if kind == MediaKind::Html {
+        prescan_meta(bytes)
+    } else {
+        None
+    };
     // A declared UTF-8 that does not validate is a lie more often than the bytes are broken:
     // fall through to sniffing. Other declarations are trusted as browsers do.
     let chosen = match declared.or(meta) {
@@ -72,7 +92,9 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>, kind: MediaKind) -> (Str
             }
         }
         // UTF-16 named in a meta tag cannot be right (the prescan read it as ASCII).
-        Some(enc) if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE => Some(encoding_rs::UTF_8),
+        Some(enc) if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE => {
+            Some(encoding_rs::UTF_8)
+        }
         other => other,
     };
     let enc = chosen.unwrap_or_else(|| {
@@ -80,10 +102,18 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>, kind: MediaKind) -> (Str
             encoding_rs::UTF_8
         } else {
             let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
-            det.feed(&bytes[..bytes.len().min(64 * 1024)], bytes.len() <= 64 * 1024);
+            det.feed(
+                &bytes[..bytes.len().min(64 * 1024)],
+                bytes.len() <= 64 * 1024,
+            );
             det.guess(None, chardetng::Utf8Detection::Allow)
         }
     });
+    if enc == encoding_rs::UTF_8 {
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            return (text.to_string(), enc);
+        }
+    }
     let (text, _, _) = enc.decode(bytes);
     (text.into_owned(), enc)
 }
@@ -95,14 +125,23 @@ fn prescan_meta(bytes: &[u8]) -> Option<&'static Encoding> {
     let mut from = 0;
     while let Some(pos) = find(&lower[from..], b"<meta") {
         let start = from + pos;
-        let end = lower[start..].iter().position(|&b| b == b'>').map(|e| start + e).unwrap_or(lower.len());
+        let end = lower[start..]
+            .iter()
+            .position(|&b| b == b'>')
+            .map(|e| start + e)
+            .unwrap_or(lower.len());
         let tag = &lower[start..end];
         if let Some(cs) = find(tag, b"charset") {
             let rest = &tag[cs + 7..];
-            let rest = rest.iter().skip_while(|b| b.is_ascii_whitespace() || **b == b'=').copied();
+            let rest = rest
+                .iter()
+                .skip_while(|b| b.is_ascii_whitespace() || **b == b'=')
+                .copied();
             let label: Vec<u8> = rest
                 .skip_while(|b| *b == b'"' || *b == b'\'')
-                .take_while(|b| !b.is_ascii_whitespace() && !matches!(b, b'"' | b'\'' | b';' | b'/' | b'>'))
+                .take_while(|b| {
+                    !b.is_ascii_whitespace() && !matches!(b, b'"' | b'\'' | b';' | b'/' | b'>')
+                })
                 .collect();
             if let Some(enc) = Encoding::for_label(&label) {
                 return Some(enc);
@@ -123,7 +162,11 @@ mod tests {
     #[test]
     fn header_meta_and_sniffing() {
         let latin1 = b"<html><body><p>Conditions g\xe9n\xe9rales</p></body></html>";
-        let (t, _) = decode(latin1, Some("text/html; charset=ISO-8859-1"), MediaKind::Html);
+        let (t, _) = decode(
+            latin1,
+            Some("text/html; charset=ISO-8859-1"),
+            MediaKind::Html,
+        );
         assert!(t.contains("générales"));
         let meta = b"<html><head><meta charset=\"windows-1252\"></head><body>caf\xe9</body></html>";
         let (t, enc) = decode(meta, Some("text/html"), MediaKind::Html);
@@ -138,8 +181,17 @@ mod tests {
 
     #[test]
     fn sniffs_pdf_despite_label() {
-        assert_eq!(sniff_media(b"%PDF-1.7\n...", Some("text/html")), MediaKind::Pdf);
-        assert_eq!(sniff_media(b"<!DOCTYPE html><html>", Some("application/octet-stream")), MediaKind::Html);
-        assert_eq!(sniff_media(b"plain terms", Some("text/plain")), MediaKind::PlainText);
+        assert_eq!(
+            sniff_media(b"%PDF-1.7\n...", Some("text/html")),
+            MediaKind::Pdf
+        );
+        assert_eq!(
+            sniff_media(b"<!DOCTYPE html><html>", Some("application/octet-stream")),
+            MediaKind::Html
+        );
+        assert_eq!(
+            sniff_media(b"plain terms", Some("text/plain")),
+            MediaKind::PlainText
+        );
     }
 }

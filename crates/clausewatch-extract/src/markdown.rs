@@ -18,19 +18,70 @@ use crate::select::Piece;
 const MAX_DEPTH: usize = 256;
 
 const BLOCK: &[&str] = &[
-    "address", "article", "aside", "audio", "blockquote", "body", "canvas", "center", "dd", "details", "dialog", "dir",
-    "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "frameset", "h1", "h2", "h3", "h4", "h5",
-    "h6", "header", "hgroup", "hr", "html", "isindex", "li", "main", "menu", "nav", "noframes", "noscript", "ol",
-    "output", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+    "address",
+    "article",
+    "aside",
+    "audio",
+    "blockquote",
+    "body",
+    "canvas",
+    "center",
+    "dd",
+    "details",
+    "dialog",
+    "dir",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "frameset",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hgroup",
+    "hr",
+    "html",
+    "isindex",
+    "li",
+    "main",
+    "menu",
+    "nav",
+    "noframes",
+    "noscript",
+    "ol",
+    "output",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
 ];
 const VOID: &[&str] = &[
-    "area", "base", "br", "col", "command", "embed", "hr", "img", "input", "keygen", "link", "meta", "param", "source",
-    "track", "wbr",
+    "area", "base", "br", "col", "command", "embed", "hr", "img", "input", "keygen", "link",
+    "meta", "param", "source", "track", "wbr",
 ];
-const MEANINGFUL_WHEN_BLANK: &[&str] =
-    &["a", "table", "thead", "tbody", "tfoot", "th", "td", "iframe", "script", "audio", "video"];
+const MEANINGFUL_WHEN_BLANK: &[&str] = &[
+    "a", "table", "thead", "tbody", "tfoot", "th", "td", "iframe", "script", "audio", "video",
+];
 /// Never text of the document.
-const SKIPPED: &[&str] = &["script", "style", "template", "head", "title", "noscript", "svg", "math", "iframe", "object"];
+const SKIPPED: &[&str] = &[
+    "script", "style", "template", "head", "title", "noscript", "svg", "math", "iframe", "object",
+];
 
 fn is_block(name: &str) -> bool {
     BLOCK.contains(&name)
@@ -70,12 +121,23 @@ pub struct Options<'a> {
 }
 
 pub fn to_markdown(html: &Html, pieces: &[Piece], options: &Options<'_>) -> String {
-    let mut conv = Converter { html, options, text: HashMap::new() };
-    let mut collapse = Collapse { prev_text: None, keep_leading: false };
+    let mut conv = Converter {
+        html,
+        options,
+        text: HashMap::new(),
+    };
+    let mut collapse = Collapse {
+        prev_text: None,
+        keep_leading: false,
+    };
     for piece in pieces {
         match piece {
             Piece::Subtree(id) => conv.collapse_node(*id, Filter::All, &mut collapse, 0),
-            Piece::Range { root, full, partial } => {
+            Piece::Range {
+                root,
+                full,
+                partial,
+            } => {
                 let filter = Filter::Range(full, partial);
                 if let Some(root) = html.tree.get(*root) {
                     for child in root.children() {
@@ -96,14 +158,20 @@ pub fn to_markdown(html: &Html, pieces: &[Piece], options: &Options<'_>) -> Stri
                 Some(node) => conv.node_md(node, Filter::All, 0),
                 None => String::new(),
             },
-            Piece::Range { root, full, partial } => match html.tree.get(*root) {
+            Piece::Range {
+                root,
+                full,
+                partial,
+            } => match html.tree.get(*root) {
                 Some(node) => conv.children_md(node, Filter::Range(full, partial), 0),
                 None => String::new(),
             },
         };
         join_into(&mut out, &md);
     }
-    out.trim_start_matches(['\t', '\r', '\n']).trim_end().to_string()
+    out.trim_start_matches(['\t', '\r', '\n'])
+        .trim_end()
+        .to_string()
 }
 
 struct Collapse {
@@ -129,22 +197,29 @@ impl Collapse {
 /// turndown's whitespace collapse: runs of ASCII whitespace become one space; no space at the
 /// start of a block or after a space; none before a block boundary.
 fn collapse_ws(s: &str) -> String {
-    // Byte-wise: the whitespace characters are ASCII, so runs between them are copied whole.
     let bytes = s.as_bytes();
+    let is_ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    // Common case: single spaces only, nothing to collapse.
+    if !bytes.iter().any(|&b| matches!(b, b'\t' | b'\n' | b'\r')) && !s.contains("  ") {
+        return s.to_string();
+    }
+    // Byte-wise: the whitespace characters are ASCII, so text between them is copied whole;
+    // a lone space is kept in place.
     let mut out = String::with_capacity(s.len());
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
-        if matches!(bytes[i], b' ' | b'\t' | b'\n' | b'\r') {
-            out.push_str(&s[start..i]);
-            out.push(' ');
-            while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\n' | b'\r') {
-                i += 1;
-            }
-            start = i;
-        } else {
+        let b = bytes[i];
+        if !is_ws(b) || (b == b' ' && !bytes.get(i + 1).copied().is_some_and(is_ws)) {
+            i += 1;
+            continue;
+        }
+        out.push_str(&s[start..i]);
+        out.push(' ');
+        while i < bytes.len() && is_ws(bytes[i]) {
             i += 1;
         }
+        start = i;
     }
     out.push_str(&s[start..]);
     out
@@ -159,7 +234,9 @@ struct Converter<'a> {
 
 impl Converter<'_> {
     fn collapse_node(&mut self, id: NodeId, filter: Filter<'_>, st: &mut Collapse, depth: usize) {
-        let Some(node) = self.html.tree.get(id) else { return };
+        let Some(node) = self.html.tree.get(id) else {
+            return;
+        };
         match node.value() {
             Node::Text(t) => {
                 let mut s = collapse_ws(t);
@@ -243,22 +320,37 @@ impl Converter<'_> {
                     return flat_text(node);
                 }
                 if is_blank(node) {
-                    return if is_block(name) { "\n\n".into() } else { String::new() };
+                    return if is_block(name) {
+                        "\n\n".into()
+                    } else {
+                        String::new()
+                    };
                 }
                 let content = self.children_md(node, filter, depth);
                 if is_block(name) {
                     self.rule(node, name, &content)
                 } else {
-                    let leading_len = content.len() - content.trim_start_matches([' ', '\n', '\t']).len();
-                    let trailing_len = content.len() - content.trim_end_matches([' ', '\n', '\t']).len();
+                    let leading_len =
+                        content.len() - content.trim_start_matches([' ', '\n', '\t']).len();
+                    let trailing_len =
+                        content.len() - content.trim_end_matches([' ', '\n', '\t']).len();
                     if leading_len + trailing_len >= content.len() {
                         let inner = self.rule(node, name, "");
-                        return if content.is_empty() { inner } else { format!("{inner} ") };
+                        return if content.is_empty() {
+                            inner
+                        } else {
+                            format!("{inner} ")
+                        };
                     }
                     let leading = &content[..leading_len];
                     let trailing = &content[content.len() - trailing_len..];
                     let inner = &content[leading_len..content.len() - trailing_len];
-                    format!("{}{}{}", flank(leading), self.rule(node, name, inner), flank(trailing))
+                    format!(
+                        "{}{}{}",
+                        flank(leading),
+                        self.rule(node, name, inner),
+                        flank(trailing)
+                    )
                 }
             }
             _ => String::new(),
@@ -285,7 +377,10 @@ impl Converter<'_> {
                 format!("\n\n{}\n\n", quoted.join("\n"))
             }
             "ul" | "ol" => {
-                let parent_is_li = node.parent().and_then(|p| p.value().as_element()).is_some_and(|p| p.name() == "li");
+                let parent_is_li = node
+                    .parent()
+                    .and_then(|p| p.value().as_element())
+                    .is_some_and(|p| p.name() == "li");
                 let is_last = node.next_sibling().is_none();
                 if parent_is_li && is_last {
                     format!("\n{content}")
@@ -296,7 +391,11 @@ impl Converter<'_> {
             "li" => {
                 let trimmed = content.trim_start_matches('\n');
                 let body = trimmed.trim_end_matches('\n');
-                let body = if body.len() < trimmed.len() { format!("{body}\n") } else { body.to_string() };
+                let body = if body.len() < trimmed.len() {
+                    format!("{body}\n")
+                } else {
+                    body.to_string()
+                };
                 let body = body.replace('\n', "\n    ");
                 let parent = node.parent();
                 let prefix = match parent.and_then(|p| p.value().as_element().map(|e| (p, e))) {
@@ -312,7 +411,11 @@ impl Converter<'_> {
                     }
                     _ => "*   ".into(),
                 };
-                let tail = if node.next_sibling().is_some() && !body.ends_with('\n') { "\n" } else { "" };
+                let tail = if node.next_sibling().is_some() && !body.ends_with('\n') {
+                    "\n"
+                } else {
+                    ""
+                };
                 format!("{prefix}{body}{tail}")
             }
             "pre" => {
@@ -366,7 +469,14 @@ impl Converter<'_> {
             "table" => format!("\n\n{}\n\n", content.trim_matches('\n')),
             "thead" | "tbody" | "tfoot" => content.to_string(),
             "tr" => {
-                let cells = node.children().filter(|c| c.value().as_element().is_some_and(|e| matches!(e.name(), "td" | "th"))).count();
+                let cells = node
+                    .children()
+                    .filter(|c| {
+                        c.value()
+                            .as_element()
+                            .is_some_and(|e| matches!(e.name(), "td" | "th"))
+                    })
+                    .count();
                 let heading = is_heading_row(node);
                 let mut row = format!("\n{}", content.trim_matches('\n'));
                 if heading {
@@ -430,8 +540,12 @@ fn flank(ws: &str) -> &'static str {
 
 fn is_heading_row(tr: NodeRef<'_, Node>) -> bool {
     let parent = tr.parent();
-    let in_thead = parent.and_then(|p| p.value().as_element()).is_some_and(|e| e.name() == "thead");
-    let first_row = tr.prev_siblings().all(|s| !s.value().as_element().is_some_and(|e| e.name() == "tr"));
+    let in_thead = parent
+        .and_then(|p| p.value().as_element())
+        .is_some_and(|e| e.name() == "thead");
+    let first_row = tr
+        .prev_siblings()
+        .all(|s| !s.value().as_element().is_some_and(|e| e.name() == "tr"));
     let first_body = parent.is_some_and(|p| p.prev_siblings().all(|s| !s.value().is_element()));
     let all_th = tr
         .children()
@@ -441,7 +555,8 @@ fn is_heading_row(tr: NodeRef<'_, Node>) -> bool {
 }
 
 fn is_code(node: NodeRef<'_, Node>) -> bool {
-    node.ancestors().any(|a| a.value().as_element().is_some_and(|e| e.name() == "code"))
+    node.ancestors()
+        .any(|a| a.value().as_element().is_some_and(|e| e.name() == "code"))
 }
 
 fn inline_code(content: &str) -> String {
@@ -449,7 +564,9 @@ fn inline_code(content: &str) -> String {
         return String::new();
     }
     let content = content.replace(['\r', '\n'], " ");
-    let extra = content.starts_with('`') || content.ends_with('`') || (content.starts_with(' ') && content.ends_with(' ') && content.trim().len() > 0);
+    let extra = content.starts_with('`')
+        || content.ends_with('`')
+        || (content.starts_with(' ') && content.ends_with(' ') && content.trim().len() > 0);
     let extra = if extra { " " } else { "" };
     let mut delim = "`".to_string();
     while content.contains(&delim) {
@@ -475,7 +592,9 @@ fn clean_attr(s: &str) -> String {
 }
 
 fn raw_text(node: NodeRef<'_, Node>) -> String {
-    node.descendants().filter_map(|d| d.value().as_text().map(|t| t.to_string())).collect()
+    node.descendants()
+        .filter_map(|d| d.value().as_text().map(|t| t.to_string()))
+        .collect()
 }
 
 fn flat_text(node: NodeRef<'_, Node>) -> String {
@@ -489,7 +608,9 @@ fn flat_text(node: NodeRef<'_, Node>) -> String {
 }
 
 fn is_blank(node: NodeRef<'_, Node>) -> bool {
-    let Some(el) = node.value().as_element() else { return false };
+    let Some(el) = node.value().as_element() else {
+        return false;
+    };
     let name = el.name();
     if is_void(name) || MEANINGFUL_WHEN_BLANK.contains(&name) {
         return false;
@@ -579,6 +700,14 @@ mod tests {
         assert_eq!(escape("1. first"), "1\\. first");
         assert_eq!(escape("## title"), "\\## title");
         assert_eq!(escape("#hashtag"), "#hashtag");
+    }
+
+    #[test]
+    fn collapses_whitespace_runs() {
+        assert_eq!(collapse_ws("a b"), "a b");
+        assert_eq!(collapse_ws("a  b\n\t c "), "a b c ");
+        assert_eq!(collapse_ws("\n x\ny\r\n"), " x y ");
+        assert_eq!(collapse_ws("déjà\u{a0} vu"), "déjà\u{a0} vu");
     }
 
     #[test]

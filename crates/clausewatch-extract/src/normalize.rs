@@ -3,13 +3,18 @@
 
 /// Normalise extracted Markdown.
 pub fn normalize_markdown(md: &str) -> String {
+    // The invisible characters all start with one of these UTF-8 lead bytes.
+    let may_have_invisible = md.bytes().any(|b| matches!(b, 0xC2 | 0xE2 | 0xEF));
     let mut out = String::with_capacity(md.len());
     let mut blank_run = 0usize;
     for line in md.split('\n') {
         let line = line.trim_end_matches(['\r', ' ', '\t']);
         let cleaned;
-        let line = if line.contains(is_invisible) {
-            cleaned = line.chars().filter(|c| !is_invisible(*c)).collect::<String>();
+        let line = if may_have_invisible && line.contains(is_invisible) {
+            cleaned = line
+                .chars()
+                .filter(|c| !is_invisible(*c))
+                .collect::<String>();
             cleaned.as_str()
         } else {
             line
@@ -42,7 +47,10 @@ mod tests {
 
     #[test]
     fn layout_only() {
-        assert_eq!(normalize_markdown("a  \r\nb\n\n\n\nc\u{200B}d  "), "a\nb\n\ncd\n");
+        assert_eq!(
+            normalize_markdown("a  \r\nb\n\n\n\nc\u{200B}d  "),
+            "a\nb\n\ncd\n"
+        );
         assert_eq!(normalize_markdown("\n\n"), "");
     }
 }

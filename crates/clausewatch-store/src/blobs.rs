@@ -42,11 +42,17 @@ impl BlobStore {
         let dir = path.parent().expect("blob path has a parent");
         std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
         let compressed = zstd::bulk::compress(bytes, 3).map_err(|e| StoreError::io(&path, e))?;
-        let tmp = self.root.join("tmp").join(format!("{}.{}.tmp", hash.to_hex(), std::process::id()));
+        let tmp =
+            self.root
+                .join("tmp")
+                .join(format!("{}.{}.tmp", hash.to_hex(), std::process::id()));
         {
             let mut f = std::fs::File::create(&tmp).map_err(|e| StoreError::io(&tmp, e))?;
-            f.write_all(&compressed).map_err(|e| StoreError::io(&tmp, e))?;
-            if std::env::var_os("CW_NOSYNC").is_none() { f.sync_all().map_err(|e| StoreError::io(&tmp, e))?; }
+            f.write_all(&compressed)
+                .map_err(|e| StoreError::io(&tmp, e))?;
+            if std::env::var_os("CW_NOSYNC").is_none() {
+                f.sync_all().map_err(|e| StoreError::io(&tmp, e))?;
+            }
         }
         std::fs::rename(&tmp, &path).map_err(|e| StoreError::io(&path, e))?;
         Ok(hash)
@@ -56,14 +62,21 @@ impl BlobStore {
     pub fn get(&self, hash: &ContentHash) -> Result<Vec<u8>, StoreError> {
         let path = self.path(hash);
         let file = std::fs::File::open(&path).map_err(|e| StoreError::io(&path, e))?;
-        let decoder = zstd::stream::read::Decoder::new(file).map_err(|e| StoreError::io(&path, e))?;
+        let decoder =
+            zstd::stream::read::Decoder::new(file).map_err(|e| StoreError::io(&path, e))?;
         let mut bytes = Vec::new();
-        decoder.take(MAX_BLOB_BYTES + 1).read_to_end(&mut bytes).map_err(|e| StoreError::Corrupt {
-            what: format!("blob {hash}"),
-            reason: format!("cannot decompress: {e}"),
-        })?;
+        decoder
+            .take(MAX_BLOB_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| StoreError::Corrupt {
+                what: format!("blob {hash}"),
+                reason: format!("cannot decompress: {e}"),
+            })?;
         if bytes.len() as u64 > MAX_BLOB_BYTES {
-            return Err(StoreError::Corrupt { what: format!("blob {hash}"), reason: "larger than the blob limit".into() });
+            return Err(StoreError::Corrupt {
+                what: format!("blob {hash}"),
+                reason: "larger than the blob limit".into(),
+            });
         }
         let actual = ContentHash::of(&bytes);
         if actual != *hash {

@@ -21,7 +21,10 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{what} is corrupt: {reason}")]
     Corrupt { what: String, reason: String },
     #[error("not found: {0}")]
@@ -32,7 +35,10 @@ pub enum StoreError {
 
 impl StoreError {
     pub fn io(path: &Path, source: std::io::Error) -> Self {
-        StoreError::Io { path: path.to_path_buf(), source }
+        StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }
 
@@ -46,5 +52,37 @@ pub fn format_time(t: chrono::DateTime<chrono::Utc>) -> String {
 pub fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>> {
     chrono::DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&chrono::Utc))
-        .map_err(|e| StoreError::Corrupt { what: format!("timestamp {s:?}"), reason: e.to_string() })
+        .map_err(|e| StoreError::Corrupt {
+            what: format!("timestamp {s:?}"),
+            reason: e.to_string(),
+        })
+}
+
+/// Version texts are stored zstd-compressed (legal text shrinks about fourfold), which keeps
+/// the database small and its writes fast.
+pub fn compress_text(text: &str) -> Vec<u8> {
+    zstd::bulk::compress(text.as_bytes(), 3).unwrap_or_default()
+}
+
+/// Longest version text accepted when reading (a corrupt row cannot claim gigabytes).
+pub const MAX_TEXT_BYTES: usize = 64 * 1024 * 1024;
+
+pub(crate) fn decompress_text(
+    bytes: &[u8],
+    expected: &clausewatch_core::ContentHash,
+) -> Result<String> {
+    let raw = zstd::bulk::decompress(bytes, MAX_TEXT_BYTES).map_err(|e| StoreError::Corrupt {
+        what: format!("version text {}", expected.short()),
+        reason: e.to_string(),
+    })?;
+    if clausewatch_core::ContentHash::of(&raw) != *expected {
+        return Err(StoreError::Corrupt {
+            what: format!("version text {}", expected.short()),
+            reason: "does not match its hash".into(),
+        });
+    }
+    String::from_utf8(raw).map_err(|_| StoreError::Corrupt {
+        what: format!("version text {}", expected.short()),
+        reason: "not UTF-8".into(),
+    })
 }

@@ -117,7 +117,10 @@ pub struct SnapshotRow {
 
 impl SnapshotRow {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -173,6 +176,8 @@ pub struct NewVersion {
     pub effective_at: DateTime<Utc>,
     pub text_hash: ContentHash,
     pub markdown: String,
+    /// `markdown` compressed with [`crate::compress_text`] (done by the caller, off the writer).
+    pub markdown_zstd: Vec<u8>,
     pub extractor_version: String,
     pub change: Option<NewChange>,
 }

@@ -5,7 +5,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 use sqlx::{Row, SqlitePool};
 
 use clausewatch_core::{ContentHash, DocumentEntry, DocumentRules, PlatformEntry};
@@ -39,7 +41,12 @@ const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 
 fn hash_col(row: &SqliteRow, col: &str) -> Result<ContentHash> {
     let s: String = row.try_get(col)?;
-    s.parse().map_err(|e: clausewatch_core::hash::InvalidHash| StoreError::Corrupt { what: col.into(), reason: e.to_string() })
+    s.parse().map_err(
+        |e: clausewatch_core::hash::InvalidHash| StoreError::Corrupt {
+            what: col.into(),
+            reason: e.to_string(),
+        },
+    )
 }
 
 fn time_col(row: &SqliteRow, col: &str) -> Result<DateTime<Utc>> {
@@ -63,14 +70,24 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(30));
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+            .busy_timeout(Duration::from_secs(30))
+            // Checkpoint less often than the default 1000 pages: runs write megabytes of text.
+            .pragma("wal_autocheckpoint", "16384");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
         crate::migrate::run(&pool).await?;
         let blobs = BlobStore::open(data_dir.join("blobs"))?;
         let write_lock: std::sync::Arc<tokio::sync::Mutex<()>> = Default::default();
         let (writer, rx) = tokio::sync::mpsc::unbounded_channel();
         tokio::spawn(writer_loop(pool.clone(), write_lock.clone(), rx));
-        Ok(Store { pool, blobs, write_lock, writer })
+        Ok(Store {
+            pool,
+            blobs,
+            write_lock,
+            writer,
+        })
     }
 
     pub fn blobs(&self) -> &BlobStore {
@@ -85,7 +102,11 @@ impl Store {
 
     /// Record a platform and its documents, and date any change of rules. Returns the ids of
     /// its documents by terms type.
-    pub async fn sync_platform(&self, entry: &PlatformEntry, now: DateTime<Utc>) -> Result<Vec<(String, DocumentId)>> {
+    pub async fn sync_platform(
+        &self,
+        entry: &PlatformEntry,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(String, DocumentId)>> {
         let _turn = self.write_lock.lock().await;
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         sqlx::query(
@@ -129,7 +150,10 @@ impl Store {
         for row in rows {
             let id: i64 = row.get(0);
             if !keep.contains(&id) {
-                sqlx::query("UPDATE documents SET active = 0 WHERE id = ?").bind(id).execute(&mut *tx).await?;
+                sqlx::query("UPDATE documents SET active = 0 WHERE id = ?")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
             }
         }
         tx.commit().await?;
@@ -181,7 +205,11 @@ impl Store {
     }
 
     /// Find a document by platform id or name (case-insensitive) and terms type.
-    pub async fn find_document(&self, platform: &str, terms_type: &str) -> Result<Option<DocumentRow>> {
+    pub async fn find_document(
+        &self,
+        platform: &str,
+        terms_type: &str,
+    ) -> Result<Option<DocumentRow>> {
         let row = sqlx::query(
             "SELECT d.id FROM documents d JOIN platforms p ON p.id = d.platform_id
              WHERE (p.id = ?1 COLLATE NOCASE OR p.name = ?1 COLLATE NOCASE) AND d.terms_type = ?2 COLLATE NOCASE",
@@ -280,13 +308,27 @@ impl Store {
     ) -> Result<CaptureRow> {
         for s in snapshots {
             if !self.blobs.contains(&s.content_hash) {
-                return Err(StoreError::NotFound(format!("blob {} for snapshot of {}", s.content_hash, s.url)));
+                return Err(StoreError::NotFound(format!(
+                    "blob {} for snapshot of {}",
+                    s.content_hash, s.url
+                )));
             }
         }
         let sources_hash = sources_hash(snapshots.iter().map(|s| &s.content_hash));
         let _turn = self.write_lock.lock().await;
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        let capture = insert_capture(&mut tx, document, run, captured_at, rules, &sources_hash, "pending", None, None).await?;
+        let capture = insert_capture(
+            &mut tx,
+            document,
+            run,
+            captured_at,
+            rules,
+            &sources_hash,
+            "pending",
+            None,
+            None,
+        )
+        .await?;
         insert_snapshots(&mut tx, capture, document, snapshots).await?;
         tx.commit().await?;
         Ok(CaptureRow {
@@ -305,19 +347,29 @@ impl Store {
 
     /// Record a fetched capture together with its versioning result, in one transaction
     /// (committed in a batch with other documents' captures). The blobs must already be stored.
-    pub async fn record_processed(&self, capture: ProcessedCapture) -> Result<(CaptureId, Vec<VersionId>)> {
+    pub async fn record_processed(
+        &self,
+        capture: ProcessedCapture,
+    ) -> Result<(CaptureId, Vec<VersionId>)> {
         for s in &capture.snapshots {
             if !self.blobs.contains(&s.content_hash) {
-                return Err(StoreError::NotFound(format!("blob {} for snapshot of {}", s.content_hash, s.url)));
+                return Err(StoreError::NotFound(format!(
+                    "blob {} for snapshot of {}",
+                    s.content_hash, s.url
+                )));
             }
         }
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.writer
             .send(WriteRequest { capture, reply })
-            .map_err(|_| StoreError::Corrupt { what: "store writer".into(), reason: "the writer task has stopped".into() })?;
-        answer
-            .await
-            .map_err(|_| StoreError::Corrupt { what: "store writer".into(), reason: "the writer task dropped a request".into() })?
+            .map_err(|_| StoreError::Corrupt {
+                what: "store writer".into(),
+                reason: "the writer task has stopped".into(),
+            })?;
+        answer.await.map_err(|_| StoreError::Corrupt {
+            what: "store writer".into(),
+            reason: "the writer task dropped a request".into(),
+        })?
     }
 
     /// Record a capture that failed before anything could be stored (fetch error).
@@ -358,9 +410,11 @@ impl Store {
 
     /// Captures stored but not yet versioned (left by a crash or a running track), oldest first.
     pub async fn pending_captures(&self) -> Result<Vec<CaptureRow>> {
-        let rows = sqlx::query(&format!("{CAPTURE_COLUMNS} WHERE state = 'pending' ORDER BY id"))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "{CAPTURE_COLUMNS} WHERE state = 'pending' ORDER BY id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(capture_row).collect()
     }
 
@@ -376,7 +430,11 @@ impl Store {
     }
 
     /// The last capture of the document before `before` that was versioned successfully.
-    pub async fn last_done_capture(&self, document: DocumentId, before: CaptureId) -> Result<Option<CaptureRow>> {
+    pub async fn last_done_capture(
+        &self,
+        document: DocumentId,
+        before: CaptureId,
+    ) -> Result<Option<CaptureRow>> {
         let row = sqlx::query(&format!(
             "{CAPTURE_COLUMNS} WHERE document_id = ? AND id < ? AND state = 'done' ORDER BY id DESC LIMIT 1"
         ))
@@ -388,23 +446,31 @@ impl Store {
     }
 
     pub async fn failed_captures(&self, run: RunId) -> Result<Vec<CaptureRow>> {
-        let rows = sqlx::query(&format!("{CAPTURE_COLUMNS} WHERE run_id = ? AND state = 'failed' ORDER BY id"))
-            .bind(run)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "{CAPTURE_COLUMNS} WHERE run_id = ? AND state = 'failed' ORDER BY id"
+        ))
+        .bind(run)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(capture_row).collect()
     }
 
     pub async fn snapshots(&self, capture: CaptureId) -> Result<Vec<SnapshotRow>> {
-        let rows = sqlx::query(&format!("{SNAPSHOT_COLUMNS} WHERE capture_id = ? ORDER BY position"))
-            .bind(capture)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "{SNAPSHOT_COLUMNS} WHERE capture_id = ? ORDER BY position"
+        ))
+        .bind(capture)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(snapshot_row).collect()
     }
 
     /// The newest snapshot of `url` for a document (for conditional GET and not-modified reuse).
-    pub async fn latest_snapshot_for_url(&self, document: DocumentId, url: &str) -> Result<Option<SnapshotRow>> {
+    pub async fn latest_snapshot_for_url(
+        &self,
+        document: DocumentId,
+        url: &str,
+    ) -> Result<Option<SnapshotRow>> {
         let row = sqlx::query(&format!(
             "{SNAPSHOT_COLUMNS} WHERE document_id = ? AND url = ? AND status < 400 ORDER BY id DESC LIMIT 1"
         ))
@@ -457,37 +523,54 @@ impl Store {
     // ---- versions and changes -------------------------------------------------------------
 
     pub async fn latest_version(&self, document: DocumentId) -> Result<Option<VersionRow>> {
-        let row = sqlx::query(&format!("{VERSION_COLUMNS} WHERE document_id = ? ORDER BY seq DESC LIMIT 1"))
-            .bind(document)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "{VERSION_COLUMNS} WHERE document_id = ? ORDER BY seq DESC LIMIT 1"
+        ))
+        .bind(document)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(version_row).transpose()
     }
 
     pub async fn versions(&self, document: DocumentId) -> Result<Vec<VersionRow>> {
-        let rows = sqlx::query(&format!("{VERSION_COLUMNS} WHERE document_id = ? ORDER BY seq"))
-            .bind(document)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "{VERSION_COLUMNS} WHERE document_id = ? ORDER BY seq"
+        ))
+        .bind(document)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(version_row).collect()
     }
 
     pub async fn version(&self, id: VersionId) -> Result<Option<VersionRow>> {
-        let row = sqlx::query(&format!("{VERSION_COLUMNS} WHERE id = ?")).bind(id).fetch_optional(&self.pool).await?;
-        row.as_ref().map(version_row).transpose()
-    }
-
-    pub async fn version_by_seq(&self, document: DocumentId, seq: i64) -> Result<Option<VersionRow>> {
-        let row = sqlx::query(&format!("{VERSION_COLUMNS} WHERE document_id = ? AND seq = ?"))
-            .bind(document)
-            .bind(seq)
+        let row = sqlx::query(&format!("{VERSION_COLUMNS} WHERE id = ?"))
+            .bind(id)
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(version_row).transpose()
     }
 
+    pub async fn version_by_seq(
+        &self,
+        document: DocumentId,
+        seq: i64,
+    ) -> Result<Option<VersionRow>> {
+        let row = sqlx::query(&format!(
+            "{VERSION_COLUMNS} WHERE document_id = ? AND seq = ?"
+        ))
+        .bind(document)
+        .bind(seq)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(version_row).transpose()
+    }
+
     /// The version in force at `at`: the last one that took effect at or before it.
-    pub async fn version_at(&self, document: DocumentId, at: DateTime<Utc>) -> Result<Option<VersionRow>> {
+    pub async fn version_at(
+        &self,
+        document: DocumentId,
+        at: DateTime<Utc>,
+    ) -> Result<Option<VersionRow>> {
         let row = sqlx::query(&format!(
             "{VERSION_COLUMNS} WHERE document_id = ? AND effective_at <= ? ORDER BY effective_at DESC, seq DESC LIMIT 1"
         ))
@@ -499,15 +582,20 @@ impl Store {
     }
 
     pub async fn changes(&self, document: DocumentId) -> Result<Vec<ChangeRow>> {
-        let rows = sqlx::query(&format!("{CHANGE_COLUMNS} WHERE c.document_id = ? ORDER BY v.seq"))
-            .bind(document)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "{CHANGE_COLUMNS} WHERE c.document_id = ? ORDER BY v.seq"
+        ))
+        .bind(document)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(change_row).collect()
     }
 
     pub async fn change(&self, id: i64) -> Result<Option<ChangeRow>> {
-        let row = sqlx::query(&format!("{CHANGE_COLUMNS} WHERE c.id = ?")).bind(id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&format!("{CHANGE_COLUMNS} WHERE c.id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(change_row).transpose()
     }
 
@@ -520,11 +608,21 @@ impl Store {
     }
 
     /// Replace a document's versions and changes with regenerated ones (rebuild --apply).
-    pub async fn replace_versions(&self, document: DocumentId, versions: &[NewVersion]) -> Result<()> {
+    pub async fn replace_versions(
+        &self,
+        document: DocumentId,
+        versions: &[NewVersion],
+    ) -> Result<()> {
         let _turn = self.write_lock.lock().await;
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        sqlx::query("DELETE FROM changes WHERE document_id = ?").bind(document).execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM versions WHERE document_id = ?").bind(document).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM changes WHERE document_id = ?")
+            .bind(document)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM versions WHERE document_id = ?")
+            .bind(document)
+            .execute(&mut *tx)
+            .await?;
         insert_versions(&mut tx, document, None, versions).await?;
         tx.commit().await?;
         Ok(())
@@ -563,7 +661,9 @@ impl Store {
         for r in rows {
             let (doc, n, lo, hi): (i64, i64, i64, i64) = (r.get(0), r.get(1), r.get(2), r.get(3));
             if lo != 1 || hi != n {
-                problems.push(format!("document {doc}: version numbers {lo}..{hi} for {n} versions"));
+                problems.push(format!(
+                    "document {doc}: version numbers {lo}..{hi} for {n} versions"
+                ));
             }
         }
         let rows = sqlx::query(
@@ -573,7 +673,10 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         for r in rows {
-            problems.push(format!("version {} has no change record", r.get::<i64, _>(0)));
+            problems.push(format!(
+                "version {} has no change record",
+                r.get::<i64, _>(0)
+            ));
         }
         let rows = sqlx::query(
             "SELECT a.document_id, a.text_hash, a.seq FROM versions a JOIN versions b
@@ -589,7 +692,9 @@ impl Store {
                 r.get::<i64, _>(2) + 1
             ));
         }
-        let rows = sqlx::query("SELECT DISTINCT content_hash FROM snapshots").fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT DISTINCT content_hash FROM snapshots")
+            .fetch_all(&self.pool)
+            .await?;
         for r in rows {
             let h: String = r.get(0);
             match h.parse::<ContentHash>() {
@@ -656,7 +761,9 @@ async fn writer_loop(
             // One bad request must not fail its neighbours: retry each on its own.
             Err(_) => {
                 for req in batch {
-                    let result = write_batch(&pool, std::slice::from_ref(&req)).await.map(|mut v| v.remove(0));
+                    let result = write_batch(&pool, std::slice::from_ref(&req))
+                        .await
+                        .map(|mut v| v.remove(0));
                     let _ = req.reply.send(result);
                 }
             }
@@ -664,21 +771,217 @@ async fn writer_loop(
     }
 }
 
-async fn write_batch(pool: &SqlitePool, batch: &[WriteRequest]) -> Result<Vec<(CaptureId, Vec<VersionId>)>> {
+/// Write a batch of processed captures in one transaction with a fixed number of statements:
+/// rows travel as one JSON array per table and are inserted with `json_each`. Ids are assigned
+/// here, which is safe because the transaction is `BEGIN IMMEDIATE` (no other writer can insert
+/// until it commits).
+async fn write_batch(
+    pool: &SqlitePool,
+    batch: &[WriteRequest],
+) -> Result<Vec<(CaptureId, Vec<VersionId>)>> {
+    #[derive(serde::Serialize)]
+    struct CaptureJson<'a> {
+        id: i64,
+        document_id: i64,
+        run_id: Option<i64>,
+        captured_at: String,
+        rules_id: i64,
+        sources_hash: String,
+        state: &'a str,
+        outcome: &'a str,
+        error_cause: Option<&'a str>,
+        error_message: Option<String>,
+    }
+    #[derive(serde::Serialize)]
+    struct SnapshotJson<'a> {
+        capture_id: i64,
+        document_id: i64,
+        position: usize,
+        url: &'a str,
+        final_url: &'a str,
+        status: u16,
+        headers_json: String,
+        content_type: Option<&'a str>,
+        fetched_at: String,
+        fetcher: &'a str,
+        content_hash: String,
+        size: u64,
+        not_modified: bool,
+    }
+    #[derive(serde::Serialize)]
+    struct ChangeJson<'a> {
+        document_id: i64,
+        from_version_id: i64,
+        to_version_id: i64,
+        kind: &'a str,
+        diff_json: &'a str,
+        stats_json: &'a str,
+    }
+
     let mut tx = pool.begin_with(BEGIN_WRITE).await?;
+    let row = sqlx::query("SELECT (SELECT COALESCE(MAX(id), 0) FROM captures), (SELECT COALESCE(MAX(id), 0) FROM versions)")
+        .fetch_one(&mut *tx)
+        .await?;
+    let (mut next_capture, mut next_version): (i64, i64) = (row.get(0), row.get(1));
+    let mut documents: Vec<i64> = batch.iter().map(|r| r.capture.document_id).collect();
+    documents.sort_unstable();
+    documents.dedup();
+    let mut latest: std::collections::HashMap<i64, (i64, i64)> = std::collections::HashMap::new();
+    let rows = sqlx::query(
+        "SELECT v.document_id, v.id, v.seq FROM versions v
+         JOIN (SELECT document_id, MAX(seq) AS seq FROM versions
+               WHERE document_id IN (SELECT value FROM json_each(?1)) GROUP BY document_id) m
+           ON m.document_id = v.document_id AND m.seq = v.seq",
+    )
+    .bind(serde_json::to_string(&documents).unwrap_or_else(|_| "[]".into()))
+    .fetch_all(&mut *tx)
+    .await?;
+    for r in rows {
+        latest.insert(r.get(0), (r.get(1), r.get(2)));
+    }
+
+    let now = format_time(Utc::now());
+    let (mut captures, mut snapshots, mut versions, mut changes) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut out = Vec::with_capacity(batch.len());
     for req in batch {
         let c = &req.capture;
-        let hash = sources_hash(c.snapshots.iter().map(|s| &s.content_hash));
-        let state = if c.failure.is_some() { "failed" } else { "done" };
-        let failure = c.failure.as_ref().map(|(cause, message)| (cause.as_str(), message.as_str()));
-        let id = insert_capture(&mut tx, c.document_id, c.run_id, c.captured_at, c.rules_id, &hash, state, Some(&c.outcome), failure).await?;
-        insert_snapshots(&mut tx, id, c.document_id, &c.snapshots).await?;
-        let versions = insert_versions(&mut tx, c.document_id, Some(id), &c.versions).await?;
-        out.push((id, versions));
+        next_capture += 1;
+        let capture_id = next_capture;
+        captures.push(CaptureJson {
+            id: capture_id,
+            document_id: c.document_id,
+            run_id: c.run_id,
+            captured_at: format_time(c.captured_at),
+            rules_id: c.rules_id,
+            sources_hash: sources_hash(c.snapshots.iter().map(|s| &s.content_hash)),
+            state: if c.failure.is_some() {
+                "failed"
+            } else {
+                "done"
+            },
+            outcome: &c.outcome,
+            error_cause: c.failure.as_ref().map(|f| f.0.as_str()),
+            error_message: c.failure.as_ref().map(|f| truncate(&f.1, 2000)),
+        });
+        for (position, s) in c.snapshots.iter().enumerate() {
+            snapshots.push(SnapshotJson {
+                capture_id,
+                document_id: c.document_id,
+                position,
+                url: &s.url,
+                final_url: &s.final_url,
+                status: s.status,
+                headers_json: serde_json::to_string(&s.headers).unwrap_or_else(|_| "[]".into()),
+                content_type: s.content_type.as_deref(),
+                fetched_at: format_time(s.fetched_at),
+                fetcher: &s.fetcher,
+                content_hash: s.content_hash.to_hex(),
+                size: s.size,
+                not_modified: s.not_modified,
+            });
+        }
+        let mut ids = Vec::new();
+        for v in &c.versions {
+            next_version += 1;
+            let (previous, seq) = match latest.get(&c.document_id) {
+                Some((id, seq)) => (Some(*id), seq + 1),
+                None => (None, 1),
+            };
+            versions.push((
+                next_version,
+                c.document_id,
+                seq,
+                v.capture_id.unwrap_or(capture_id),
+                v,
+            ));
+            if let (Some(from), Some(change)) = (previous, &v.change) {
+                changes.push(ChangeJson {
+                    document_id: c.document_id,
+                    from_version_id: from,
+                    to_version_id: next_version,
+                    kind: v.kind.as_str(),
+                    diff_json: &change.diff_json,
+                    stats_json: &change.stats_json,
+                });
+            }
+            latest.insert(c.document_id, (next_version, seq));
+            ids.push(next_version);
+        }
+        out.push((capture_id, ids));
+    }
+    let json = |v: &dyn erased_json::Json| v.to_json();
+    sqlx::query(
+        "INSERT INTO captures (id, document_id, run_id, captured_at, rules_id, sources_hash, state, outcome, error_cause, error_message)
+         SELECT value->>'id', value->>'document_id', value->>'run_id', value->>'captured_at', value->>'rules_id',
+                value->>'sources_hash', value->>'state', value->>'outcome', value->>'error_cause', value->>'error_message'
+         FROM json_each(?1)",
+    )
+    .bind(json(&captures))
+    .execute(&mut *tx)
+    .await?;
+    if !snapshots.is_empty() {
+        sqlx::query(
+            "INSERT INTO snapshots (capture_id, document_id, position, url, final_url, status, headers_json, content_type,
+               fetched_at, fetcher, content_hash, size, not_modified)
+             SELECT value->>'capture_id', value->>'document_id', value->>'position', value->>'url', value->>'final_url',
+                    value->>'status', value->>'headers_json', value->>'content_type', value->>'fetched_at',
+                    value->>'fetcher', value->>'content_hash', value->>'size', value->>'not_modified'
+             FROM json_each(?1)",
+        )
+        .bind(json(&snapshots))
+        .execute(&mut *tx)
+        .await?;
+    }
+    // Versions carry compressed text (a BLOB): bound as parameters, a multi-row VALUES.
+    for chunk in versions.chunks(100) {
+        let placeholders = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let sql = format!(
+            "INSERT INTO versions (id, document_id, seq, capture_id, rules_id, kind, effective_at, text_hash, markdown_zstd,
+               extractor_version, recorded_at) VALUES {placeholders}"
+        );
+        let mut q = sqlx::query(&sql);
+        for (id, document, seq, capture, v) in chunk {
+            q = q
+                .bind(*id)
+                .bind(*document)
+                .bind(*seq)
+                .bind(*capture)
+                .bind(v.rules_id)
+                .bind(v.kind.as_str())
+                .bind(format_time(v.effective_at))
+                .bind(v.text_hash.to_hex())
+                .bind(&v.markdown_zstd[..])
+                .bind(&v.extractor_version)
+                .bind(&now);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    if !changes.is_empty() {
+        sqlx::query(
+            "INSERT INTO changes (document_id, from_version_id, to_version_id, kind, diff_json, stats_json)
+             SELECT value->>'document_id', value->>'from_version_id', value->>'to_version_id', value->>'kind',
+                    value->>'diff_json', value->>'stats_json'
+             FROM json_each(?1)",
+        )
+        .bind(json(&changes))
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await?;
     Ok(out)
+}
+
+/// Serialising the batch tables without naming each row type at the call site.
+mod erased_json {
+    pub trait Json {
+        fn to_json(&self) -> String;
+    }
+    impl<T: serde::Serialize> Json for Vec<T> {
+        fn to_json(&self) -> String {
+            serde_json::to_string(self).unwrap_or_else(|_| "[]".into())
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -752,16 +1055,18 @@ async fn insert_versions(
     let mut ids = Vec::new();
     let now = format_time(Utc::now());
     for v in versions {
-        let prev = sqlx::query("SELECT id, seq FROM versions WHERE document_id = ? ORDER BY seq DESC LIMIT 1")
-            .bind(document)
-            .fetch_optional(&mut **tx)
-            .await?;
+        let prev = sqlx::query(
+            "SELECT id, seq FROM versions WHERE document_id = ? ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(document)
+        .fetch_optional(&mut **tx)
+        .await?;
         let (prev_id, seq): (Option<i64>, i64) = match prev {
             Some(r) => (Some(r.get(0)), r.get::<i64, _>(1) + 1),
             None => (None, 1),
         };
         let id: i64 = sqlx::query(
-            "INSERT INTO versions (document_id, seq, capture_id, rules_id, kind, effective_at, text_hash, markdown,
+            "INSERT INTO versions (document_id, seq, capture_id, rules_id, kind, effective_at, text_hash, markdown_zstd,
                extractor_version, recorded_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
@@ -772,7 +1077,7 @@ async fn insert_versions(
         .bind(v.kind.as_str())
         .bind(format_time(v.effective_at))
         .bind(v.text_hash.to_hex())
-        .bind(&v.markdown)
+        .bind(&v.markdown_zstd[..])
         .bind(&v.extractor_version)
         .bind(&now)
         .fetch_one(&mut **tx)
@@ -808,10 +1113,16 @@ async fn sync_rules(
         .bind(document)
         .fetch_optional(&mut **tx)
         .await?;
-    let insert = |rules: &DocumentRules, from: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>| {
-        let json = serde_json::to_string(rules).unwrap_or_default();
-        (rules.hash().to_hex(), json, from.map(format_time), until.map(format_time))
-    };
+    let insert =
+        |rules: &DocumentRules, from: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>| {
+            let json = serde_json::to_string(rules).unwrap_or_default();
+            (
+                rules.hash().to_hex(),
+                json,
+                from.map(format_time),
+                until.map(format_time),
+            )
+        };
     match existing {
         None => {
             for (from, until, rules) in entry.timeline() {
@@ -857,13 +1168,16 @@ async fn sync_rules(
     Ok(())
 }
 
-const CAPTURE_COLUMNS: &str = "SELECT id, document_id, run_id, captured_at, rules_id, sources_hash, state, outcome,
+const CAPTURE_COLUMNS: &str =
+    "SELECT id, document_id, run_id, captured_at, rules_id, sources_hash, state, outcome,
     error_cause, error_message FROM captures";
-const SNAPSHOT_COLUMNS: &str = "SELECT id, capture_id, document_id, position, url, final_url, status, headers_json,
+const SNAPSHOT_COLUMNS: &str =
+    "SELECT id, capture_id, document_id, position, url, final_url, status, headers_json,
     content_type, fetched_at, fetcher, content_hash, size, not_modified FROM snapshots";
-const VERSION_COLUMNS: &str = "SELECT id, document_id, seq, capture_id, rules_id, kind, effective_at, text_hash, markdown,
+const VERSION_COLUMNS: &str = "SELECT id, document_id, seq, capture_id, rules_id, kind, effective_at, text_hash, markdown_zstd,
     extractor_version, recorded_at FROM versions";
-const CHANGE_COLUMNS: &str = "SELECT c.id, c.document_id, c.from_version_id, c.to_version_id, c.kind, c.diff_json,
+const CHANGE_COLUMNS: &str =
+    "SELECT c.id, c.document_id, c.from_version_id, c.to_version_id, c.kind, c.diff_json,
     c.stats_json, v.effective_at FROM changes c JOIN versions v ON v.id = c.to_version_id";
 
 fn platform_row(r: &SqliteRow) -> Result<PlatformRow> {
@@ -891,8 +1205,10 @@ fn document_row(r: &SqliteRow) -> Result<DocumentRow> {
 
 fn rules_row(r: &SqliteRow) -> Result<RulesRow> {
     let json: String = r.try_get("rules_json")?;
-    let rules: DocumentRules = serde_json::from_str(&json)
-        .map_err(|e| StoreError::Corrupt { what: "rules_json".into(), reason: e.to_string() })?;
+    let rules: DocumentRules = serde_json::from_str(&json).map_err(|e| StoreError::Corrupt {
+        what: "rules_json".into(),
+        reason: e.to_string(),
+    })?;
     Ok(RulesRow {
         id: r.try_get("id")?,
         document_id: r.try_get("document_id")?,
@@ -912,8 +1228,10 @@ fn capture_row(r: &SqliteRow) -> Result<CaptureRow> {
         captured_at: time_col(r, "captured_at")?,
         rules_id: r.try_get("rules_id")?,
         sources_hash: r.try_get("sources_hash")?,
-        state: CaptureState::parse(&state)
-            .ok_or_else(|| StoreError::Corrupt { what: "capture state".into(), reason: state.clone() })?,
+        state: CaptureState::parse(&state).ok_or_else(|| StoreError::Corrupt {
+            what: "capture state".into(),
+            reason: state.clone(),
+        })?,
         outcome: r.try_get("outcome")?,
         error_cause: r.try_get("error_cause")?,
         error_message: r.try_get("error_message")?,
@@ -948,11 +1266,16 @@ fn version_row(r: &SqliteRow) -> Result<VersionRow> {
         seq: r.try_get("seq")?,
         capture_id: r.try_get("capture_id")?,
         rules_id: r.try_get("rules_id")?,
-        kind: VersionKind::parse(&kind)
-            .ok_or_else(|| StoreError::Corrupt { what: "version kind".into(), reason: kind.clone() })?,
+        kind: VersionKind::parse(&kind).ok_or_else(|| StoreError::Corrupt {
+            what: "version kind".into(),
+            reason: kind.clone(),
+        })?,
         effective_at: time_col(r, "effective_at")?,
         text_hash: hash_col(r, "text_hash")?,
-        markdown: r.try_get("markdown")?,
+        markdown: crate::decompress_text(
+            &r.try_get::<Vec<u8>, _>("markdown_zstd")?,
+            &hash_col(r, "text_hash")?,
+        )?,
         extractor_version: r.try_get("extractor_version")?,
         recorded_at: time_col(r, "recorded_at")?,
     })
@@ -965,8 +1288,10 @@ fn change_row(r: &SqliteRow) -> Result<ChangeRow> {
         document_id: r.try_get("document_id")?,
         from_version_id: r.try_get("from_version_id")?,
         to_version_id: r.try_get("to_version_id")?,
-        kind: VersionKind::parse(&kind)
-            .ok_or_else(|| StoreError::Corrupt { what: "change kind".into(), reason: kind.clone() })?,
+        kind: VersionKind::parse(&kind).ok_or_else(|| StoreError::Corrupt {
+            what: "change kind".into(),
+            reason: kind.clone(),
+        })?,
         diff_json: r.try_get("diff_json")?,
         stats_json: r.try_get("stats_json")?,
         effective_at: time_col(r, "effective_at")?,

@@ -27,7 +27,13 @@ use clausewatch_store::Store;
 
 use crate::config::Config;
 
-const TERMS_TYPES: [&str; 5] = ["Terms of Service", "Privacy Policy", "Acceptable Use Policy", "Developer Terms", "Trackers Policy"];
+const TERMS_TYPES: [&str; 5] = [
+    "Terms of Service",
+    "Privacy Policy",
+    "Acceptable Use Policy",
+    "Developer Terms",
+    "Trackers Policy",
+];
 
 #[derive(Debug, Serialize)]
 pub struct BenchReport {
@@ -94,17 +100,54 @@ impl Rng {
 }
 
 const WORDS: &[&str] = &[
-    "service", "user", "content", "account", "data", "provide", "terms", "may", "shall", "agree", "right", "license",
-    "personal", "information", "third", "party", "liability", "law", "dispute", "arbitration", "payment", "credits",
-    "refund", "termination", "notice", "days", "applicable", "including", "without", "limitation", "use", "access",
+    "service",
+    "user",
+    "content",
+    "account",
+    "data",
+    "provide",
+    "terms",
+    "may",
+    "shall",
+    "agree",
+    "right",
+    "license",
+    "personal",
+    "information",
+    "third",
+    "party",
+    "liability",
+    "law",
+    "dispute",
+    "arbitration",
+    "payment",
+    "credits",
+    "refund",
+    "termination",
+    "notice",
+    "days",
+    "applicable",
+    "including",
+    "without",
+    "limitation",
+    "use",
+    "access",
 ];
 
 /// One page, deterministic in (index, variant).
 pub fn page(i: usize, pass2: bool) -> String {
-    let variant = if pass2 { Variant::Pass2 } else { Variant::Pass1 };
+    let variant = if pass2 {
+        Variant::Pass2
+    } else {
+        Variant::Pass1
+    };
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1).wrapping_mul(0x1000_0000_01B3));
     let target = 20 * 1024 + rng.below(180 * 1024) as usize;
-    let noise_token = if variant == Variant::Pass2 && noise_changed(i) { "b7" } else { "a1" };
+    let noise_token = if variant == Variant::Pass2 && noise_changed(i) {
+        "b7"
+    } else {
+        "a1"
+    };
     let mut s = String::with_capacity(target + 4096);
     let _ = write!(
         s,
@@ -132,7 +175,13 @@ pub fn page(i: usize, pass2: bool) -> String {
         if rng.below(3) == 0 {
             s.push_str("<ul>");
             for _ in 0..(2 + rng.below(5)) {
-                let _ = write!(s, "<li>{} <b>{}</b> {}</li>", WORDS[rng.below(32) as usize], WORDS[rng.below(32) as usize], WORDS[rng.below(32) as usize]);
+                let _ = write!(
+                    s,
+                    "<li>{} <b>{}</b> {}</li>",
+                    WORDS[rng.below(32) as usize],
+                    WORDS[rng.below(32) as usize],
+                    WORDS[rng.below(32) as usize]
+                );
             }
             s.push_str("</ul>");
         }
@@ -142,7 +191,10 @@ pub fn page(i: usize, pass2: bool) -> String {
 }
 
 /// Start `hosts` servers on 127.0.0.1.. 127.0.0.N. Returns their addresses.
-async fn start_servers(hosts: usize, pass2: Arc<std::sync::atomic::AtomicBool>) -> anyhow::Result<Vec<SocketAddr>> {
+async fn start_servers(
+    hosts: usize,
+    pass2: Arc<std::sync::atomic::AtomicBool>,
+) -> anyhow::Result<Vec<SocketAddr>> {
     let mut addrs = Vec::new();
     for h in 0..hosts {
         let ip = IpAddr::V4(Ipv4Addr::new(127, 0, 0, (h + 1) as u8));
@@ -158,7 +210,10 @@ async fn start_servers(hosts: usize, pass2: Arc<std::sync::atomic::AtomicBool>) 
                         .header("content-type", "text/html; charset=utf-8")
                         .body(Body::from(page(i, pass2)))
                         .expect("response"),
-                    None => Response::builder().status(404).body(Body::empty()).expect("response"),
+                    None => Response::builder()
+                        .status(404)
+                        .body(Body::empty())
+                        .expect("response"),
                 }
             }
         });
@@ -173,7 +228,11 @@ fn url(addrs: &[SocketAddr], i: usize) -> String {
 
 fn catalog(addrs: &[SocketAddr], pages: usize) -> Vec<PlatformEntry> {
     let mut out = Vec::new();
-    for (platform, chunk) in (0..pages).collect::<Vec<_>>().chunks(TERMS_TYPES.len()).enumerate() {
+    for (platform, chunk) in (0..pages)
+        .collect::<Vec<_>>()
+        .chunks(TERMS_TYPES.len())
+        .enumerate()
+    {
         let mut documents = std::collections::BTreeMap::new();
         for (t, &i) in chunk.iter().enumerate() {
             let rules = DocumentRules {
@@ -188,7 +247,12 @@ fn catalog(addrs: &[SocketAddr], pages: usize) -> Vec<PlatformEntry> {
             };
             documents.insert(
                 TERMS_TYPES[t].to_string(),
-                DocumentEntry { terms_type: TERMS_TYPES[t].into(), rules, history: vec![], retired_at: None },
+                DocumentEntry {
+                    terms_type: TERMS_TYPES[t].into(),
+                    rules,
+                    history: vec![],
+                    retired_at: None,
+                },
             );
         }
         out.push(PlatformEntry {
@@ -204,7 +268,13 @@ fn catalog(addrs: &[SocketAddr], pages: usize) -> Vec<PlatformEntry> {
     out
 }
 
-async fn floor(fetcher: &Fetcher, addrs: &[SocketAddr], pages: usize, concurrency: usize, parse: bool) -> anyhow::Result<(f64, u64)> {
+async fn floor(
+    fetcher: &Fetcher,
+    addrs: &[SocketAddr],
+    pages: usize,
+    concurrency: usize,
+    parse: bool,
+) -> anyhow::Result<(f64, u64)> {
     let bytes = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut stream = futures::stream::iter((0..pages).map(|i| {
@@ -228,22 +298,43 @@ async fn floor(fetcher: &Fetcher, addrs: &[SocketAddr], pages: usize, concurrenc
     while let Some(r) = stream.next().await {
         r?;
     }
-    Ok((started.elapsed().as_secs_f64(), bytes.load(Ordering::Relaxed) as u64))
+    Ok((
+        started.elapsed().as_secs_f64(),
+        bytes.load(Ordering::Relaxed) as u64,
+    ))
 }
 
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.to_string()))
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.to_string())
+        })
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
         .map(|kb| kb / 1024.0)
         .unwrap_or(f64::NAN)
 }
 
-pub async fn run(pages: usize, hosts: usize, concurrency: usize, work_dir: &std::path::Path) -> anyhow::Result<BenchReport> {
+pub async fn run(
+    pages: usize,
+    hosts: usize,
+    concurrency: usize,
+    work_dir: &std::path::Path,
+) -> anyhow::Result<BenchReport> {
     let pass2 = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let addrs = start_servers(hosts, pass2.clone()).await?;
-    let mut config = Config { data_dir: work_dir.join("data"), catalog_dir: work_dir.join("no-catalog"), concurrency, ..Config::default() };
+    let mut config = Config {
+        data_dir: work_dir.join("data"),
+        catalog_dir: work_dir.join("no-catalog"),
+        concurrency,
+        ..Config::default()
+    };
     config.fetch.per_host_concurrency = concurrency.div_ceil(hosts).max(2);
     let fetcher = Fetcher::new(config.fetch_config())?;
 
@@ -254,7 +345,10 @@ pub async fn run(pages: usize, hosts: usize, concurrency: usize, work_dir: &std:
     for entry in catalog(&addrs, pages) {
         store.sync_platform(&entry, chrono::Utc::now()).await?;
     }
-    let opts = crate::track::TrackOptions { trigger: "bench".into(), ..Default::default() };
+    let opts = crate::track::TrackOptions {
+        trigger: "bench".into(),
+        ..Default::default()
+    };
     let started = Instant::now();
     let s1 = crate::track::track(&store, &config, &opts).await?;
     let pass1_s = started.elapsed().as_secs_f64();

@@ -15,7 +15,11 @@ pub fn load(dir: &Path) -> std::io::Result<CatalogLoad> {
 }
 
 /// Record every loaded platform in the store (rules changes are dated `now`).
-pub async fn sync(store: &Store, load: &CatalogLoad, now: DateTime<Utc>) -> Result<usize, clausewatch_store::StoreError> {
+pub async fn sync(
+    store: &Store,
+    load: &CatalogLoad,
+    now: DateTime<Utc>,
+) -> Result<usize, clausewatch_store::StoreError> {
     let mut documents = 0;
     for (_, entry) in &load.platforms {
         documents += store.sync_platform(entry, now).await?.len();
@@ -36,10 +40,19 @@ pub struct ImportReport {
 /// Import a folder of Open Terms Archive declarations: each accepted declaration (and its
 /// history file) is copied unchanged into the catalog folder — the format is a superset — and
 /// recorded in the store. Rejections name file, field and reason.
-pub async fn import_ota(store: &Store, from: &Path, catalog_dir: &Path, now: DateTime<Utc>) -> anyhow::Result<ImportReport> {
+pub async fn import_ota(
+    store: &Store,
+    from: &Path,
+    catalog_dir: &Path,
+    now: DateTime<Utc>,
+) -> anyhow::Result<ImportReport> {
     let load = load(from).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", from.display()))?;
-    std::fs::create_dir_all(catalog_dir).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", catalog_dir.display()))?;
-    let mut report = ImportReport { written_to: catalog_dir.to_path_buf(), ..Default::default() };
+    std::fs::create_dir_all(catalog_dir)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", catalog_dir.display()))?;
+    let mut report = ImportReport {
+        written_to: catalog_dir.to_path_buf(),
+        ..Default::default()
+    };
     for p in &load.problems {
         let line = p.to_string();
         match p.severity {
@@ -51,11 +64,13 @@ pub async fn import_ota(store: &Store, from: &Path, catalog_dir: &Path, now: Dat
     for (path, entry) in &load.platforms {
         let target = catalog_dir.join(format!("{}.json", entry.id));
         if path.canonicalize().ok() != target.canonicalize().ok() {
-            std::fs::copy(path, &target).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", target.display()))?;
+            std::fs::copy(path, &target)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", target.display()))?;
             let history = path.with_file_name(format!("{}.history.json", entry.id));
             if history.exists() {
                 let target = catalog_dir.join(format!("{}.history.json", entry.id));
-                std::fs::copy(&history, &target).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", target.display()))?;
+                std::fs::copy(&history, &target)
+                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", target.display()))?;
             }
         }
         report.imported_platforms += 1;

@@ -31,7 +31,10 @@ impl RebuildReport {
             out.push_str(&format!("  {m}\n"));
         }
         if self.replaced_documents > 0 {
-            out.push_str(&format!("replaced documents: {}\n", self.replaced_documents));
+            out.push_str(&format!(
+                "replaced documents: {}\n",
+                self.replaced_documents
+            ));
         }
         out
     }
@@ -73,7 +76,10 @@ pub async fn rebuild(store: &Store, apply: bool) -> anyhow::Result<RebuildReport
         match first_difference(&stored, &rebuilt) {
             None => report.identical_documents += 1,
             Some(diff) => {
-                report.mismatches.push(format!("{} / {}: {diff}", doc.platform_name, doc.terms_type));
+                report.mismatches.push(format!(
+                    "{} / {}: {diff}",
+                    doc.platform_name, doc.terms_type
+                ));
                 if apply {
                     store.replace_versions(doc.id, &rebuilt).await?;
                     report.replaced_documents += 1;
@@ -86,7 +92,11 @@ pub async fn rebuild(store: &Store, apply: bool) -> anyhow::Result<RebuildReport
 
 fn first_difference(stored: &[VersionRow], rebuilt: &[NewVersion]) -> Option<String> {
     for (i, (s, r)) in stored.iter().zip(rebuilt).enumerate() {
-        if s.text_hash != r.text_hash || s.kind != r.kind || Some(s.capture_id) != r.capture_id || s.rules_id != r.rules_id {
+        if s.text_hash != r.text_hash
+            || s.kind != r.kind
+            || Some(s.capture_id) != r.capture_id
+            || s.rules_id != r.rules_id
+        {
             return Some(format!(
                 "version {}: stored {} {} (capture {}), rebuilt {} {} (capture {})",
                 i + 1,
@@ -100,7 +110,11 @@ fn first_difference(stored: &[VersionRow], rebuilt: &[NewVersion]) -> Option<Str
         }
     }
     if stored.len() != rebuilt.len() {
-        return Some(format!("stored {} versions, rebuilt {}", stored.len(), rebuilt.len()));
+        return Some(format!(
+            "stored {} versions, rebuilt {}",
+            stored.len(),
+            rebuilt.len()
+        ));
     }
     None
 }

@@ -10,10 +10,13 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use clausewatch_core::ContentHash;
-use clausewatch_extract::{extract_document, ExtractError, Extracted, SourceInput, EXTRACTOR_VERSION};
+use clausewatch_extract::{
+    extract_document, ExtractError, Extracted, SourceInput, EXTRACTOR_VERSION,
+};
 use clausewatch_store::{
-    sources_hash, CaptureId, CaptureRow, DocumentId, NewChange, NewSnapshot, NewVersion, ProcessedCapture, RulesId,
-    RulesRow, RunId, SnapshotRow, Store, StoreError, VersionKind, VersionRow,
+    compress_text, sources_hash, CaptureId, CaptureRow, DocumentId, NewChange, NewSnapshot,
+    NewVersion, ProcessedCapture, RulesId, RulesRow, RunId, SnapshotRow, Store, StoreError,
+    VersionKind, VersionRow,
 };
 
 /// The latest version as far as versioning needs it.
@@ -45,7 +48,10 @@ pub enum Outcome {
     Unchanged,
     /// Same bytes as the previous capture with the same rules: not extracted again.
     UnchangedBytes,
-    Failed { cause: String, message: String },
+    Failed {
+        cause: String,
+        message: String,
+    },
 }
 
 impl Outcome {
@@ -68,10 +74,16 @@ pub struct Step {
 
 impl Step {
     pub fn technical_upgrades(&self) -> usize {
-        self.versions.iter().filter(|v| v.kind == VersionKind::TechnicalUpgrade).count()
+        self.versions
+            .iter()
+            .filter(|v| v.kind == VersionKind::TechnicalUpgrade)
+            .count()
     }
     pub fn new_versions(&self) -> usize {
-        self.versions.iter().filter(|v| v.kind != VersionKind::TechnicalUpgrade).count()
+        self.versions
+            .iter()
+            .filter(|v| v.kind != VersionKind::TechnicalUpgrade)
+            .count()
     }
 }
 
@@ -86,7 +98,10 @@ impl RulesCache {
             return Ok(row.clone());
         }
         let row = Arc::new(store.rules(id).await?);
-        self.0.lock().expect("rules cache lock").insert(id, row.clone());
+        self.0
+            .lock()
+            .expect("rules cache lock")
+            .insert(id, row.clone());
         Ok(row)
     }
 }
@@ -101,13 +116,21 @@ pub struct SourceRef {
 
 impl From<&SnapshotRow> for SourceRef {
     fn from(s: &SnapshotRow) -> Self {
-        SourceRef { final_url: s.final_url.clone(), content_type: s.content_type.clone(), content_hash: s.content_hash }
+        SourceRef {
+            final_url: s.final_url.clone(),
+            content_type: s.content_type.clone(),
+            content_hash: s.content_hash,
+        }
     }
 }
 
 impl From<&NewSnapshot> for SourceRef {
     fn from(s: &NewSnapshot) -> Self {
-        SourceRef { final_url: s.final_url.clone(), content_type: s.content_type.clone(), content_hash: s.content_hash }
+        SourceRef {
+            final_url: s.final_url.clone(),
+            content_type: s.content_type.clone(),
+            content_hash: s.content_hash,
+        }
     }
 }
 
@@ -144,7 +167,9 @@ pub async fn unchanged_bytes(
     sources_hash: &str,
     previous_done: Option<&CaptureRow>,
 ) -> Result<bool, StoreError> {
-    let Some(prev) = previous_done else { return Ok(false) };
+    let Some(prev) = previous_done else {
+        return Ok(false);
+    };
     if prev.sources_hash.as_deref() != Some(sources_hash) {
         return Ok(false);
     }
@@ -173,10 +198,22 @@ pub async fn step(
     if let (Some(cur), Some(confirmed)) = (current.clone(), current_rules) {
         let old_rules = rules_cache.get(store, confirmed).await?.hash;
         if old_rules != rules.hash {
-            let old: Vec<SourceRef> = store.snapshots(cur.capture_id).await?.iter().map(SourceRef::from).collect();
+            let old: Vec<SourceRef> = store
+                .snapshots(cur.capture_id)
+                .await?
+                .iter()
+                .map(SourceRef::from)
+                .collect();
             if let Ok(ex) = extract_sources(store, &rules, &old, None).await? {
                 if ex.text_hash != cur.text_hash {
-                    let v = new_version(&cur, Some(cur.capture_id), &rules, VersionKind::TechnicalUpgrade, cur.effective_at, ex);
+                    let v = new_version(
+                        &cur,
+                        Some(cur.capture_id),
+                        &rules,
+                        VersionKind::TechnicalUpgrade,
+                        cur.effective_at,
+                        ex,
+                    );
                     current = Some(Current {
                         capture_id: cur.capture_id,
                         rules_id: rules.id,
@@ -194,7 +231,13 @@ pub async fn step(
     let extracted = match extract_sources(store, &rules, &capture.sources, capture.bodies).await? {
         Ok(ex) => ex,
         Err(e) => {
-            return Ok(Step { versions, outcome: Outcome::Failed { cause: e.cause().into(), message: e.to_string() } })
+            return Ok(Step {
+                versions,
+                outcome: Outcome::Failed {
+                    cause: e.cause().into(),
+                    message: e.to_string(),
+                },
+            })
         }
     };
     let outcome = match &current {
@@ -205,6 +248,7 @@ pub async fn step(
                 kind: VersionKind::First,
                 effective_at: capture.captured_at,
                 text_hash: extracted.text_hash,
+                markdown_zstd: compress_text(&extracted.markdown),
                 markdown: extracted.markdown,
                 extractor_version: EXTRACTOR_VERSION.into(),
                 change: None,
@@ -213,7 +257,14 @@ pub async fn step(
         }
         Some(cur) if cur.text_hash == extracted.text_hash => Outcome::Unchanged,
         Some(cur) => {
-            versions.push(new_version(cur, capture.id, &rules, VersionKind::Change, capture.captured_at, extracted));
+            versions.push(new_version(
+                cur,
+                capture.id,
+                &rules,
+                VersionKind::Change,
+                capture.captured_at,
+                extracted,
+            ));
             Outcome::Changed
         }
     };
@@ -235,6 +286,7 @@ fn new_version(
         kind,
         effective_at,
         text_hash: ex.text_hash,
+        markdown_zstd: compress_text(&ex.markdown),
         markdown: ex.markdown,
         extractor_version: EXTRACTOR_VERSION.into(),
         change: Some(NewChange {
@@ -253,7 +305,9 @@ pub async fn extract_sources(
     in_memory: Option<Vec<Vec<u8>>>,
 ) -> Result<Result<Extracted, ExtractError>, StoreError> {
     let mut bodies = Vec::with_capacity(sources.len());
-    let mut in_memory = in_memory.filter(|b| b.len() == sources.len()).map(Vec::into_iter);
+    let mut in_memory = in_memory
+        .filter(|b| b.len() == sources.len())
+        .map(Vec::into_iter);
     for s in sources {
         // Bytes just fetched are the bytes just stored (same hash): no need to read them back.
         let bytes = match in_memory.as_mut().and_then(Iterator::next) {
@@ -263,22 +317,52 @@ pub async fn extract_sources(
                 let hash = s.content_hash;
                 tokio::task::spawn_blocking(move || blobs.get(&hash))
                     .await
-                    .map_err(|e| StoreError::Corrupt { what: "blob read task".into(), reason: e.to_string() })??
+                    .map_err(|e| StoreError::Corrupt {
+                        what: "blob read task".into(),
+                        reason: e.to_string(),
+                    })??
             }
         };
         bodies.push((s.final_url.clone(), s.content_type.clone(), bytes));
     }
     let doc_rules = rules.rules.clone();
+    // CPU-bound: at most one extraction per core, so the rest of the pipeline (the store's
+    // writer above all) is not starved by a pile of parallel parses.
+    let _cpu = cpu_permits()
+        .acquire()
+        .await
+        .map_err(|e| StoreError::Corrupt {
+            what: "cpu permits".into(),
+            reason: e.to_string(),
+        })?;
     let result = tokio::task::spawn_blocking(move || {
         let inputs: Vec<SourceInput<'_>> = bodies
             .iter()
-            .map(|(url, ct, bytes)| SourceInput { url, bytes, content_type: ct.as_deref() })
+            .map(|(url, ct, bytes)| SourceInput {
+                url,
+                bytes,
+                content_type: ct.as_deref(),
+            })
             .collect();
         extract_document(&doc_rules, &inputs)
     })
     .await
-    .map_err(|e| StoreError::Corrupt { what: "extraction task".into(), reason: e.to_string() })?;
+    .map_err(|e| StoreError::Corrupt {
+        what: "extraction task".into(),
+        reason: e.to_string(),
+    })?;
     Ok(result)
+}
+
+fn cpu_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        tokio::sync::Semaphore::new(
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+        )
+    })
 }
 
 /// Decide with the unchanged-bytes shortcut first, then `step`.
@@ -292,11 +376,17 @@ async fn decide(
     let previous = store.last_done_capture(document, before).await?;
     let hash = sources_hash(input.sources.iter().map(|s| &s.content_hash));
     if unchanged_bytes(store, rules_cache, input.rules_id, &hash, previous.as_ref()).await? {
-        return Ok(Step { versions: vec![], outcome: Outcome::UnchangedBytes });
+        return Ok(Step {
+            versions: vec![],
+            outcome: Outcome::UnchangedBytes,
+        });
     }
     let latest = store.latest_version(document).await?;
     let current = latest.as_ref().map(Current::from);
-    let confirmed = previous.as_ref().map(|p| p.rules_id).or(latest.as_ref().map(|v| v.rules_id));
+    let confirmed = previous
+        .as_ref()
+        .map(|p| p.rules_id)
+        .or(latest.as_ref().map(|v| v.rules_id));
     step(store, rules_cache, current.as_ref(), confirmed, input).await
 }
 
@@ -344,11 +434,17 @@ pub async fn record_fresh_capture(
 }
 
 /// Process a stored pending capture (left by an interrupted run) and record the result.
-pub async fn process_capture(store: &Store, rules_cache: &RulesCache, capture: &CaptureRow) -> Result<Step, StoreError> {
+pub async fn process_capture(
+    store: &Store,
+    rules_cache: &RulesCache,
+    capture: &CaptureRow,
+) -> Result<Step, StoreError> {
     let input = CaptureInput::stored(store, capture).await?;
     let step = decide(store, rules_cache, capture.document_id, capture.id, input).await?;
     let failure = failure_of(&step);
     let failure = failure.as_ref().map(|(c, m)| (c.as_str(), m.as_str()));
-    store.complete_capture(capture.id, step.outcome.as_str(), &step.versions, failure).await?;
+    store
+        .complete_capture(capture.id, step.outcome.as_str(), &step.versions, failure)
+        .await?;
     Ok(step)
 }

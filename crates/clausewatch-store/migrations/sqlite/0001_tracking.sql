@@ -85,7 +85,8 @@ CREATE TABLE versions (
     kind              TEXT NOT NULL CHECK (kind IN ('first', 'change', 'technical_upgrade')),
     effective_at      TEXT NOT NULL,
     text_hash         TEXT NOT NULL,
-    markdown          TEXT NOT NULL,
+    -- zstd-compressed UTF-8 Markdown; verified against text_hash when read.
+    markdown_zstd     BLOB NOT NULL,
     extractor_version TEXT NOT NULL,
     recorded_at       TEXT NOT NULL,
     UNIQUE (document_id, seq)

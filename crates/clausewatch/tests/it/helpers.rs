@@ -22,7 +22,13 @@ pub struct Page {
 
 impl Page {
     pub fn html(body: &str) -> Page {
-        Page { status: 200, body: body.as_bytes().to_vec(), content_type: "text/html; charset=utf-8".into(), delay: Duration::ZERO, etag: None }
+        Page {
+            status: 200,
+            body: body.as_bytes().to_vec(),
+            content_type: "text/html; charset=utf-8".into(),
+            delay: Duration::ZERO,
+            etag: None,
+        }
     }
 }
 
@@ -76,17 +82,26 @@ async fn serve_page(
     *hits.lock().unwrap().entry(path.clone()).or_default() += 1;
     let page = pages.lock().unwrap().get(&path).cloned();
     let Some(page) = page else {
-        return Response::builder().status(404).body(Body::from("not found")).unwrap();
+        return Response::builder()
+            .status(404)
+            .body(Body::from("not found"))
+            .unwrap();
     };
     if !page.delay.is_zero() {
         tokio::time::sleep(page.delay).await;
     }
     if let (Some(etag), Some(inm)) = (&page.etag, headers.get("if-none-match")) {
         if inm.to_str().ok() == Some(etag.as_str()) {
-            return Response::builder().status(StatusCode::NOT_MODIFIED).header("etag", etag).body(Body::empty()).unwrap();
+            return Response::builder()
+                .status(StatusCode::NOT_MODIFIED)
+                .header("etag", etag)
+                .body(Body::empty())
+                .unwrap();
         }
     }
-    let mut b = Response::builder().status(page.status).header("content-type", &page.content_type);
+    let mut b = Response::builder()
+        .status(page.status)
+        .header("content-type", &page.content_type);
     if let Some(etag) = &page.etag {
         b = b.header("etag", etag);
     }
@@ -119,15 +134,32 @@ impl TestApp {
     }
 
     pub fn write_catalog(&self, id: &str, json: serde_json::Value) {
-        std::fs::write(self.catalog_dir().join(format!("{id}.json")), serde_json::to_string_pretty(&json).unwrap()).unwrap();
+        std::fs::write(
+            self.catalog_dir().join(format!("{id}.json")),
+            serde_json::to_string_pretty(&json).unwrap(),
+        )
+        .unwrap();
     }
 
     pub async fn track(&self) -> TrackSummary {
-        track(&self.store, &self.config, &TrackOptions { trigger: "test".into(), ..Default::default() }).await.unwrap()
+        track(
+            &self.store,
+            &self.config,
+            &TrackOptions {
+                trigger: "test".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
     }
 
     pub async fn doc(&self, platform: &str, terms_type: &str) -> clausewatch_store::DocumentRow {
-        self.store.find_document(platform, terms_type).await.unwrap().expect("document exists")
+        self.store
+            .find_document(platform, terms_type)
+            .await
+            .unwrap()
+            .expect("document exists")
     }
 }
 
@@ -137,7 +169,9 @@ pub fn bin() -> PathBuf {
 
 /// The shared real data, when unpacked (`../shared/unpack`); tests that need it skip without.
 pub fn shared_dir() -> Option<PathBuf> {
-    let dir = std::env::var("CLAUSEWATCH_SHARED_DIR").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from("/tmp/clausewatch-shared"));
+    let dir = std::env::var("CLAUSEWATCH_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from("/tmp/clausewatch-shared"));
     if dir.join("fixtures/replay/states").is_dir() && dir.join("ota/declarations").is_dir() {
         Some(dir)
     } else {

@@ -1,0 +1,53 @@
+//! Per-stage throughput of the pipeline's CPU work on one core (benchmark pages).
+//! `cargo run --release --example stages -p clausewatch`
+use std::time::Instant;
+
+fn main() {
+    let pages: Vec<String> = (0..200)
+        .map(|i| clausewatch::bench::page(i, false))
+        .collect();
+    let bytes: usize = pages.iter().map(|p| p.len()).sum();
+    let rules = clausewatch_core::SourceRules {
+        url: "http://127.0.0.1/p".into(),
+        select: vec![clausewatch_core::Selector::Css("article.legal".into())],
+        remove: vec![clausewatch_core::Selector::Css(".promo".into())],
+        filters: vec![],
+        execute_client_scripts: false,
+        origin: None,
+    };
+    let mb = bytes as f64 / 1e6;
+    let rate = |t: Instant| mb / t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    for p in &pages {
+        std::hint::black_box(scraper::Html::parse_document(p));
+    }
+    println!("parse: {:.0} MB/s", rate(t));
+    let t = Instant::now();
+    let mut mds = vec![];
+    for p in &pages {
+        let input = clausewatch_extract::SourceInput {
+            url: &rules.url,
+            bytes: p.as_bytes(),
+            content_type: Some("text/html"),
+        };
+        mds.push(clausewatch_extract::extract_source(&rules, &input).unwrap());
+    }
+    println!("extract (parse + select + markdown): {:.0} MB/s", rate(t));
+    let t = Instant::now();
+    for m in &mds {
+        std::hint::black_box(clausewatch_extract::normalize_markdown(m));
+    }
+    println!("normalize: {:.0} MB/s of pages", rate(t));
+    for level in [1, 3] {
+        let t = Instant::now();
+        for p in &pages {
+            std::hint::black_box(zstd::bulk::compress(p.as_bytes(), level).unwrap());
+        }
+        println!("zstd level {level}: {:.0} MB/s", rate(t));
+    }
+    let t = Instant::now();
+    for p in &pages {
+        std::hint::black_box(clausewatch_core::ContentHash::of(p.as_bytes()));
+    }
+    println!("blake3: {:.0} MB/s", rate(t));
+}
