@@ -65,15 +65,16 @@ pub fn charset_from_content_type(content_type: &str) -> Option<&'static Encoding
     })
 }
 
-/// Decode a body to text. Returns the text and the encoding used.
-pub fn decode(
-    bytes: &[u8],
+/// Decode a body to text (borrowed when it is already valid UTF-8). Returns the text and the
+/// encoding used.
+pub fn decode<'a>(
+    bytes: &'a [u8],
     content_type: Option<&str>,
     kind: MediaKind,
-) -> (String, &'static Encoding) {
+) -> (std::borrow::Cow<'a, str>, &'static Encoding) {
     if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
         let (text, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
-        return (text.into_owned(), enc);
+        return (text, enc);
     }
     let declared = content_type.and_then(charset_from_content_type);
     let meta = if kind == MediaKind::Html {
@@ -111,11 +112,11 @@ pub fn decode(
     });
     if enc == encoding_rs::UTF_8 {
         if let Ok(text) = std::str::from_utf8(bytes) {
-            return (text.to_string(), enc);
+            return (std::borrow::Cow::Borrowed(text), enc);
         }
     }
     let (text, _, _) = enc.decode(bytes);
-    (text.into_owned(), enc)
+    (text, enc)
 }
 
 /// A bounded look at the first 4 KiB for `<meta charset>` or `http-equiv` content type.

@@ -271,7 +271,10 @@ impl Fetcher {
         if resp.content_length().is_some_and(|n| n > limit) {
             return Err(FetchError::TooLarge { limit });
         }
-        let mut body = Vec::new();
+        // Sized from Content-Length when given (bounded by the limit), so the body is not
+        // copied again at every doubling.
+        let mut body =
+            Vec::with_capacity(resp.content_length().unwrap_or(64 * 1024).min(limit) as usize);
         let mut stream = resp.bytes_stream();
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| self.classify(e))?;

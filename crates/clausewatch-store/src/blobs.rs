@@ -14,13 +14,20 @@ pub const MAX_BLOB_BYTES: u64 = 256 * 1024 * 1024;
 #[derive(Clone, Debug)]
 pub struct BlobStore {
     root: PathBuf,
+    /// Set when a blob was written since the last `sync`.
+    dirty: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
+
+static TMP_COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 impl BlobStore {
     pub fn open(root: impl Into<PathBuf>) -> Result<Self, StoreError> {
         let root = root.into();
         std::fs::create_dir_all(root.join("tmp")).map_err(|e| StoreError::io(&root, e))?;
-        Ok(BlobStore { root })
+        Ok(BlobStore {
+            root,
+            dirty: Default::default(),
+        })
     }
 
     fn path(&self, hash: &ContentHash) -> PathBuf {
@@ -32,7 +39,9 @@ impl BlobStore {
         self.path(hash).exists()
     }
 
-    /// Store bytes under their hash; storing the same bytes twice writes once.
+    /// Store bytes under their hash; storing the same bytes twice writes once. The blob is
+    /// complete and visible on return; it is durable after the next [`BlobStore::sync`], which
+    /// the store calls before committing any row that names it.
     pub fn put(&self, bytes: &[u8]) -> Result<ContentHash, StoreError> {
         let hash = ContentHash::of(bytes);
         let path = self.path(&hash);
@@ -41,21 +50,43 @@ impl BlobStore {
         }
         let dir = path.parent().expect("blob path has a parent");
         std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
-        let compressed = zstd::bulk::compress(bytes, 3).map_err(|e| StoreError::io(&path, e))?;
+        let compressed = crate::compress(bytes).map_err(|e| StoreError::io(&path, e))?;
+        // Unique per process and call: two threads storing the same bytes never share a file.
+        let n = TMP_COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let tmp =
             self.root
                 .join("tmp")
-                .join(format!("{}.{}.tmp", hash.to_hex(), std::process::id()));
+                .join(format!("{}.{}.{n}.tmp", hash.to_hex(), std::process::id()));
         {
             let mut f = std::fs::File::create(&tmp).map_err(|e| StoreError::io(&tmp, e))?;
             f.write_all(&compressed)
                 .map_err(|e| StoreError::io(&tmp, e))?;
-            if std::env::var_os("CW_NOSYNC").is_none() {
+            if !cfg!(target_os = "linux") {
                 f.sync_all().map_err(|e| StoreError::io(&tmp, e))?;
             }
         }
         std::fs::rename(&tmp, &path).map_err(|e| StoreError::io(&path, e))?;
+        self.dirty.store(true, std::sync::atomic::Ordering::SeqCst);
         Ok(hash)
+    }
+
+    /// Make every blob written so far durable, with one `syncfs` for all of them instead of
+    /// an `fsync` per file (elsewhere than Linux, `put` syncs each file itself).
+    pub fn sync(&self) -> Result<(), StoreError> {
+        if !self.dirty.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            return Ok(());
+        }
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::AsRawFd;
+            let dir = std::fs::File::open(&self.root).map_err(|e| StoreError::io(&self.root, e))?;
+            // SAFETY: syncfs takes a valid open descriptor, which `dir` holds for the call.
+            if unsafe { libc::syncfs(dir.as_raw_fd()) } != 0 {
+                self.dirty.store(true, std::sync::atomic::Ordering::SeqCst);
+                return Err(StoreError::io(&self.root, std::io::Error::last_os_error()));
+            }
+        }
+        Ok(())
     }
 
     /// Read and verify a blob.

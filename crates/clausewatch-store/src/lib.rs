@@ -61,7 +61,25 @@ pub fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>> {
 /// Version texts are stored zstd-compressed (legal text shrinks about fourfold), which keeps
 /// the database small and its writes fast.
 pub fn compress_text(text: &str) -> Vec<u8> {
-    zstd::bulk::compress(text.as_bytes(), 3).unwrap_or_default()
+    compress(text.as_bytes()).unwrap_or_default()
+}
+
+/// zstd level used for blobs and version texts.
+const ZSTD_LEVEL: i32 = 1;
+
+/// Compress with a per-thread zstd context: creating a context per call costs more than
+/// compressing a typical page.
+pub(crate) fn compress(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    thread_local! {
+        static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> = const { std::cell::RefCell::new(None) };
+    }
+    COMPRESSOR.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.is_none() {
+            *c = Some(zstd::bulk::Compressor::new(ZSTD_LEVEL)?);
+        }
+        c.as_mut().expect("compressor initialised").compress(bytes)
+    })
 }
 
 /// Longest version text accepted when reading (a corrupt row cannot claim gigabytes).

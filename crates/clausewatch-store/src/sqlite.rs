@@ -81,7 +81,12 @@ impl Store {
         let blobs = BlobStore::open(data_dir.join("blobs"))?;
         let write_lock: std::sync::Arc<tokio::sync::Mutex<()>> = Default::default();
         let (writer, rx) = tokio::sync::mpsc::unbounded_channel();
-        tokio::spawn(writer_loop(pool.clone(), write_lock.clone(), rx));
+        tokio::spawn(writer_loop(
+            pool.clone(),
+            blobs.clone(),
+            write_lock.clone(),
+            rx,
+        ));
         Ok(Store {
             pool,
             blobs,
@@ -315,6 +320,13 @@ impl Store {
             }
         }
         let sources_hash = sources_hash(snapshots.iter().map(|s| &s.content_hash));
+        let blobs = self.blobs.clone();
+        tokio::task::spawn_blocking(move || blobs.sync())
+            .await
+            .map_err(|e| StoreError::Corrupt {
+                what: "blob sync".into(),
+                reason: e.to_string(),
+            })??;
         let _turn = self.write_lock.lock().await;
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let capture = insert_capture(
@@ -740,6 +752,7 @@ fn truncate(s: &str, max: usize) -> String {
 
 async fn writer_loop(
     pool: SqlitePool,
+    blobs: BlobStore,
     write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
     mut rx: tokio::sync::mpsc::UnboundedReceiver<WriteRequest>,
 ) {
@@ -752,6 +765,27 @@ async fn writer_loop(
             }
         }
         let _turn = write_lock.lock().await;
+        // The blobs these rows name must be durable before the rows are.
+        let synced = {
+            let blobs = blobs.clone();
+            tokio::task::spawn_blocking(move || blobs.sync()).await
+        };
+        if let Err(e) = synced
+            .map_err(|e| StoreError::Corrupt {
+                what: "blob sync".into(),
+                reason: e.to_string(),
+            })
+            .and_then(|r| r)
+        {
+            let reason = e.to_string();
+            for req in batch {
+                let _ = req.reply.send(Err(StoreError::Corrupt {
+                    what: "blob sync".into(),
+                    reason: reason.clone(),
+                }));
+            }
+            continue;
+        }
         match write_batch(&pool, &batch).await {
             Ok(ids) => {
                 for (req, ids) in batch.into_iter().zip(ids) {

@@ -38,13 +38,28 @@ fn main() {
         std::hint::black_box(clausewatch_extract::normalize_markdown(m));
     }
     println!("normalize: {:.0} MB/s of pages", rate(t));
-    for level in [1, 3] {
+    for level in [-5, -1, 1, 3] {
         let t = Instant::now();
+        let mut out = 0;
         for p in &pages {
-            std::hint::black_box(zstd::bulk::compress(p.as_bytes(), level).unwrap());
+            out += zstd::bulk::compress(p.as_bytes(), level).unwrap().len();
         }
-        println!("zstd level {level}: {:.0} MB/s", rate(t));
+        println!(
+            "zstd level {level}: {:.0} MB/s, ratio {:.1}",
+            rate(t),
+            bytes as f64 / out as f64
+        );
     }
+    let t = Instant::now();
+    let mut out = 0;
+    for m in &mds {
+        out += zstd::bulk::compress(m.as_bytes(), 1).unwrap().len();
+    }
+    println!(
+        "zstd level 1 on markdown: {:.0} MB/s of pages, ratio {:.1}",
+        rate(t),
+        mds.iter().map(|m| m.len()).sum::<usize>() as f64 / out as f64
+    );
     let t = Instant::now();
     for p in &pages {
         std::hint::black_box(clausewatch_core::ContentHash::of(p.as_bytes()));

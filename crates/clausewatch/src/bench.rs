@@ -55,6 +55,9 @@ pub struct BenchReport {
     pub pass2_noise_changed_pages: usize,
     pub pass2_new_versions: usize,
     pub pass2_failed: usize,
+    /// CPU time (user + system, all threads) spent during each pass, to tell CPU-bound from waiting.
+    pub pass1_cpu_s: f64,
+    pub pass2_cpu_s: f64,
     pub peak_rss_mb: f64,
 }
 
@@ -304,6 +307,22 @@ async fn floor(
     ))
 }
 
+/// Process CPU time (user + system) from /proc/self/stat, in seconds.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may contain spaces) start after the last ')'.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the full line: 12 and 13 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -350,16 +369,20 @@ pub async fn run(
         ..Default::default()
     };
     let started = Instant::now();
+    let cpu = cpu_seconds();
     let s1 = crate::track::track(&store, &config, &opts).await?;
     let pass1_s = started.elapsed().as_secs_f64();
+    let pass1_cpu_s = cpu_seconds() - cpu;
     if s1.failed > 0 {
         anyhow::bail!("pass 1 had failures:\n{}", s1.render());
     }
 
     pass2.store(true, Ordering::Relaxed);
     let started = Instant::now();
+    let cpu = cpu_seconds();
     let s2 = crate::track::track(&store, &config, &opts).await?;
     let pass2_s = started.elapsed().as_secs_f64();
+    let pass2_cpu_s = cpu_seconds() - cpu;
     store.close().await;
 
     let mb = bytes as f64 / (1024.0 * 1024.0);
@@ -382,6 +405,8 @@ pub async fn run(
         pass2_noise_changed_pages: (0..pages).filter(|&i| noise_changed(i)).count(),
         pass2_new_versions: s2.new_versions,
         pass2_failed: s2.failed,
+        pass1_cpu_s,
+        pass2_cpu_s,
         peak_rss_mb: peak_rss_mb(),
     })
 }
