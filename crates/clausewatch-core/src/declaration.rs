@@ -67,8 +67,8 @@ impl DocumentEntry {
         self.retired_at.is_none_or(|r| at < r)
     }
 
-    /// The rules as a timeline: (valid from, valid until, rules), oldest first.
-    pub fn timeline(&self) -> Vec<(Option<DateTime<Utc>>, Option<DateTime<Utc>>, &DocumentRules)> {
+    /// The rules as a timeline, oldest first.
+    pub fn timeline(&self) -> Vec<RulesPeriod<'_>> {
         let mut out = Vec::new();
         let mut from = None;
         for h in &self.history {
@@ -79,6 +79,13 @@ impl DocumentEntry {
         out
     }
 }
+
+/// Rules in force from (None: since always) until (None: still in force).
+pub type RulesPeriod<'a> = (
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    &'a DocumentRules,
+);
 
 /// What went wrong, or was noted, while reading a declaration.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -545,7 +545,7 @@ fn is_heading_row(tr: NodeRef<'_, Node>) -> bool {
         .is_some_and(|e| e.name() == "thead");
     let first_row = tr
         .prev_siblings()
-        .all(|s| !s.value().as_element().is_some_and(|e| e.name() == "tr"));
+        .all(|s| s.value().as_element().is_none_or(|e| e.name() != "tr"));
     let first_body = parent.is_some_and(|p| p.prev_siblings().all(|s| !s.value().is_element()));
     let all_th = tr
         .children()
@@ -566,7 +566,7 @@ fn inline_code(content: &str) -> String {
     let content = content.replace(['\r', '\n'], " ");
     let extra = content.starts_with('`')
         || content.ends_with('`')
-        || (content.starts_with(' ') && content.ends_with(' ') && content.trim().len() > 0);
+        || (content.starts_with(' ') && content.ends_with(' ') && !content.trim().is_empty());
     let extra = if extra { " " } else { "" };
     let mut delim = "`".to_string();
     while content.contains(&delim) {
@@ -617,15 +617,9 @@ fn is_blank(node: NodeRef<'_, Node>) -> bool {
     }
     for d in node.descendants().skip(1) {
         match d.value() {
-            Node::Text(t) => {
-                if !t.chars().all(char::is_whitespace) {
-                    return false;
-                }
-            }
-            Node::Element(e) => {
-                if is_void(e.name()) || MEANINGFUL_WHEN_BLANK.contains(&e.name()) {
-                    return false;
-                }
+            Node::Text(t) if !t.chars().all(char::is_whitespace) => return false,
+            Node::Element(e) if is_void(e.name()) || MEANINGFUL_WHEN_BLANK.contains(&e.name()) => {
+                return false
             }
             _ => {}
         }
@@ -647,13 +641,7 @@ pub fn escape(s: &str) -> String {
     out.push_str(&s[start..]);
     // Start-of-text escapes.
     let starts = |p: &str| out.starts_with(p);
-    if starts("-") || starts(">") {
-        out.insert(0, '\\');
-    } else if starts("+ ") {
-        out.insert(0, '\\');
-    } else if starts("=") {
-        out.insert(0, '\\');
-    } else if starts("~~~") {
+    if starts("-") || starts(">") || starts("+ ") || starts("=") || starts("~~~") {
         out.insert(0, '\\');
     } else if out.starts_with('#') {
         let hashes = out.chars().take_while(|c| *c == '#').count();

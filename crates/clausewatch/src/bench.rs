@@ -82,7 +82,7 @@ enum Variant {
 }
 
 pub fn text_changed(i: usize) -> bool {
-    i % 10 == 0
+    i.is_multiple_of(10)
 }
 pub fn noise_changed(i: usize) -> bool {
     i % 10 == 1

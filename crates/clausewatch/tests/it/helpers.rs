@@ -118,9 +118,11 @@ pub struct TestApp {
 impl TestApp {
     pub async fn new() -> TestApp {
         let dir = tempfile::tempdir().unwrap();
-        let mut config = Config::default();
-        config.data_dir = dir.path().join("data");
-        config.catalog_dir = dir.path().join("catalog");
+        let mut config = Config {
+            data_dir: dir.path().join("data"),
+            catalog_dir: dir.path().join("catalog"),
+            ..Config::default()
+        };
         config.fetch.total_timeout_secs = 2.0;
         config.fetch.connect_timeout_secs = 2.0;
         config.fetch.max_body_mb = 1.0;
