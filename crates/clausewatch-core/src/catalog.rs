@@ -16,28 +16,18 @@ pub struct CatalogLoad {
 
 impl CatalogLoad {
     pub fn rejected(&self) -> impl Iterator<Item = &Problem> {
-        self.problems
-            .iter()
-            .filter(|p| p.severity == Severity::Rejected)
+        self.problems.iter().filter(|p| p.severity == Severity::Rejected)
     }
     pub fn warnings(&self) -> impl Iterator<Item = &Problem> {
-        self.problems
-            .iter()
-            .filter(|p| p.severity == Severity::Warning)
+        self.problems.iter().filter(|p| p.severity == Severity::Warning)
     }
     pub fn skipped(&self) -> impl Iterator<Item = &Problem> {
-        self.problems
-            .iter()
-            .filter(|p| p.severity == Severity::Skipped)
+        self.problems.iter().filter(|p| p.severity == Severity::Skipped)
     }
 }
 
 /// Read every declaration under `dir` (recursively, sorted by path, so loads are reproducible).
-pub fn load_dir(
-    dir: &Path,
-    css: CssCheck<'_>,
-    known_filters: &[&str],
-) -> std::io::Result<CatalogLoad> {
+pub fn load_dir(dir: &Path, css: CssCheck<'_>, known_filters: &[&str]) -> std::io::Result<CatalogLoad> {
     let mut files = Vec::new();
     collect_files(dir, &mut files, 0)?;
     files.sort();
@@ -61,17 +51,11 @@ pub fn load_dir(
             continue;
         }
         if fname.ends_with(".filters.js") || fname.starts_with('.') {
-            out.problems.push(skip(
-                &display,
-                "not a declaration (JavaScript filters cannot run here)",
-            ));
+            out.problems.push(skip(&display, "not a declaration (JavaScript filters cannot run here)"));
             continue;
         }
         let Some(id) = fname.strip_suffix(".json") else {
-            out.problems.push(skip(
-                &display,
-                "not a declaration (only *.json files are read)",
-            ));
+            out.problems.push(skip(&display, "not a declaration (only *.json files are read)"));
             continue;
         };
         let text = match read_bounded(path) {
@@ -120,12 +104,7 @@ pub fn load_dir(
 }
 
 fn skip(file: &str, reason: &str) -> Problem {
-    Problem {
-        file: file.to_string(),
-        field: String::new(),
-        reason: reason.into(),
-        severity: Severity::Skipped,
-    }
+    Problem { file: file.to_string(), field: String::new(), reason: reason.into(), severity: Severity::Skipped }
 }
 
 fn read_bounded(path: &Path) -> Result<String, String> {

@@ -55,11 +55,7 @@ pub struct DatedRules {
 impl DocumentEntry {
     /// The rules in force at `at`: the first history entry still valid then, else the current.
     pub fn rules_at(&self, at: DateTime<Utc>) -> &DocumentRules {
-        self.history
-            .iter()
-            .find(|h| at < h.valid_until)
-            .map(|h| &h.rules)
-            .unwrap_or(&self.rules)
+        self.history.iter().find(|h| at < h.valid_until).map(|h| &h.rules).unwrap_or(&self.rules)
     }
 
     /// Whether the document was declared at `at` (a retired one is not tracked any more).
@@ -81,11 +77,7 @@ impl DocumentEntry {
 }
 
 /// Rules in force from (None: since always) until (None: still in force).
-pub type RulesPeriod<'a> = (
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-    &'a DocumentRules,
-);
+pub type RulesPeriod<'a> = (Option<DateTime<Utc>>, Option<DateTime<Utc>>, &'a DocumentRules);
 
 /// What went wrong, or was noted, while reading a declaration.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -156,22 +148,12 @@ pub fn parse_declaration(
     css: CssCheck<'_>,
     known_filters: &[&str],
 ) -> (Option<PlatformEntry>, Vec<Problem>) {
-    let mut ctx = Ctx {
-        file,
-        problems: Vec::new(),
-        css,
-        known_filters,
-    };
+    let mut ctx = Ctx { file, problems: Vec::new(), css, known_filters };
     let entry = parse_entry(&mut ctx, id, text, history_text);
     (entry, ctx.problems)
 }
 
-fn parse_entry(
-    ctx: &mut Ctx<'_>,
-    id: &str,
-    text: &str,
-    history_text: Option<(&str, &str)>,
-) -> Option<PlatformEntry> {
+fn parse_entry(ctx: &mut Ctx<'_>, id: &str, text: &str, history_text: Option<(&str, &str)>) -> Option<PlatformEntry> {
     let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
@@ -186,10 +168,7 @@ fn parse_entry(
     let name = match obj.get("name") {
         Some(Value::String(s)) if !s.trim().is_empty() && s.len() <= MAX_NAME_LEN => s.clone(),
         Some(Value::String(_)) => {
-            ctx.reject(
-                "name",
-                format!("must be a non-empty string of at most {MAX_NAME_LEN} bytes"),
-            );
+            ctx.reject("name", format!("must be a non-empty string of at most {MAX_NAME_LEN} bytes"));
             return None;
         }
         Some(_) => {
@@ -214,16 +193,7 @@ fn parse_entry(
     let website = opt_string(ctx, "website");
     let imported_from = opt_string(ctx, "importedFrom");
     for key in obj.keys() {
-        if ![
-            "name",
-            "terms",
-            "category",
-            "jurisdiction",
-            "website",
-            "importedFrom",
-            "$schema",
-        ]
-        .contains(&key.as_str())
+        if !["name", "terms", "category", "jurisdiction", "website", "importedFrom", "$schema"].contains(&key.as_str())
         {
             ctx.warn(key, "unknown field, kept in the file but not used");
         }
@@ -233,22 +203,14 @@ fn parse_entry(
         return None;
     };
     let Some(terms) = terms.as_object() else {
-        ctx.reject(
-            "terms",
-            "must be an object mapping terms types to documents",
-        );
+        ctx.reject("terms", "must be an object mapping terms types to documents");
         return None;
     };
 
     let mut history: BTreeMap<String, Vec<DatedRules>> = BTreeMap::new();
     if let Some((history_file, history_text)) = history_text {
         let saved_file = ctx.file;
-        let mut hctx = Ctx {
-            file: history_file,
-            problems: Vec::new(),
-            css: ctx.css,
-            known_filters: ctx.known_filters,
-        };
+        let mut hctx = Ctx { file: history_file, problems: Vec::new(), css: ctx.css, known_filters: ctx.known_filters };
         history = parse_history(&mut hctx, history_text);
         ctx.problems.append(&mut hctx.problems);
         ctx.file = saved_file;
@@ -266,12 +228,7 @@ fn parse_entry(
         let history = history.remove(terms_type).unwrap_or_default();
         documents.insert(
             terms_type.clone(),
-            DocumentEntry {
-                terms_type: terms_type.clone(),
-                rules,
-                history,
-                retired_at: None,
-            },
+            DocumentEntry { terms_type: terms_type.clone(), rules, history, retired_at: None },
         );
     }
     // Terms types only in the history were tracked once: their history stays readable, and they
@@ -280,34 +237,18 @@ fn parse_entry(
         let Some(last) = dated.pop() else { continue };
         ctx.warn(
             &format!("history.{}", quote_key(&terms_type)),
-            format!(
-                "only in the history file: kept as a document retired at {}",
-                last.valid_until.to_rfc3339()
-            ),
+            format!("only in the history file: kept as a document retired at {}", last.valid_until.to_rfc3339()),
         );
         documents.insert(
             terms_type.clone(),
-            DocumentEntry {
-                terms_type,
-                rules: last.rules,
-                history: dated,
-                retired_at: Some(last.valid_until),
-            },
+            DocumentEntry { terms_type, rules: last.rules, history: dated, retired_at: Some(last.valid_until) },
         );
     }
     if documents.is_empty() && !terms.is_empty() {
         ctx.reject("terms", "no document of this declaration could be imported");
         return None;
     }
-    Some(PlatformEntry {
-        id: id.to_string(),
-        name,
-        category,
-        jurisdiction,
-        website,
-        imported_from,
-        documents,
-    })
+    Some(PlatformEntry { id: id.to_string(), name, category, jurisdiction, website, imported_from, documents })
 }
 
 fn quote_key(k: &str) -> String {
@@ -319,18 +260,12 @@ fn parse_history(ctx: &mut Ctx<'_>, text: &str) -> BTreeMap<String, Vec<DatedRul
     let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
-            ctx.reject(
-                "",
-                format!("invalid JSON in history file: {e}; history ignored"),
-            );
+            ctx.reject("", format!("invalid JSON in history file: {e}; history ignored"));
             return out;
         }
     };
     let Some(obj) = value.as_object() else {
-        ctx.reject(
-            "",
-            "a history file must be an object of terms types; history ignored",
-        );
+        ctx.reject("", "a history file must be an object of terms types; history ignored");
         return out;
     };
     for (terms_type, entries) in obj {
@@ -349,10 +284,7 @@ fn parse_history(ctx: &mut Ctx<'_>, text: &str) -> BTreeMap<String, Vec<DatedRul
             let until = match (eobj.get("validUntil"), eobj.get("ValidUntil")) {
                 (Some(v), _) => v,
                 (None, Some(v)) => {
-                    ctx.warn(
-                        &format!("{efield}.ValidUntil"),
-                        "should be spelled validUntil; accepted",
-                    );
+                    ctx.warn(&format!("{efield}.ValidUntil"), "should be spelled validUntil; accepted");
                     v
                 }
                 (None, None) => {
@@ -361,10 +293,7 @@ fn parse_history(ctx: &mut Ctx<'_>, text: &str) -> BTreeMap<String, Vec<DatedRul
                 }
             };
             let Some(valid_until) = until.as_str().and_then(parse_instant) else {
-                ctx.reject(
-                    &format!("{efield}.validUntil"),
-                    format!("not an ISO 8601 date: {until}"),
-                );
+                ctx.reject(&format!("{efield}.validUntil"), format!("not an ISO 8601 date: {until}"));
                 continue;
             };
             if let Some(rules) = parse_document_rules(ctx, &efield, entry) {
@@ -388,10 +317,7 @@ pub fn parse_instant(s: &str) -> Option<DateTime<Utc>> {
             return Some(t.with_timezone(&Utc));
         }
     }
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|n| n.and_utc())
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|n| n.and_utc())
 }
 
 /// Document-level fields apply to every combined source unless the source sets its own.
@@ -400,11 +326,7 @@ fn parse_document_rules(ctx: &mut Ctx<'_>, field: &str, doc: &Value) -> Option<D
         ctx.reject(field, "must be an object");
         return None;
     };
-    let before = ctx
-        .problems
-        .iter()
-        .filter(|p| p.severity == Severity::Rejected)
-        .count();
+    let before = ctx.problems.iter().filter(|p| p.severity == Severity::Rejected).count();
     let shared = parse_source_fields(ctx, field, obj, None);
     let mut sources = Vec::new();
     match (obj.get("fetch"), obj.get("combine")) {
@@ -417,10 +339,9 @@ fn parse_document_rules(ctx: &mut Ctx<'_>, field: &str, doc: &Value) -> Option<D
         }
         (None, Some(combine)) => match combine.as_array() {
             Some(list) if list.is_empty() => ctx.reject(&format!("{field}.combine"), "is empty"),
-            Some(list) if list.len() > MAX_SOURCES => ctx.reject(
-                &format!("{field}.combine"),
-                format!("more than {MAX_SOURCES} sources"),
-            ),
+            Some(list) if list.len() > MAX_SOURCES => {
+                ctx.reject(&format!("{field}.combine"), format!("more than {MAX_SOURCES} sources"))
+            }
             Some(list) => {
                 for (i, item) in list.iter().enumerate() {
                     let ifield = format!("{field}.combine[{i}]");
@@ -442,11 +363,7 @@ fn parse_document_rules(ctx: &mut Ctx<'_>, field: &str, doc: &Value) -> Option<D
             None => ctx.reject(&format!("{field}.combine"), "must be an array of sources"),
         },
     }
-    let after = ctx
-        .problems
-        .iter()
-        .filter(|p| p.severity == Severity::Rejected)
-        .count();
+    let after = ctx.problems.iter().filter(|p| p.severity == Severity::Rejected).count();
     if after > before || sources.is_empty() {
         return None;
     }
@@ -494,18 +411,14 @@ fn parse_source_fields(
     match obj.get("executeClientScripts") {
         None => {}
         Some(Value::Bool(b)) => out.execute_client_scripts = *b,
-        Some(other) => ctx.reject(
-            &format!("{field}.executeClientScripts"),
-            format!("must be true or false, not {other}"),
-        ),
+        Some(other) => {
+            ctx.reject(&format!("{field}.executeClientScripts"), format!("must be true or false, not {other}"))
+        }
     }
     match obj.get("origin") {
         None => {}
         Some(Value::String(s)) if s.len() <= MAX_URL_LEN => out.origin = Some(s.clone()),
-        Some(_) => ctx.warn(
-            &format!("{field}.origin"),
-            "ignored: must be a short string",
-        ),
+        Some(_) => ctx.warn(&format!("{field}.origin"), "ignored: must be a short string"),
     }
     for key in obj.keys() {
         if ![
@@ -537,17 +450,9 @@ fn parse_url(ctx: &mut Ctx<'_>, field: &str, v: &Value) -> Option<String> {
         return None;
     }
     match url::Url::parse(s) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
-            Some(s.to_string())
-        }
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Some(s.to_string()),
         Ok(u) => {
-            ctx.reject(
-                field,
-                format!(
-                    "only http and https URLs with a host can be fetched, not {:?}",
-                    u.scheme()
-                ),
-            );
+            ctx.reject(field, format!("only http and https URLs with a host can be fetched, not {:?}", u.scheme()));
             None
         }
         Err(e) => {
@@ -568,11 +473,7 @@ fn parse_selectors(ctx: &mut Ctx<'_>, field: &str, v: &Value) -> Vec<Selector> {
     }
     let mut out = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
-        let ifield = if v.is_array() {
-            format!("{field}[{i}]")
-        } else {
-            field.to_string()
-        };
+        let ifield = if v.is_array() { format!("{field}[{i}]") } else { field.to_string() };
         match item {
             Value::String(s) => {
                 if let Some(css) = check_css(ctx, &ifield, s) {
@@ -585,10 +486,8 @@ fn parse_selectors(ctx: &mut Ctx<'_>, field: &str, v: &Value) -> Vec<Selector> {
                         ctx.reject(&ifield, "has both startBefore and startAfter");
                         continue;
                     }
-                    (Some(b), None) => string_css(ctx, &format!("{ifield}.startBefore"), b)
-                        .map(RangeBoundary::Before),
-                    (None, Some(a)) => string_css(ctx, &format!("{ifield}.startAfter"), a)
-                        .map(RangeBoundary::After),
+                    (Some(b), None) => string_css(ctx, &format!("{ifield}.startBefore"), b).map(RangeBoundary::Before),
+                    (None, Some(a)) => string_css(ctx, &format!("{ifield}.startAfter"), a).map(RangeBoundary::After),
                     (None, None) => {
                         ctx.reject(&ifield, "a range selector needs startBefore or startAfter");
                         continue;
@@ -599,20 +498,15 @@ fn parse_selectors(ctx: &mut Ctx<'_>, field: &str, v: &Value) -> Vec<Selector> {
                         ctx.reject(&ifield, "has both endBefore and endAfter");
                         continue;
                     }
-                    (Some(b), None) => string_css(ctx, &format!("{ifield}.endBefore"), b)
-                        .map(RangeBoundary::Before),
-                    (None, Some(a)) => {
-                        string_css(ctx, &format!("{ifield}.endAfter"), a).map(RangeBoundary::After)
-                    }
+                    (Some(b), None) => string_css(ctx, &format!("{ifield}.endBefore"), b).map(RangeBoundary::Before),
+                    (None, Some(a)) => string_css(ctx, &format!("{ifield}.endAfter"), a).map(RangeBoundary::After),
                     (None, None) => {
                         ctx.reject(&ifield, "a range selector needs endBefore or endAfter");
                         continue;
                     }
                 };
                 for key in o.keys() {
-                    if !["startBefore", "startAfter", "endBefore", "endAfter"]
-                        .contains(&key.as_str())
-                    {
+                    if !["startBefore", "startAfter", "endBefore", "endAfter"].contains(&key.as_str()) {
                         ctx.warn(&format!("{ifield}.{key}"), "unknown range field, ignored");
                     }
                 }
@@ -620,10 +514,7 @@ fn parse_selectors(ctx: &mut Ctx<'_>, field: &str, v: &Value) -> Vec<Selector> {
                     out.push(Selector::Range(RangeSelector { start, end }));
                 }
             }
-            other => ctx.reject(
-                &ifield,
-                format!("a selector must be a CSS string or a range object, not {other}"),
-            ),
+            other => ctx.reject(&ifield, format!("a selector must be a CSS string or a range object, not {other}")),
         }
     }
     out
@@ -641,10 +532,7 @@ fn string_css(ctx: &mut Ctx<'_>, field: &str, v: &Value) -> Option<String> {
 
 fn check_css(ctx: &mut Ctx<'_>, field: &str, s: &str) -> Option<String> {
     if s.len() > MAX_SELECTOR_LEN {
-        ctx.reject(
-            field,
-            format!("selector longer than {MAX_SELECTOR_LEN} bytes"),
-        );
+        ctx.reject(field, format!("selector longer than {MAX_SELECTOR_LEN} bytes"));
         return None;
     }
     match (ctx.css)(s) {
@@ -672,17 +560,11 @@ fn parse_filters(ctx: &mut Ctx<'_>, field: &str, v: &Value) -> Vec<Value> {
         match name {
             Some(name) => {
                 if !ctx.known_filters.contains(&name) {
-                    ctx.warn(
-                        &ifield,
-                        format!("unknown filter {name:?}: kept, not applied"),
-                    );
+                    ctx.warn(&ifield, format!("unknown filter {name:?}: kept, not applied"));
                 }
                 out.push(item.clone());
             }
-            None => ctx.reject(
-                &ifield,
-                "a filter must be a name or an object {name: arguments}",
-            ),
+            None => ctx.reject(&ifield, "a filter must be a name or an object {name: arguments}"),
         }
     }
     out
@@ -710,18 +592,9 @@ mod tests {
         assert!(problems.is_empty(), "{problems:?}");
         let doc = &entry.unwrap().documents["Terms of Service"];
         assert_eq!(doc.rules.sources.len(), 2);
-        assert_eq!(
-            doc.rules.sources[0].select,
-            vec![Selector::Css("main".into())]
-        );
-        assert_eq!(
-            doc.rules.sources[1].select,
-            vec![Selector::Css("article".into())]
-        );
-        assert_eq!(
-            doc.rules.sources[1].remove,
-            vec![Selector::Css(".ad".into())]
-        );
+        assert_eq!(doc.rules.sources[0].select, vec![Selector::Css("main".into())]);
+        assert_eq!(doc.rules.sources[1].select, vec![Selector::Css("article".into())]);
+        assert_eq!(doc.rules.sources[1].remove, vec![Selector::Css(".ad".into())]);
         assert!(doc.rules.sources[1].execute_client_scripts);
     }
 
@@ -730,15 +603,9 @@ mod tests {
         let (entry, problems) = parse(r#"{"terms":{}}"#);
         assert!(entry.is_none());
         assert_eq!(problems[0].field, "name");
-        let (entry, problems) =
-            parse(r#"{"name":"X","terms":{"Privacy Policy":{"fetch":"ftp://x"}}}"#);
+        let (entry, problems) = parse(r#"{"name":"X","terms":{"Privacy Policy":{"fetch":"ftp://x"}}}"#);
         assert!(entry.is_none());
-        assert!(
-            problems
-                .iter()
-                .any(|p| p.field == "terms.\"Privacy Policy\".fetch"),
-            "{problems:?}"
-        );
+        assert!(problems.iter().any(|p| p.field == "terms.\"Privacy Policy\".fetch"), "{problems:?}");
     }
 
     #[test]
@@ -749,12 +616,8 @@ mod tests {
         );
         let entry = entry.unwrap();
         assert_eq!(entry.documents.len(), 1);
-        assert!(problems
-            .iter()
-            .any(|p| p.severity == Severity::Rejected && p.field.contains("select[0]")));
-        assert!(problems
-            .iter()
-            .any(|p| p.severity == Severity::Warning && p.reason.contains("mystery")));
+        assert!(problems.iter().any(|p| p.severity == Severity::Rejected && p.field.contains("select[0]")));
+        assert!(problems.iter().any(|p| p.severity == Severity::Warning && p.reason.contains("mystery")));
     }
 
     #[test]
@@ -774,10 +637,7 @@ mod tests {
         let new = parse_instant("2024-06-01").unwrap();
         assert_eq!(doc.rules_at(old).sources[0].url, "https://x.test/old");
         assert_eq!(doc.rules_at(new).sources[0].url, "https://x.test/new");
-        assert_eq!(
-            parse_instant("2024-02-28T23:59:59+0100"),
-            parse_instant("2024-02-28T22:59:59Z")
-        );
+        assert_eq!(parse_instant("2024-02-28T23:59:59+0100"), parse_instant("2024-02-28T22:59:59Z"));
         assert!(parse_instant("yesterday").is_none());
     }
 
@@ -797,13 +657,7 @@ mod tests {
         assert_eq!(doc.retired_at, parse_instant("2025-01-01"));
         assert!(doc.in_force(parse_instant("2024-06-01").unwrap()));
         assert!(!doc.in_force(parse_instant("2025-06-01").unwrap()));
-        assert_eq!(
-            doc.rules_at(parse_instant("2024-06-01").unwrap()).sources[0].url,
-            "https://x.test/b"
-        );
-        assert_eq!(
-            doc.rules_at(parse_instant("2023-06-01").unwrap()).sources[0].url,
-            "https://x.test/a"
-        );
+        assert_eq!(doc.rules_at(parse_instant("2024-06-01").unwrap()).sources[0].url, "https://x.test/b");
+        assert_eq!(doc.rules_at(parse_instant("2023-06-01").unwrap()).sources[0].url, "https://x.test/a");
     }
 }

@@ -26,11 +26,7 @@ impl Section {
 
 /// Split Markdown into sections at ATX (`### x`) and setext (`x\n===`) headings.
 pub fn sections(md: &str) -> Vec<Section> {
-    let mut out = vec![Section {
-        path: vec![],
-        level: 0,
-        paragraphs: vec![],
-    }];
+    let mut out = vec![Section { path: vec![], level: 0, paragraphs: vec![] }];
     let mut stack: Vec<(u8, String)> = Vec::new();
     for block in md.split("\n\n") {
         let block = block.trim_matches('\n');
@@ -42,11 +38,7 @@ pub fn sections(md: &str) -> Vec<Section> {
                 stack.pop();
             }
             stack.push((level, title));
-            out.push(Section {
-                path: stack.iter().map(|(_, t)| t.clone()).collect(),
-                level,
-                paragraphs: vec![],
-            });
+            out.push(Section { path: stack.iter().map(|(_, t)| t.clone()).collect(), level, paragraphs: vec![] });
         } else if let Some(last) = out.last_mut() {
             last.paragraphs.extend(units(block));
         }
@@ -216,34 +208,16 @@ pub fn diff(old: &str, new: &str) -> DocumentDiff {
         }
     }
     let stats = stats(&out);
-    DocumentDiff {
-        sections: out,
-        stats,
-    }
+    DocumentDiff { sections: out, stats }
 }
 
 fn key(heading: Option<&str>) -> String {
-    heading
-        .map(|h| {
-            h.split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .to_lowercase()
-        })
-        .unwrap_or_default()
+    heading.map(|h| h.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()).unwrap_or_default()
 }
 
 fn body_similarity(a: &Section, b: &Section) -> f64 {
-    let wa: Vec<&str> = a
-        .paragraphs
-        .iter()
-        .flat_map(|p| p.split_whitespace())
-        .collect();
-    let wb: Vec<&str> = b
-        .paragraphs
-        .iter()
-        .flat_map(|p| p.split_whitespace())
-        .collect();
+    let wa: Vec<&str> = a.paragraphs.iter().flat_map(|p| p.split_whitespace()).collect();
+    let wb: Vec<&str> = b.paragraphs.iter().flat_map(|p| p.split_whitespace()).collect();
     if wa.is_empty() && wb.is_empty() {
         return 1.0;
     }
@@ -265,11 +239,7 @@ fn removed(s: &Section) -> SectionDiff {
         op: SectionOp::Removed,
         old_path: s.path.clone(),
         new_path: vec![],
-        paragraphs: s
-            .paragraphs
-            .iter()
-            .map(|p| ParagraphDiff::Removed { text: p.clone() })
-            .collect(),
+        paragraphs: s.paragraphs.iter().map(|p| ParagraphDiff::Removed { text: p.clone() }).collect(),
     }
 }
 
@@ -278,11 +248,7 @@ fn added(s: &Section) -> SectionDiff {
         op: SectionOp::Added,
         old_path: vec![],
         new_path: s.path.clone(),
-        paragraphs: s
-            .paragraphs
-            .iter()
-            .map(|p| ParagraphDiff::Added { text: p.clone() })
-            .collect(),
+        paragraphs: s.paragraphs.iter().map(|p| ParagraphDiff::Added { text: p.clone() }).collect(),
     }
 }
 
@@ -292,40 +258,25 @@ fn section_pair(a: &Section, b: &Section) -> SectionDiff {
         let (tag, ra, rb) = op.as_tag_tuple();
         match tag {
             DiffTag::Equal => push_equal(&mut paragraphs, ra.len()),
-            DiffTag::Delete => paragraphs.extend(ra.map(|i| ParagraphDiff::Removed {
-                text: a.paragraphs[i].clone(),
-            })),
-            DiffTag::Insert => paragraphs.extend(rb.map(|j| ParagraphDiff::Added {
-                text: b.paragraphs[j].clone(),
-            })),
+            DiffTag::Delete => paragraphs.extend(ra.map(|i| ParagraphDiff::Removed { text: a.paragraphs[i].clone() })),
+            DiffTag::Insert => paragraphs.extend(rb.map(|j| ParagraphDiff::Added { text: b.paragraphs[j].clone() })),
             DiffTag::Replace => {
                 let (ra, rb): (Vec<usize>, Vec<usize>) = (ra.collect(), rb.collect());
                 let pairs = ra.len().min(rb.len());
                 for k in 0..pairs {
-                    paragraphs.push(ParagraphDiff::Changed {
-                        words: word_diff(&a.paragraphs[ra[k]], &b.paragraphs[rb[k]]),
-                    });
+                    paragraphs
+                        .push(ParagraphDiff::Changed { words: word_diff(&a.paragraphs[ra[k]], &b.paragraphs[rb[k]]) });
                 }
-                paragraphs.extend(ra[pairs..].iter().map(|&i| ParagraphDiff::Removed {
-                    text: a.paragraphs[i].clone(),
-                }));
-                paragraphs.extend(rb[pairs..].iter().map(|&j| ParagraphDiff::Added {
-                    text: b.paragraphs[j].clone(),
-                }));
+                paragraphs
+                    .extend(ra[pairs..].iter().map(|&i| ParagraphDiff::Removed { text: a.paragraphs[i].clone() }));
+                paragraphs.extend(rb[pairs..].iter().map(|&j| ParagraphDiff::Added { text: b.paragraphs[j].clone() }));
             }
         }
     }
     let heading_changed = a.path != b.path;
-    let changed = heading_changed
-        || paragraphs
-            .iter()
-            .any(|p| !matches!(p, ParagraphDiff::Equal { .. }));
+    let changed = heading_changed || paragraphs.iter().any(|p| !matches!(p, ParagraphDiff::Equal { .. }));
     SectionDiff {
-        op: if changed {
-            SectionOp::Changed
-        } else {
-            SectionOp::Unchanged
-        },
+        op: if changed { SectionOp::Changed } else { SectionOp::Unchanged },
         old_path: a.path.clone(),
         new_path: b.path.clone(),
         paragraphs,
@@ -342,26 +293,13 @@ fn push_equal(out: &mut Vec<ParagraphDiff>, n: usize) {
 
 /// Word-level changes inside one paragraph (whitespace kept with the words).
 pub fn word_diff(old: &str, new: &str) -> Vec<WordChange> {
-    if old
-        .split_whitespace()
-        .count()
-        .max(new.split_whitespace().count())
-        > MAX_WORD_DIFF_TOKENS
-    {
+    if old.split_whitespace().count().max(new.split_whitespace().count()) > MAX_WORD_DIFF_TOKENS {
         return vec![
-            WordChange {
-                op: WordOp::Delete,
-                text: old.to_string(),
-            },
-            WordChange {
-                op: WordOp::Insert,
-                text: new.to_string(),
-            },
+            WordChange { op: WordOp::Delete, text: old.to_string() },
+            WordChange { op: WordOp::Insert, text: new.to_string() },
         ];
     }
-    let diff = TextDiff::configure()
-        .algorithm(Algorithm::Patience)
-        .diff_words(old, new);
+    let diff = TextDiff::configure().algorithm(Algorithm::Patience).diff_words(old, new);
     let mut out: Vec<WordChange> = Vec::new();
     for change in diff.iter_all_changes() {
         let op = match change.tag() {
@@ -371,10 +309,7 @@ pub fn word_diff(old: &str, new: &str) -> Vec<WordChange> {
         };
         match out.last_mut() {
             Some(last) if last.op == op => last.text.push_str(change.value()),
-            _ => out.push(WordChange {
-                op,
-                text: change.value().to_string(),
-            }),
+            _ => out.push(WordChange { op, text: change.value().to_string() }),
         }
     }
     out
@@ -425,31 +360,20 @@ pub fn render_text(d: &DocumentDiff) -> String {
         if sec.op == SectionOp::Unchanged {
             continue;
         }
-        let path = if sec.new_path.is_empty() {
-            &sec.old_path
-        } else {
-            &sec.new_path
-        };
-        let title = if path.is_empty() {
-            "(preamble)".to_string()
-        } else {
-            path.join(" › ")
-        };
+        let path = if sec.new_path.is_empty() { &sec.old_path } else { &sec.new_path };
+        let title = if path.is_empty() { "(preamble)".to_string() } else { path.join(" › ") };
         let mark = match sec.op {
             SectionOp::Added => "+ section added",
             SectionOp::Removed => "- section removed",
             _ => "~ section changed",
         };
         out.push_str(&format!("## {title}  [{mark}]\n"));
-        if sec.op == SectionOp::Changed && sec.old_path != sec.new_path && !sec.old_path.is_empty()
-        {
+        if sec.op == SectionOp::Changed && sec.old_path != sec.new_path && !sec.old_path.is_empty() {
             out.push_str(&format!("   (was: {})\n", sec.old_path.join(" › ")));
         }
         for p in &sec.paragraphs {
             match p {
-                ParagraphDiff::Equal { count } => {
-                    out.push_str(&format!("   … {count} unchanged paragraph(s)\n"))
-                }
+                ParagraphDiff::Equal { count } => out.push_str(&format!("   … {count} unchanged paragraph(s)\n")),
                 ParagraphDiff::Added { text } => out.push_str(&prefix_lines("+ ", text)),
                 ParagraphDiff::Removed { text } => out.push_str(&prefix_lines("- ", text)),
                 ParagraphDiff::Changed { words } => {
@@ -493,11 +417,7 @@ mod tests {
     fn word_change_inside_a_section() {
         let new = OLD.replace("24 hours", "48 hours");
         let d = diff(OLD, &new);
-        let changed: Vec<_> = d
-            .sections
-            .iter()
-            .filter(|s| s.op == SectionOp::Changed)
-            .collect();
+        let changed: Vec<_> = d.sections.iter().filter(|s| s.op == SectionOp::Changed).collect();
         assert_eq!(changed.len(), 1);
         assert_eq!(changed[0].new_path.last().unwrap(), "Refunds");
         assert_eq!(d.stats.paragraphs_changed, 1);

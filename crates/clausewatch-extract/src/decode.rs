@@ -17,9 +17,7 @@ pub fn sniff_media(bytes: &[u8], content_type: Option<&str>) -> MediaKind {
     if find(head, b"%PDF-").is_some() {
         return MediaKind::Pdf;
     }
-    let declared = content_type
-        .map(|c| c.to_ascii_lowercase())
-        .unwrap_or_default();
+    let declared = content_type.map(|c| c.to_ascii_lowercase()).unwrap_or_default();
     if declared.starts_with("text/plain") && !looks_like_html(head) {
         return MediaKind::PlainText;
     }
@@ -34,19 +32,9 @@ pub fn sniff_media(bytes: &[u8], content_type: Option<&str>) -> MediaKind {
 
 fn looks_like_html(head: &[u8]) -> bool {
     let lower: Vec<u8> = head.iter().map(|b| b.to_ascii_lowercase()).collect();
-    [
-        &b"<!doctype"[..],
-        b"<html",
-        b"<head",
-        b"<body",
-        b"<div",
-        b"<p>",
-        b"<p ",
-        b"<main",
-        b"<h1",
-    ]
-    .iter()
-    .any(|m| find(&lower, m).is_some())
+    [&b"<!doctype"[..], b"<html", b"<head", b"<body", b"<div", b"<p>", b"<p ", b"<main", b"<h1"]
+        .iter()
+        .any(|m| find(&lower, m).is_some())
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -77,11 +65,7 @@ pub fn decode<'a>(
         return (text, enc);
     }
     let declared = content_type.and_then(charset_from_content_type);
-    let meta = if kind == MediaKind::Html {
-        prescan_meta(bytes)
-    } else {
-        None
-    };
+    let meta = if kind == MediaKind::Html { prescan_meta(bytes) } else { None };
     // A declared UTF-8 that does not validate is a lie more often than the bytes are broken:
     // fall through to sniffing. Other declarations are trusted as browsers do.
     let chosen = match declared.or(meta) {
@@ -93,9 +77,7 @@ pub fn decode<'a>(
             }
         }
         // UTF-16 named in a meta tag cannot be right (the prescan read it as ASCII).
-        Some(enc) if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE => {
-            Some(encoding_rs::UTF_8)
-        }
+        Some(enc) if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE => Some(encoding_rs::UTF_8),
         other => other,
     };
     let enc = chosen.unwrap_or_else(|| {
@@ -103,10 +85,7 @@ pub fn decode<'a>(
             encoding_rs::UTF_8
         } else {
             let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
-            det.feed(
-                &bytes[..bytes.len().min(64 * 1024)],
-                bytes.len() <= 64 * 1024,
-            );
+            det.feed(&bytes[..bytes.len().min(64 * 1024)], bytes.len() <= 64 * 1024);
             det.guess(None, chardetng::Utf8Detection::Allow)
         }
     });
@@ -126,23 +105,14 @@ fn prescan_meta(bytes: &[u8]) -> Option<&'static Encoding> {
     let mut from = 0;
     while let Some(pos) = find(&lower[from..], b"<meta") {
         let start = from + pos;
-        let end = lower[start..]
-            .iter()
-            .position(|&b| b == b'>')
-            .map(|e| start + e)
-            .unwrap_or(lower.len());
+        let end = lower[start..].iter().position(|&b| b == b'>').map(|e| start + e).unwrap_or(lower.len());
         let tag = &lower[start..end];
         if let Some(cs) = find(tag, b"charset") {
             let rest = &tag[cs + 7..];
-            let rest = rest
-                .iter()
-                .skip_while(|b| b.is_ascii_whitespace() || **b == b'=')
-                .copied();
+            let rest = rest.iter().skip_while(|b| b.is_ascii_whitespace() || **b == b'=').copied();
             let label: Vec<u8> = rest
                 .skip_while(|b| *b == b'"' || *b == b'\'')
-                .take_while(|b| {
-                    !b.is_ascii_whitespace() && !matches!(b, b'"' | b'\'' | b';' | b'/' | b'>')
-                })
+                .take_while(|b| !b.is_ascii_whitespace() && !matches!(b, b'"' | b'\'' | b';' | b'/' | b'>'))
                 .collect();
             if let Some(enc) = Encoding::for_label(&label) {
                 return Some(enc);
@@ -163,11 +133,7 @@ mod tests {
     #[test]
     fn header_meta_and_sniffing() {
         let latin1 = b"<html><body><p>Conditions g\xe9n\xe9rales</p></body></html>";
-        let (t, _) = decode(
-            latin1,
-            Some("text/html; charset=ISO-8859-1"),
-            MediaKind::Html,
-        );
+        let (t, _) = decode(latin1, Some("text/html; charset=ISO-8859-1"), MediaKind::Html);
         assert!(t.contains("générales"));
         let meta = b"<html><head><meta charset=\"windows-1252\"></head><body>caf\xe9</body></html>";
         let (t, enc) = decode(meta, Some("text/html"), MediaKind::Html);
@@ -182,17 +148,8 @@ mod tests {
 
     #[test]
     fn sniffs_pdf_despite_label() {
-        assert_eq!(
-            sniff_media(b"%PDF-1.7\n...", Some("text/html")),
-            MediaKind::Pdf
-        );
-        assert_eq!(
-            sniff_media(b"<!DOCTYPE html><html>", Some("application/octet-stream")),
-            MediaKind::Html
-        );
-        assert_eq!(
-            sniff_media(b"plain terms", Some("text/plain")),
-            MediaKind::PlainText
-        );
+        assert_eq!(sniff_media(b"%PDF-1.7\n...", Some("text/html")), MediaKind::Pdf);
+        assert_eq!(sniff_media(b"<!DOCTYPE html><html>", Some("application/octet-stream")), MediaKind::Html);
+        assert_eq!(sniff_media(b"plain terms", Some("text/plain")), MediaKind::PlainText);
     }
 }

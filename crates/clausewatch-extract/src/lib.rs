@@ -80,15 +80,9 @@ pub fn check_css(css: &str) -> Result<(), String> {
 }
 
 /// Extract a document from its captured sources, combined in declaration order.
-pub fn extract_document(
-    rules: &DocumentRules,
-    inputs: &[SourceInput<'_>],
-) -> Result<Extracted, ExtractError> {
+pub fn extract_document(rules: &DocumentRules, inputs: &[SourceInput<'_>]) -> Result<Extracted, ExtractError> {
     if rules.sources.len() != inputs.len() {
-        return Err(ExtractError::SourceCountMismatch {
-            expected: rules.sources.len(),
-            got: inputs.len(),
-        });
+        return Err(ExtractError::SourceCountMismatch { expected: rules.sources.len(), got: inputs.len() });
     }
     let mut combined = String::new();
     for (rule, input) in rules.sources.iter().zip(inputs) {
@@ -97,21 +91,13 @@ pub fn extract_document(
     }
     let markdown = normalize_markdown(&combined);
     let text_hash = ContentHash::of(markdown.as_bytes());
-    Ok(Extracted {
-        markdown,
-        text_hash,
-    })
+    Ok(Extracted { markdown, text_hash })
 }
 
 /// Extract one source to (not yet normalised) Markdown.
-pub fn extract_source(
-    rules: &SourceRules,
-    input: &SourceInput<'_>,
-) -> Result<String, ExtractError> {
+pub fn extract_source(rules: &SourceRules, input: &SourceInput<'_>) -> Result<String, ExtractError> {
     if input.bytes.len() > MAX_INPUT_BYTES {
-        return Err(ExtractError::TooLarge {
-            limit: MAX_INPUT_BYTES,
-        });
+        return Err(ExtractError::TooLarge { limit: MAX_INPUT_BYTES });
     }
     let kind = sniff_media(input.bytes, input.content_type);
     let md = match kind {
@@ -126,9 +112,7 @@ pub fn extract_source(
         }
     };
     if md.trim().is_empty() {
-        return Err(ExtractError::EmptyContent {
-            url: input.url.to_string(),
-        });
+        return Err(ExtractError::EmptyContent { url: input.url.to_string() });
     }
     Ok(md)
 }
@@ -140,11 +124,7 @@ fn html_to_markdown(text: &str, rules: &SourceRules, url: &str) -> Result<String
     if pieces.is_empty() {
         let described: Vec<String> = rules.select.iter().map(|s| s.describe()).collect();
         return Err(ExtractError::SelectorMatchedNothing {
-            selector: if described.is_empty() {
-                "body".into()
-            } else {
-                described.join(", ")
-            },
+            selector: if described.is_empty() { "body".into() } else { described.join(", ") },
         });
     }
     let base = url::Url::parse(url).ok();
@@ -156,9 +136,6 @@ fn html_to_markdown(text: &str, rules: &SourceRules, url: &str) -> Result<String
         .flatten()
         .filter_map(|v| v.as_str().map(str::to_string))
         .collect();
-    let options = markdown::Options {
-        base: base.as_ref(),
-        strip_query_params: &strip,
-    };
+    let options = markdown::Options { base: base.as_ref(), strip_query_params: &strip };
     Ok(markdown::to_markdown(&html, &pieces, &options))
 }

@@ -72,16 +72,14 @@ const BLOCK: &[&str] = &[
     "ul",
 ];
 const VOID: &[&str] = &[
-    "area", "base", "br", "col", "command", "embed", "hr", "img", "input", "keygen", "link",
-    "meta", "param", "source", "track", "wbr",
+    "area", "base", "br", "col", "command", "embed", "hr", "img", "input", "keygen", "link", "meta", "param", "source",
+    "track", "wbr",
 ];
-const MEANINGFUL_WHEN_BLANK: &[&str] = &[
-    "a", "table", "thead", "tbody", "tfoot", "th", "td", "iframe", "script", "audio", "video",
-];
+const MEANINGFUL_WHEN_BLANK: &[&str] =
+    &["a", "table", "thead", "tbody", "tfoot", "th", "td", "iframe", "script", "audio", "video"];
 /// Never text of the document.
-const SKIPPED: &[&str] = &[
-    "script", "style", "template", "head", "title", "noscript", "svg", "math", "iframe", "object",
-];
+const SKIPPED: &[&str] =
+    &["script", "style", "template", "head", "title", "noscript", "svg", "math", "iframe", "object"];
 
 fn is_block(name: &str) -> bool {
     BLOCK.contains(&name)
@@ -121,23 +119,12 @@ pub struct Options<'a> {
 }
 
 pub fn to_markdown(html: &Html, pieces: &[Piece], options: &Options<'_>) -> String {
-    let mut conv = Converter {
-        html,
-        options,
-        text: HashMap::new(),
-    };
-    let mut collapse = Collapse {
-        prev_text: None,
-        keep_leading: false,
-    };
+    let mut conv = Converter { html, options, text: HashMap::new() };
+    let mut collapse = Collapse { prev_text: None, keep_leading: false };
     for piece in pieces {
         match piece {
             Piece::Subtree(id) => conv.collapse_node(*id, Filter::All, &mut collapse, 0),
-            Piece::Range {
-                root,
-                full,
-                partial,
-            } => {
+            Piece::Range { root, full, partial } => {
                 let filter = Filter::Range(full, partial);
                 if let Some(root) = html.tree.get(*root) {
                     for child in root.children() {
@@ -158,20 +145,14 @@ pub fn to_markdown(html: &Html, pieces: &[Piece], options: &Options<'_>) -> Stri
                 Some(node) => conv.node_md(node, Filter::All, 0),
                 None => String::new(),
             },
-            Piece::Range {
-                root,
-                full,
-                partial,
-            } => match html.tree.get(*root) {
+            Piece::Range { root, full, partial } => match html.tree.get(*root) {
                 Some(node) => conv.children_md(node, Filter::Range(full, partial), 0),
                 None => String::new(),
             },
         };
         join_into(&mut out, &md);
     }
-    out.trim_start_matches(['\t', '\r', '\n'])
-        .trim_end()
-        .to_string()
+    out.trim_start_matches(['\t', '\r', '\n']).trim_end().to_string()
 }
 
 struct Collapse {
@@ -320,37 +301,22 @@ impl Converter<'_> {
                     return flat_text(node);
                 }
                 if is_blank(node) {
-                    return if is_block(name) {
-                        "\n\n".into()
-                    } else {
-                        String::new()
-                    };
+                    return if is_block(name) { "\n\n".into() } else { String::new() };
                 }
                 let content = self.children_md(node, filter, depth);
                 if is_block(name) {
                     self.rule(node, name, &content)
                 } else {
-                    let leading_len =
-                        content.len() - content.trim_start_matches([' ', '\n', '\t']).len();
-                    let trailing_len =
-                        content.len() - content.trim_end_matches([' ', '\n', '\t']).len();
+                    let leading_len = content.len() - content.trim_start_matches([' ', '\n', '\t']).len();
+                    let trailing_len = content.len() - content.trim_end_matches([' ', '\n', '\t']).len();
                     if leading_len + trailing_len >= content.len() {
                         let inner = self.rule(node, name, "");
-                        return if content.is_empty() {
-                            inner
-                        } else {
-                            format!("{inner} ")
-                        };
+                        return if content.is_empty() { inner } else { format!("{inner} ") };
                     }
                     let leading = &content[..leading_len];
                     let trailing = &content[content.len() - trailing_len..];
                     let inner = &content[leading_len..content.len() - trailing_len];
-                    format!(
-                        "{}{}{}",
-                        flank(leading),
-                        self.rule(node, name, inner),
-                        flank(trailing)
-                    )
+                    format!("{}{}{}", flank(leading), self.rule(node, name, inner), flank(trailing))
                 }
             }
             _ => String::new(),
@@ -377,10 +343,7 @@ impl Converter<'_> {
                 format!("\n\n{}\n\n", quoted.join("\n"))
             }
             "ul" | "ol" => {
-                let parent_is_li = node
-                    .parent()
-                    .and_then(|p| p.value().as_element())
-                    .is_some_and(|p| p.name() == "li");
+                let parent_is_li = node.parent().and_then(|p| p.value().as_element()).is_some_and(|p| p.name() == "li");
                 let is_last = node.next_sibling().is_none();
                 if parent_is_li && is_last {
                     format!("\n{content}")
@@ -391,11 +354,7 @@ impl Converter<'_> {
             "li" => {
                 let trimmed = content.trim_start_matches('\n');
                 let body = trimmed.trim_end_matches('\n');
-                let body = if body.len() < trimmed.len() {
-                    format!("{body}\n")
-                } else {
-                    body.to_string()
-                };
+                let body = if body.len() < trimmed.len() { format!("{body}\n") } else { body.to_string() };
                 let body = body.replace('\n', "\n    ");
                 let parent = node.parent();
                 let prefix = match parent.and_then(|p| p.value().as_element().map(|e| (p, e))) {
@@ -411,17 +370,12 @@ impl Converter<'_> {
                     }
                     _ => "*   ".into(),
                 };
-                let tail = if node.next_sibling().is_some() && !body.ends_with('\n') {
-                    "\n"
-                } else {
-                    ""
-                };
+                let tail = if node.next_sibling().is_some() && !body.ends_with('\n') { "\n" } else { "" };
                 format!("{prefix}{body}{tail}")
             }
             "pre" => {
-                let code_child = node
-                    .first_child()
-                    .filter(|c| c.value().as_element().is_some_and(|e| e.name() == "code"));
+                let code_child =
+                    node.first_child().filter(|c| c.value().as_element().is_some_and(|e| e.name() == "code"));
                 let text = match code_child {
                     Some(code) => raw_text(code),
                     None => raw_text(node),
@@ -471,11 +425,7 @@ impl Converter<'_> {
             "tr" => {
                 let cells = node
                     .children()
-                    .filter(|c| {
-                        c.value()
-                            .as_element()
-                            .is_some_and(|e| matches!(e.name(), "td" | "th"))
-                    })
+                    .filter(|c| c.value().as_element().is_some_and(|e| matches!(e.name(), "td" | "th")))
                     .count();
                 let heading = is_heading_row(node);
                 let mut row = format!("\n{}", content.trim_matches('\n'));
@@ -540,12 +490,8 @@ fn flank(ws: &str) -> &'static str {
 
 fn is_heading_row(tr: NodeRef<'_, Node>) -> bool {
     let parent = tr.parent();
-    let in_thead = parent
-        .and_then(|p| p.value().as_element())
-        .is_some_and(|e| e.name() == "thead");
-    let first_row = tr
-        .prev_siblings()
-        .all(|s| s.value().as_element().is_none_or(|e| e.name() != "tr"));
+    let in_thead = parent.and_then(|p| p.value().as_element()).is_some_and(|e| e.name() == "thead");
+    let first_row = tr.prev_siblings().all(|s| s.value().as_element().is_none_or(|e| e.name() != "tr"));
     let first_body = parent.is_some_and(|p| p.prev_siblings().all(|s| !s.value().is_element()));
     let all_th = tr
         .children()
@@ -555,8 +501,7 @@ fn is_heading_row(tr: NodeRef<'_, Node>) -> bool {
 }
 
 fn is_code(node: NodeRef<'_, Node>) -> bool {
-    node.ancestors()
-        .any(|a| a.value().as_element().is_some_and(|e| e.name() == "code"))
+    node.ancestors().any(|a| a.value().as_element().is_some_and(|e| e.name() == "code"))
 }
 
 fn inline_code(content: &str) -> String {
@@ -592,9 +537,7 @@ fn clean_attr(s: &str) -> String {
 }
 
 fn raw_text(node: NodeRef<'_, Node>) -> String {
-    node.descendants()
-        .filter_map(|d| d.value().as_text().map(|t| t.to_string()))
-        .collect()
+    node.descendants().filter_map(|d| d.value().as_text().map(|t| t.to_string())).collect()
 }
 
 fn flat_text(node: NodeRef<'_, Node>) -> String {
@@ -618,9 +561,7 @@ fn is_blank(node: NodeRef<'_, Node>) -> bool {
     for d in node.descendants().skip(1) {
         match d.value() {
             Node::Text(t) if !t.chars().all(char::is_whitespace) => return false,
-            Node::Element(e) if is_void(e.name()) || MEANINGFUL_WHEN_BLANK.contains(&e.name()) => {
-                return false
-            }
+            Node::Element(e) if is_void(e.name()) || MEANINGFUL_WHEN_BLANK.contains(&e.name()) => return false,
             _ => {}
         }
     }

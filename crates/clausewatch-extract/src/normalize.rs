@@ -11,10 +11,7 @@ pub fn normalize_markdown(md: &str) -> String {
         let line = line.trim_end_matches(['\r', ' ', '\t']);
         let cleaned;
         let line = if may_have_invisible && line.contains(is_invisible) {
-            cleaned = line
-                .chars()
-                .filter(|c| !is_invisible(*c))
-                .collect::<String>();
+            cleaned = line.chars().filter(|c| !is_invisible(*c)).collect::<String>();
             cleaned.as_str()
         } else {
             line
@@ -47,10 +44,7 @@ mod tests {
 
     #[test]
     fn layout_only() {
-        assert_eq!(
-            normalize_markdown("a  \r\nb\n\n\n\nc\u{200B}d  "),
-            "a\nb\n\ncd\n"
-        );
+        assert_eq!(normalize_markdown("a  \r\nb\n\n\n\nc\u{200B}d  "), "a\nb\n\ncd\n");
         assert_eq!(normalize_markdown("\n\n"), "");
     }
 }

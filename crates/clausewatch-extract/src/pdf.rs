@@ -11,11 +11,7 @@ pub fn pdf_to_markdown(bytes: &[u8]) -> Result<String, ExtractError> {
     let pages = match result {
         Ok(Ok(pages)) => pages,
         Ok(Err(e)) => return Err(ExtractError::Pdf(e.to_string())),
-        Err(_) => {
-            return Err(ExtractError::Pdf(
-                "the PDF parser failed on malformed input".into(),
-            ))
-        }
+        Err(_) => return Err(ExtractError::Pdf("the PDF parser failed on malformed input".into())),
     };
     let mut out = String::new();
     for page in pages {
@@ -28,9 +24,7 @@ pub fn pdf_to_markdown(bytes: &[u8]) -> Result<String, ExtractError> {
         }
         out.push_str(&text);
         if out.len() > MAX_PDF_TEXT {
-            return Err(ExtractError::TooLarge {
-                limit: MAX_PDF_TEXT,
-            });
+            return Err(ExtractError::TooLarge { limit: MAX_PDF_TEXT });
         }
     }
     if out.trim().is_empty() {

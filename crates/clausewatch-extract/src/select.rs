@@ -18,18 +18,12 @@ pub enum Piece {
     Subtree(NodeId),
     /// The contents of a DOM range: children of `root`, keeping only `full` subtrees and the
     /// `partial` ancestors of the range boundaries (rendered with their included children only).
-    Range {
-        root: NodeId,
-        full: HashSet<NodeId>,
-        partial: HashSet<NodeId>,
-    },
+    Range { root: NodeId, full: HashSet<NodeId>, partial: HashSet<NodeId> },
 }
 
 pub fn parse_css(css: &str) -> Result<scraper::Selector, ExtractError> {
-    scraper::Selector::parse(css).map_err(|e| ExtractError::InvalidSelector {
-        selector: css.to_string(),
-        reason: e.to_string(),
-    })
+    scraper::Selector::parse(css)
+        .map_err(|e| ExtractError::InvalidSelector { selector: css.to_string(), reason: e.to_string() })
 }
 
 /// Delete what `remove` names. Missing range boundaries are skipped: a missing banner must not
@@ -83,11 +77,7 @@ pub fn apply_select(html: &Html, select: &[Selector]) -> Result<Vec<Piece>, Extr
             }
             Selector::Range(r) => {
                 let (root, full, partial) = resolve_range(html, r)?;
-                pieces.push(Piece::Range {
-                    root,
-                    full,
-                    partial,
-                });
+                pieces.push(Piece::Range { root, full, partial });
             }
         }
     }
@@ -119,18 +109,13 @@ fn order(html: &Html) -> Order {
 }
 
 /// Resolve a range to (common ancestor, fully contained top nodes, partially contained nodes).
-fn resolve_range(
-    html: &Html,
-    r: &RangeSelector,
-) -> Result<(NodeId, HashSet<NodeId>, HashSet<NodeId>), ExtractError> {
+fn resolve_range(html: &Html, r: &RangeSelector) -> Result<(NodeId, HashSet<NodeId>, HashSet<NodeId>), ExtractError> {
     let first = |b: &RangeBoundary, which: &str| -> Result<NodeId, ExtractError> {
         let s = parse_css(b.css())?;
         html.select(&s)
             .next()
             .map(|e| e.id())
-            .ok_or_else(|| ExtractError::SelectorMatchedNothing {
-                selector: format!("{which} boundary {}", b.css()),
-            })
+            .ok_or_else(|| ExtractError::SelectorMatchedNothing { selector: format!("{which} boundary {}", b.css()) })
     };
     let start_el = first(&r.start, "start")?;
     let end_el = first(&r.end, "end")?;
@@ -156,16 +141,8 @@ fn resolve_range(
         v.reverse();
         v
     };
-    let start_container = html
-        .tree
-        .get(start_el)
-        .and_then(|n| n.parent())
-        .map(|p| p.id());
-    let end_container = html
-        .tree
-        .get(end_el)
-        .and_then(|n| n.parent())
-        .map(|p| p.id());
+    let start_container = html.tree.get(start_el).and_then(|n| n.parent()).map(|p| p.id());
+    let end_container = html.tree.get(end_el).and_then(|n| n.parent()).map(|p| p.id());
     let (Some(sc), Some(ec)) = (start_container, end_container) else {
         return Ok((html.tree.root().id(), full, partial));
     };
@@ -216,9 +193,6 @@ pub fn in_range(id: NodeId, full: &HashSet<NodeId>, partial: &HashSet<NodeId>) -
 pub fn has_text(html: &Html, id: NodeId) -> bool {
     html.tree
         .get(id)
-        .map(|n| {
-            n.descendants()
-                .any(|d| matches!(d.value(), Node::Text(t) if !t.trim().is_empty()))
-        })
+        .map(|n| n.descendants().any(|d| matches!(d.value(), Node::Text(t) if !t.trim().is_empty())))
         .unwrap_or(false)
 }

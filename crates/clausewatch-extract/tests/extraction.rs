@@ -17,14 +17,7 @@ fn css(s: &str) -> Selector {
 }
 
 fn md(html: &str, r: &SourceRules) -> Result<String, ExtractError> {
-    extract_source(
-        r,
-        &SourceInput {
-            url: &r.url,
-            bytes: html.as_bytes(),
-            content_type: Some("text/html"),
-        },
-    )
+    extract_source(r, &SourceInput { url: &r.url, bytes: html.as_bytes(), content_type: Some("text/html") })
 }
 
 const PAGE: &str = r#"<!doctype html><html><head><title>T</title><style>p{}</style></head><body>
@@ -49,23 +42,14 @@ const PAGE: &str = r#"<!doctype html><html><head><title>T</title><style>p{}</sty
 fn select_remove_and_turndown_style_markdown() {
     let r = rules(vec![css("main")], vec![css(".banner")]);
     let out = md(PAGE, &r).unwrap();
-    assert!(
-        out.starts_with("Terms of Service\n================"),
-        "{out}"
-    );
+    assert!(out.starts_with("Terms of Service\n================"), "{out}");
     assert!(out.contains("1\\. Payments\n-----------"), "{out}");
     assert!(out.contains("Credits are **non-refundable** after _7 days_. See [refunds](https://example.test/refunds?utm_source=x&id=3)."), "{out}");
-    assert!(
-        out.contains("*   First item\n*   Second **item**\n    *   Nested"),
-        "{out}"
-    );
+    assert!(out.contains("*   First item\n*   Second **item**\n    *   Nested"), "{out}");
     assert!(out.contains("3.  three\n4.  four"), "{out}");
     assert!(out.contains("### 1.1 Fees"), "{out}");
     assert!(out.contains("Line one  \nLine two"), "{out}");
-    assert!(
-        out.contains("| Plan | Price |\n| --- | --- |\n| Pro | $10 |"),
-        "{out}"
-    );
+    assert!(out.contains("| Plan | Price |\n| --- | --- |\n| Pro | $10 |"), "{out}");
     assert!(!out.contains("Try our new app"));
     assert!(!out.contains("Home | Pricing"));
     assert!(!out.contains("var x"));
@@ -117,20 +101,13 @@ fn missing_selection_is_an_error_naming_the_selector() {
         other => panic!("{other:?}"),
     }
     let r = rules(vec![css("nav ~ main .banner + h2 +")], vec![]);
-    assert!(matches!(
-        md(PAGE, &r),
-        Err(ExtractError::InvalidSelector { .. })
-    ));
+    assert!(matches!(md(PAGE, &r), Err(ExtractError::InvalidSelector { .. })));
 }
 
 #[test]
 fn empty_selection_is_an_error() {
     let r = rules(vec![css("footer script")], vec![]);
-    assert!(md(
-        "<html><body><footer><div> </div></footer></body></html>",
-        &rules(vec![css("footer")], vec![])
-    )
-    .is_err());
+    assert!(md("<html><body><footer><div> </div></footer></body></html>", &rules(vec![css("footer")], vec![])).is_err());
     assert!(md(PAGE, &r).is_err());
 }
 
@@ -139,28 +116,15 @@ fn combine_joins_sources_in_order_and_hash_is_stable() {
     let a = rules(vec![css("h1")], vec![]);
     let mut b = rules(vec![css("h3")], vec![]);
     b.url = "https://example.test/other".into();
-    let doc = DocumentRules {
-        sources: vec![a, b],
-    };
+    let doc = DocumentRules { sources: vec![a, b] };
     let inputs = [
-        SourceInput {
-            url: "https://example.test/legal/terms",
-            bytes: PAGE.as_bytes(),
-            content_type: None,
-        },
-        SourceInput {
-            url: "https://example.test/other",
-            bytes: PAGE.as_bytes(),
-            content_type: None,
-        },
+        SourceInput { url: "https://example.test/legal/terms", bytes: PAGE.as_bytes(), content_type: None },
+        SourceInput { url: "https://example.test/other", bytes: PAGE.as_bytes(), content_type: None },
     ];
     let one = extract_document(&doc, &inputs).unwrap();
     let two = extract_document(&doc, &inputs).unwrap();
     assert_eq!(one, two);
-    assert_eq!(
-        one.markdown,
-        "Terms of Service\n================\n\n### 1.1 Fees\n"
-    );
+    assert_eq!(one.markdown, "Terms of Service\n================\n\n### 1.1 Fees\n");
 }
 
 #[test]
@@ -179,17 +143,7 @@ fn hostile_nesting_does_not_overflow() {
 fn malformed_pdf_is_an_error_not_a_panic() {
     let r = rules(vec![], vec![]);
     let bytes = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> garbage garbage";
-    let err = extract_source(
-        &r,
-        &SourceInput {
-            url: &r.url,
-            bytes,
-            content_type: Some("application/pdf"),
-        },
-    )
-    .unwrap_err();
-    assert!(
-        matches!(err, ExtractError::Pdf(_) | ExtractError::PdfNoText),
-        "{err:?}"
-    );
+    let err =
+        extract_source(&r, &SourceInput { url: &r.url, bytes, content_type: Some("application/pdf") }).unwrap_err();
+    assert!(matches!(err, ExtractError::Pdf(_) | ExtractError::PdfNoText), "{err:?}");
 }

@@ -72,10 +72,7 @@ pub struct FetchResponse {
 
 impl FetchResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
@@ -147,11 +144,7 @@ impl Fetcher {
             .pool_max_idle_per_host(config.per_host_concurrency.max(1))
             .build()
             .map_err(|e| FetchError::Other(e.to_string()))?;
-        Ok(Fetcher {
-            client,
-            config,
-            hosts: Mutex::new(HashMap::new()),
-        })
+        Ok(Fetcher { client, config, hosts: Mutex::new(HashMap::new()) })
     }
 
     pub fn config(&self) -> &FetchConfig {
@@ -172,32 +165,18 @@ impl Fetcher {
     }
 
     /// Fetch one URL, waiting for its host's turn.
-    pub async fn fetch(
-        &self,
-        url: &str,
-        conditional: &Conditional,
-    ) -> Result<FetchResponse, FetchError> {
-        let parsed = url::Url::parse(url).map_err(|e| FetchError::InvalidUrl {
-            url: url.into(),
-            reason: e.to_string(),
-        })?;
+    pub async fn fetch(&self, url: &str, conditional: &Conditional) -> Result<FetchResponse, FetchError> {
+        let parsed =
+            url::Url::parse(url).map_err(|e| FetchError::InvalidUrl { url: url.into(), reason: e.to_string() })?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(FetchError::InvalidUrl {
                 url: url.into(),
                 reason: "only http and https can be fetched".into(),
             });
         }
-        let host_key = format!(
-            "{}:{}",
-            parsed.host_str().unwrap_or(""),
-            parsed.port_or_known_default().unwrap_or(0)
-        );
+        let host_key = format!("{}:{}", parsed.host_str().unwrap_or(""), parsed.port_or_known_default().unwrap_or(0));
         let pool = self.host_pool(&host_key).await;
-        let _permit = pool
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| FetchError::Other(e.to_string()))?;
+        let _permit = pool.permits.acquire().await.map_err(|e| FetchError::Other(e.to_string()))?;
         if self.config.pace_loopback || !is_loopback(&parsed) {
             let wait_until = {
                 let mut next = pool.next_start.lock().await;
@@ -208,19 +187,14 @@ impl Fetcher {
             tokio::time::sleep_until(wait_until.into()).await;
         }
         let started = Instant::now();
-        let result =
-            tokio::time::timeout(self.config.total_timeout, self.request(url, conditional)).await;
+        let result = tokio::time::timeout(self.config.total_timeout, self.request(url, conditional)).await;
         match result {
             Ok(r) => r,
             Err(_) => Err(FetchError::Timeout(started.elapsed())),
         }
     }
 
-    async fn request(
-        &self,
-        url: &str,
-        conditional: &Conditional,
-    ) -> Result<FetchResponse, FetchError> {
+    async fn request(&self, url: &str, conditional: &Conditional) -> Result<FetchResponse, FetchError> {
         let mut req = self.client.get(url);
         if let Some(etag) = &conditional.etag {
             req = req.header(reqwest::header::IF_NONE_MATCH, etag);
@@ -236,21 +210,10 @@ impl Fetcher {
             .headers()
             .iter()
             .take(100)
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes())
-                        .chars()
-                        .take(1000)
-                        .collect(),
-                )
-            })
+            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).chars().take(1000).collect()))
             .collect();
-        let content_type = resp
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+        let content_type =
+            resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
         if status == 304 {
             return Ok(FetchResponse {
                 url: url.into(),
@@ -273,8 +236,7 @@ impl Fetcher {
         }
         // Sized from Content-Length when given (bounded by the limit), so the body is not
         // copied again at every doubling.
-        let mut body =
-            Vec::with_capacity(resp.content_length().unwrap_or(64 * 1024).min(limit) as usize);
+        let mut body = Vec::with_capacity(resp.content_length().unwrap_or(64 * 1024).min(limit) as usize);
         let mut stream = resp.bytes_stream();
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| self.classify(e))?;
@@ -309,8 +271,7 @@ impl Fetcher {
             if lower.contains("dns") || lower.contains("lookup") || lower.contains("resolve") {
                 return FetchError::Dns(chain);
             }
-            if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
-            {
+            if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
                 return FetchError::Tls(chain);
             }
             return FetchError::Connect(chain);

@@ -24,10 +24,7 @@ impl BlobStore {
     pub fn open(root: impl Into<PathBuf>) -> Result<Self, StoreError> {
         let root = root.into();
         std::fs::create_dir_all(root.join("tmp")).map_err(|e| StoreError::io(&root, e))?;
-        Ok(BlobStore {
-            root,
-            dirty: Default::default(),
-        })
+        Ok(BlobStore { root, dirty: Default::default() })
     }
 
     fn path(&self, hash: &ContentHash) -> PathBuf {
@@ -53,14 +50,10 @@ impl BlobStore {
         let compressed = crate::compress(bytes).map_err(|e| StoreError::io(&path, e))?;
         // Unique per process and call: two threads storing the same bytes never share a file.
         let n = TMP_COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let tmp =
-            self.root
-                .join("tmp")
-                .join(format!("{}.{}.{n}.tmp", hash.to_hex(), std::process::id()));
+        let tmp = self.root.join("tmp").join(format!("{}.{}.{n}.tmp", hash.to_hex(), std::process::id()));
         {
             let mut f = std::fs::File::create(&tmp).map_err(|e| StoreError::io(&tmp, e))?;
-            f.write_all(&compressed)
-                .map_err(|e| StoreError::io(&tmp, e))?;
+            f.write_all(&compressed).map_err(|e| StoreError::io(&tmp, e))?;
             if !cfg!(target_os = "linux") {
                 f.sync_all().map_err(|e| StoreError::io(&tmp, e))?;
             }
@@ -93,16 +86,12 @@ impl BlobStore {
     pub fn get(&self, hash: &ContentHash) -> Result<Vec<u8>, StoreError> {
         let path = self.path(hash);
         let file = std::fs::File::open(&path).map_err(|e| StoreError::io(&path, e))?;
-        let decoder =
-            zstd::stream::read::Decoder::new(file).map_err(|e| StoreError::io(&path, e))?;
+        let decoder = zstd::stream::read::Decoder::new(file).map_err(|e| StoreError::io(&path, e))?;
         let mut bytes = Vec::new();
-        decoder
-            .take(MAX_BLOB_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| StoreError::Corrupt {
-                what: format!("blob {hash}"),
-                reason: format!("cannot decompress: {e}"),
-            })?;
+        decoder.take(MAX_BLOB_BYTES + 1).read_to_end(&mut bytes).map_err(|e| StoreError::Corrupt {
+            what: format!("blob {hash}"),
+            reason: format!("cannot decompress: {e}"),
+        })?;
         if bytes.len() as u64 > MAX_BLOB_BYTES {
             return Err(StoreError::Corrupt {
                 what: format!("blob {hash}"),

@@ -21,10 +21,7 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
     #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("{what} is corrupt: {reason}")]
     Corrupt { what: String, reason: String },
     #[error("not found: {0}")]
@@ -35,10 +32,7 @@ pub enum StoreError {
 
 impl StoreError {
     pub fn io(path: &Path, source: std::io::Error) -> Self {
-        StoreError::Io {
-            path: path.to_path_buf(),
-            source,
-        }
+        StoreError::Io { path: path.to_path_buf(), source }
     }
 }
 
@@ -52,10 +46,7 @@ pub fn format_time(t: chrono::DateTime<chrono::Utc>) -> String {
 pub fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>> {
     chrono::DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&chrono::Utc))
-        .map_err(|e| StoreError::Corrupt {
-            what: format!("timestamp {s:?}"),
-            reason: e.to_string(),
-        })
+        .map_err(|e| StoreError::Corrupt { what: format!("timestamp {s:?}"), reason: e.to_string() })
 }
 
 /// Version texts are stored zstd-compressed (legal text shrinks about fourfold), which keeps
@@ -85,10 +76,7 @@ pub(crate) fn compress(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
 /// Longest version text accepted when reading (a corrupt row cannot claim gigabytes).
 pub const MAX_TEXT_BYTES: usize = 64 * 1024 * 1024;
 
-pub(crate) fn decompress_text(
-    bytes: &[u8],
-    expected: &clausewatch_core::ContentHash,
-) -> Result<String> {
+pub(crate) fn decompress_text(bytes: &[u8], expected: &clausewatch_core::ContentHash) -> Result<String> {
     let raw = zstd::bulk::decompress(bytes, MAX_TEXT_BYTES).map_err(|e| StoreError::Corrupt {
         what: format!("version text {}", expected.short()),
         reason: e.to_string(),

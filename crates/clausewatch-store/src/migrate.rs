@@ -5,11 +5,8 @@ use sqlx::{Row, SqlitePool};
 
 use crate::StoreError;
 
-pub const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "tracking",
-    include_str!("../migrations/sqlite/0001_tracking.sql"),
-)];
+pub const SQLITE_MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "tracking", include_str!("../migrations/sqlite/0001_tracking.sql"))];
 
 pub async fn run(pool: &SqlitePool) -> Result<(), StoreError> {
     sqlx::query(
@@ -29,9 +26,7 @@ pub async fn run(pool: &SqlitePool) -> Result<(), StoreError> {
             if stored != checksum {
                 return Err(StoreError::Migration {
                     version: *version,
-                    reason:
-                        "already applied with different contents; migrations must never be edited"
-                            .into(),
+                    reason: "already applied with different contents; migrations must never be edited".into(),
                 });
             }
             continue;
@@ -40,10 +35,7 @@ pub async fn run(pool: &SqlitePool) -> Result<(), StoreError> {
         sqlx::raw_sql(sql)
             .execute(&mut *tx)
             .await
-            .map_err(|e| StoreError::Migration {
-                version: *version,
-                reason: e.to_string(),
-            })?;
+            .map_err(|e| StoreError::Migration { version: *version, reason: e.to_string() })?;
         sqlx::query("INSERT INTO schema_migrations (version, description, checksum, applied_at) VALUES (?, ?, ?, ?)")
             .bind(version)
             .bind(description)

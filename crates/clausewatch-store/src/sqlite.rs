@@ -5,9 +5,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
 use clausewatch_core::{ContentHash, DocumentEntry, DocumentRules, PlatformEntry};
@@ -41,12 +39,10 @@ const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 
 fn hash_col(row: &SqliteRow, col: &str) -> Result<ContentHash> {
     let s: String = row.try_get(col)?;
-    s.parse().map_err(
-        |e: clausewatch_core::hash::InvalidHash| StoreError::Corrupt {
-            what: col.into(),
-            reason: e.to_string(),
-        },
-    )
+    s.parse().map_err(|e: clausewatch_core::hash::InvalidHash| StoreError::Corrupt {
+        what: col.into(),
+        reason: e.to_string(),
+    })
 }
 
 fn time_col(row: &SqliteRow, col: &str) -> Result<DateTime<Utc>> {
@@ -73,26 +69,13 @@ impl Store {
             .busy_timeout(Duration::from_secs(30))
             // Checkpoint less often than the default 1000 pages: runs write megabytes of text.
             .pragma("wal_autocheckpoint", "16384");
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await?;
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
         crate::migrate::run(&pool).await?;
         let blobs = BlobStore::open(data_dir.join("blobs"))?;
         let write_lock: std::sync::Arc<tokio::sync::Mutex<()>> = Default::default();
         let (writer, rx) = tokio::sync::mpsc::unbounded_channel();
-        tokio::spawn(writer_loop(
-            pool.clone(),
-            blobs.clone(),
-            write_lock.clone(),
-            rx,
-        ));
-        Ok(Store {
-            pool,
-            blobs,
-            write_lock,
-            writer,
-        })
+        tokio::spawn(writer_loop(pool.clone(), blobs.clone(), write_lock.clone(), rx));
+        Ok(Store { pool, blobs, write_lock, writer })
     }
 
     pub fn blobs(&self) -> &BlobStore {
@@ -107,11 +90,7 @@ impl Store {
 
     /// Record a platform and its documents, and date any change of rules. Returns the ids of
     /// its documents by terms type.
-    pub async fn sync_platform(
-        &self,
-        entry: &PlatformEntry,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<(String, DocumentId)>> {
+    pub async fn sync_platform(&self, entry: &PlatformEntry, now: DateTime<Utc>) -> Result<Vec<(String, DocumentId)>> {
         let _turn = self.write_lock.lock().await;
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         sqlx::query(
@@ -148,17 +127,12 @@ impl Store {
         }
         // Documents no longer declared stay (their history is kept) but are not tracked.
         let keep: Vec<i64> = ids.iter().map(|(_, id)| *id).collect();
-        let rows = sqlx::query("SELECT id FROM documents WHERE platform_id = ?")
-            .bind(&entry.id)
-            .fetch_all(&mut *tx)
-            .await?;
+        let rows =
+            sqlx::query("SELECT id FROM documents WHERE platform_id = ?").bind(&entry.id).fetch_all(&mut *tx).await?;
         for row in rows {
             let id: i64 = row.get(0);
             if !keep.contains(&id) {
-                sqlx::query("UPDATE documents SET active = 0 WHERE id = ?")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query("UPDATE documents SET active = 0 WHERE id = ?").bind(id).execute(&mut *tx).await?;
             }
         }
         tx.commit().await?;
@@ -173,10 +147,11 @@ impl Store {
     }
 
     pub async fn platform(&self, id: &str) -> Result<Option<PlatformRow>> {
-        let row = sqlx::query("SELECT id, name, category, jurisdiction, website, imported_from FROM platforms WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT id, name, category, jurisdiction, website, imported_from FROM platforms WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
         row.as_ref().map(platform_row).transpose()
     }
 
@@ -210,11 +185,7 @@ impl Store {
     }
 
     /// Find a document by platform id or name (case-insensitive) and terms type.
-    pub async fn find_document(
-        &self,
-        platform: &str,
-        terms_type: &str,
-    ) -> Result<Option<DocumentRow>> {
+    pub async fn find_document(&self, platform: &str, terms_type: &str) -> Result<Option<DocumentRow>> {
         let row = sqlx::query(
             "SELECT d.id FROM documents d JOIN platforms p ON p.id = d.platform_id
              WHERE (p.id = ?1 COLLATE NOCASE OR p.name = ?1 COLLATE NOCASE) AND d.terms_type = ?2 COLLATE NOCASE",
@@ -232,11 +203,13 @@ impl Store {
     // ---- rules ----------------------------------------------------------------------------
 
     pub async fn rules(&self, id: RulesId) -> Result<RulesRow> {
-        let row = sqlx::query("SELECT id, document_id, rules_hash, rules_json, valid_from, valid_until FROM rules WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("rules {id}")))?;
+        let row = sqlx::query(
+            "SELECT id, document_id, rules_hash, rules_json, valid_from, valid_until FROM rules WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("rules {id}")))?;
         rules_row(&row)
     }
 
@@ -282,10 +255,11 @@ impl Store {
     }
 
     pub async fn runs(&self, limit: i64) -> Result<Vec<RunRow>> {
-        let rows = sqlx::query("SELECT id, trigger, started_at, finished_at, summary_json FROM runs ORDER BY id DESC LIMIT ?")
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT id, trigger, started_at, finished_at, summary_json FROM runs ORDER BY id DESC LIMIT ?")
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter()
             .map(|r| {
                 Ok(RunRow {
@@ -313,34 +287,18 @@ impl Store {
     ) -> Result<CaptureRow> {
         for s in snapshots {
             if !self.blobs.contains(&s.content_hash) {
-                return Err(StoreError::NotFound(format!(
-                    "blob {} for snapshot of {}",
-                    s.content_hash, s.url
-                )));
+                return Err(StoreError::NotFound(format!("blob {} for snapshot of {}", s.content_hash, s.url)));
             }
         }
         let sources_hash = sources_hash(snapshots.iter().map(|s| &s.content_hash));
         let blobs = self.blobs.clone();
         tokio::task::spawn_blocking(move || blobs.sync())
             .await
-            .map_err(|e| StoreError::Corrupt {
-                what: "blob sync".into(),
-                reason: e.to_string(),
-            })??;
+            .map_err(|e| StoreError::Corrupt { what: "blob sync".into(), reason: e.to_string() })??;
         let _turn = self.write_lock.lock().await;
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        let capture = insert_capture(
-            &mut tx,
-            document,
-            run,
-            captured_at,
-            rules,
-            &sources_hash,
-            "pending",
-            None,
-            None,
-        )
-        .await?;
+        let capture =
+            insert_capture(&mut tx, document, run, captured_at, rules, &sources_hash, "pending", None, None).await?;
         insert_snapshots(&mut tx, capture, document, snapshots).await?;
         tx.commit().await?;
         Ok(CaptureRow {
@@ -359,25 +317,17 @@ impl Store {
 
     /// Record a fetched capture together with its versioning result, in one transaction
     /// (committed in a batch with other documents' captures). The blobs must already be stored.
-    pub async fn record_processed(
-        &self,
-        capture: ProcessedCapture,
-    ) -> Result<(CaptureId, Vec<VersionId>)> {
+    pub async fn record_processed(&self, capture: ProcessedCapture) -> Result<(CaptureId, Vec<VersionId>)> {
         for s in &capture.snapshots {
             if !self.blobs.contains(&s.content_hash) {
-                return Err(StoreError::NotFound(format!(
-                    "blob {} for snapshot of {}",
-                    s.content_hash, s.url
-                )));
+                return Err(StoreError::NotFound(format!("blob {} for snapshot of {}", s.content_hash, s.url)));
             }
         }
         let (reply, answer) = tokio::sync::oneshot::channel();
-        self.writer
-            .send(WriteRequest { capture, reply })
-            .map_err(|_| StoreError::Corrupt {
-                what: "store writer".into(),
-                reason: "the writer task has stopped".into(),
-            })?;
+        self.writer.send(WriteRequest { capture, reply }).map_err(|_| StoreError::Corrupt {
+            what: "store writer".into(),
+            reason: "the writer task has stopped".into(),
+        })?;
         answer.await.map_err(|_| StoreError::Corrupt {
             what: "store writer".into(),
             reason: "the writer task dropped a request".into(),
@@ -422,11 +372,9 @@ impl Store {
 
     /// Captures stored but not yet versioned (left by a crash or a running track), oldest first.
     pub async fn pending_captures(&self) -> Result<Vec<CaptureRow>> {
-        let rows = sqlx::query(&format!(
-            "{CAPTURE_COLUMNS} WHERE state = 'pending' ORDER BY id"
-        ))
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(&format!("{CAPTURE_COLUMNS} WHERE state = 'pending' ORDER BY id"))
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(capture_row).collect()
     }
 
@@ -442,11 +390,7 @@ impl Store {
     }
 
     /// The last capture of the document before `before` that was versioned successfully.
-    pub async fn last_done_capture(
-        &self,
-        document: DocumentId,
-        before: CaptureId,
-    ) -> Result<Option<CaptureRow>> {
+    pub async fn last_done_capture(&self, document: DocumentId, before: CaptureId) -> Result<Option<CaptureRow>> {
         let row = sqlx::query(&format!(
             "{CAPTURE_COLUMNS} WHERE document_id = ? AND id < ? AND state = 'done' ORDER BY id DESC LIMIT 1"
         ))
@@ -458,31 +402,23 @@ impl Store {
     }
 
     pub async fn failed_captures(&self, run: RunId) -> Result<Vec<CaptureRow>> {
-        let rows = sqlx::query(&format!(
-            "{CAPTURE_COLUMNS} WHERE run_id = ? AND state = 'failed' ORDER BY id"
-        ))
-        .bind(run)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(&format!("{CAPTURE_COLUMNS} WHERE run_id = ? AND state = 'failed' ORDER BY id"))
+            .bind(run)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(capture_row).collect()
     }
 
     pub async fn snapshots(&self, capture: CaptureId) -> Result<Vec<SnapshotRow>> {
-        let rows = sqlx::query(&format!(
-            "{SNAPSHOT_COLUMNS} WHERE capture_id = ? ORDER BY position"
-        ))
-        .bind(capture)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(&format!("{SNAPSHOT_COLUMNS} WHERE capture_id = ? ORDER BY position"))
+            .bind(capture)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(snapshot_row).collect()
     }
 
     /// The newest snapshot of `url` for a document (for conditional GET and not-modified reuse).
-    pub async fn latest_snapshot_for_url(
-        &self,
-        document: DocumentId,
-        url: &str,
-    ) -> Result<Option<SnapshotRow>> {
+    pub async fn latest_snapshot_for_url(&self, document: DocumentId, url: &str) -> Result<Option<SnapshotRow>> {
         let row = sqlx::query(&format!(
             "{SNAPSHOT_COLUMNS} WHERE document_id = ? AND url = ? AND status < 400 ORDER BY id DESC LIMIT 1"
         ))
@@ -535,54 +471,37 @@ impl Store {
     // ---- versions and changes -------------------------------------------------------------
 
     pub async fn latest_version(&self, document: DocumentId) -> Result<Option<VersionRow>> {
-        let row = sqlx::query(&format!(
-            "{VERSION_COLUMNS} WHERE document_id = ? ORDER BY seq DESC LIMIT 1"
-        ))
-        .bind(document)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(version_row).transpose()
-    }
-
-    pub async fn versions(&self, document: DocumentId) -> Result<Vec<VersionRow>> {
-        let rows = sqlx::query(&format!(
-            "{VERSION_COLUMNS} WHERE document_id = ? ORDER BY seq"
-        ))
-        .bind(document)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(version_row).collect()
-    }
-
-    pub async fn version(&self, id: VersionId) -> Result<Option<VersionRow>> {
-        let row = sqlx::query(&format!("{VERSION_COLUMNS} WHERE id = ?"))
-            .bind(id)
+        let row = sqlx::query(&format!("{VERSION_COLUMNS} WHERE document_id = ? ORDER BY seq DESC LIMIT 1"))
+            .bind(document)
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(version_row).transpose()
     }
 
-    pub async fn version_by_seq(
-        &self,
-        document: DocumentId,
-        seq: i64,
-    ) -> Result<Option<VersionRow>> {
-        let row = sqlx::query(&format!(
-            "{VERSION_COLUMNS} WHERE document_id = ? AND seq = ?"
-        ))
-        .bind(document)
-        .bind(seq)
-        .fetch_optional(&self.pool)
-        .await?;
+    pub async fn versions(&self, document: DocumentId) -> Result<Vec<VersionRow>> {
+        let rows = sqlx::query(&format!("{VERSION_COLUMNS} WHERE document_id = ? ORDER BY seq"))
+            .bind(document)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(version_row).collect()
+    }
+
+    pub async fn version(&self, id: VersionId) -> Result<Option<VersionRow>> {
+        let row = sqlx::query(&format!("{VERSION_COLUMNS} WHERE id = ?")).bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(version_row).transpose()
+    }
+
+    pub async fn version_by_seq(&self, document: DocumentId, seq: i64) -> Result<Option<VersionRow>> {
+        let row = sqlx::query(&format!("{VERSION_COLUMNS} WHERE document_id = ? AND seq = ?"))
+            .bind(document)
+            .bind(seq)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(version_row).transpose()
     }
 
     /// The version in force at `at`: the last one that took effect at or before it.
-    pub async fn version_at(
-        &self,
-        document: DocumentId,
-        at: DateTime<Utc>,
-    ) -> Result<Option<VersionRow>> {
+    pub async fn version_at(&self, document: DocumentId, at: DateTime<Utc>) -> Result<Option<VersionRow>> {
         let row = sqlx::query(&format!(
             "{VERSION_COLUMNS} WHERE document_id = ? AND effective_at <= ? ORDER BY effective_at DESC, seq DESC LIMIT 1"
         ))
@@ -594,20 +513,15 @@ impl Store {
     }
 
     pub async fn changes(&self, document: DocumentId) -> Result<Vec<ChangeRow>> {
-        let rows = sqlx::query(&format!(
-            "{CHANGE_COLUMNS} WHERE c.document_id = ? ORDER BY v.seq"
-        ))
-        .bind(document)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(&format!("{CHANGE_COLUMNS} WHERE c.document_id = ? ORDER BY v.seq"))
+            .bind(document)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(change_row).collect()
     }
 
     pub async fn change(&self, id: i64) -> Result<Option<ChangeRow>> {
-        let row = sqlx::query(&format!("{CHANGE_COLUMNS} WHERE c.id = ?"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!("{CHANGE_COLUMNS} WHERE c.id = ?")).bind(id).fetch_optional(&self.pool).await?;
         row.as_ref().map(change_row).transpose()
     }
 
@@ -620,21 +534,11 @@ impl Store {
     }
 
     /// Replace a document's versions and changes with regenerated ones (rebuild --apply).
-    pub async fn replace_versions(
-        &self,
-        document: DocumentId,
-        versions: &[NewVersion],
-    ) -> Result<()> {
+    pub async fn replace_versions(&self, document: DocumentId, versions: &[NewVersion]) -> Result<()> {
         let _turn = self.write_lock.lock().await;
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        sqlx::query("DELETE FROM changes WHERE document_id = ?")
-            .bind(document)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM versions WHERE document_id = ?")
-            .bind(document)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("DELETE FROM changes WHERE document_id = ?").bind(document).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM versions WHERE document_id = ?").bind(document).execute(&mut *tx).await?;
         insert_versions(&mut tx, document, None, versions).await?;
         tx.commit().await?;
         Ok(())
@@ -665,17 +569,13 @@ impl Store {
     /// non-first version, every snapshot's blob present and intact.
     pub async fn check_consistency(&self) -> Result<Vec<String>> {
         let mut problems = Vec::new();
-        let rows = sqlx::query(
-            "SELECT document_id, COUNT(*), MIN(seq), MAX(seq) FROM versions GROUP BY document_id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query("SELECT document_id, COUNT(*), MIN(seq), MAX(seq) FROM versions GROUP BY document_id")
+            .fetch_all(&self.pool)
+            .await?;
         for r in rows {
             let (doc, n, lo, hi): (i64, i64, i64, i64) = (r.get(0), r.get(1), r.get(2), r.get(3));
             if lo != 1 || hi != n {
-                problems.push(format!(
-                    "document {doc}: version numbers {lo}..{hi} for {n} versions"
-                ));
+                problems.push(format!("document {doc}: version numbers {lo}..{hi} for {n} versions"));
             }
         }
         let rows = sqlx::query(
@@ -685,10 +585,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         for r in rows {
-            problems.push(format!(
-                "version {} has no change record",
-                r.get::<i64, _>(0)
-            ));
+            problems.push(format!("version {} has no change record", r.get::<i64, _>(0)));
         }
         let rows = sqlx::query(
             "SELECT a.document_id, a.text_hash, a.seq FROM versions a JOIN versions b
@@ -704,9 +601,7 @@ impl Store {
                 r.get::<i64, _>(2) + 1
             ));
         }
-        let rows = sqlx::query("SELECT DISTINCT content_hash FROM snapshots")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query("SELECT DISTINCT content_hash FROM snapshots").fetch_all(&self.pool).await?;
         for r in rows {
             let h: String = r.get(0);
             match h.parse::<ContentHash>() {
@@ -770,19 +665,12 @@ async fn writer_loop(
             let blobs = blobs.clone();
             tokio::task::spawn_blocking(move || blobs.sync()).await
         };
-        if let Err(e) = synced
-            .map_err(|e| StoreError::Corrupt {
-                what: "blob sync".into(),
-                reason: e.to_string(),
-            })
-            .and_then(|r| r)
+        if let Err(e) =
+            synced.map_err(|e| StoreError::Corrupt { what: "blob sync".into(), reason: e.to_string() }).and_then(|r| r)
         {
             let reason = e.to_string();
             for req in batch {
-                let _ = req.reply.send(Err(StoreError::Corrupt {
-                    what: "blob sync".into(),
-                    reason: reason.clone(),
-                }));
+                let _ = req.reply.send(Err(StoreError::Corrupt { what: "blob sync".into(), reason: reason.clone() }));
             }
             continue;
         }
@@ -795,9 +683,7 @@ async fn writer_loop(
             // One bad request must not fail its neighbours: retry each on its own.
             Err(_) => {
                 for req in batch {
-                    let result = write_batch(&pool, std::slice::from_ref(&req))
-                        .await
-                        .map(|mut v| v.remove(0));
+                    let result = write_batch(&pool, std::slice::from_ref(&req)).await.map(|mut v| v.remove(0));
                     let _ = req.reply.send(result);
                 }
             }
@@ -809,10 +695,7 @@ async fn writer_loop(
 /// rows travel as one JSON array per table and are inserted with `json_each`. Ids are assigned
 /// here, which is safe because the transaction is `BEGIN IMMEDIATE` (no other writer can insert
 /// until it commits).
-async fn write_batch(
-    pool: &SqlitePool,
-    batch: &[WriteRequest],
-) -> Result<Vec<(CaptureId, Vec<VersionId>)>> {
+async fn write_batch(pool: &SqlitePool, batch: &[WriteRequest]) -> Result<Vec<(CaptureId, Vec<VersionId>)>> {
     #[derive(serde::Serialize)]
     struct CaptureJson<'a> {
         id: i64,
@@ -853,9 +736,10 @@ async fn write_batch(
     }
 
     let mut tx = pool.begin_with(BEGIN_WRITE).await?;
-    let row = sqlx::query("SELECT (SELECT COALESCE(MAX(id), 0) FROM captures), (SELECT COALESCE(MAX(id), 0) FROM versions)")
-        .fetch_one(&mut *tx)
-        .await?;
+    let row =
+        sqlx::query("SELECT (SELECT COALESCE(MAX(id), 0) FROM captures), (SELECT COALESCE(MAX(id), 0) FROM versions)")
+            .fetch_one(&mut *tx)
+            .await?;
     let (mut next_capture, mut next_version): (i64, i64) = (row.get(0), row.get(1));
     let mut documents: Vec<i64> = batch.iter().map(|r| r.capture.document_id).collect();
     documents.sort_unstable();
@@ -875,8 +759,7 @@ async fn write_batch(
     }
 
     let now = format_time(Utc::now());
-    let (mut captures, mut snapshots, mut versions, mut changes) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut captures, mut snapshots, mut versions, mut changes) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut out = Vec::with_capacity(batch.len());
     for req in batch {
         let c = &req.capture;
@@ -889,11 +772,7 @@ async fn write_batch(
             captured_at: format_time(c.captured_at),
             rules_id: c.rules_id,
             sources_hash: sources_hash(c.snapshots.iter().map(|s| &s.content_hash)),
-            state: if c.failure.is_some() {
-                "failed"
-            } else {
-                "done"
-            },
+            state: if c.failure.is_some() { "failed" } else { "done" },
             outcome: &c.outcome,
             error_cause: c.failure.as_ref().map(|f| f.0.as_str()),
             error_message: c.failure.as_ref().map(|f| truncate(&f.1, 2000)),
@@ -922,13 +801,7 @@ async fn write_batch(
                 Some((id, seq)) => (Some(*id), seq + 1),
                 None => (None, 1),
             };
-            versions.push((
-                next_version,
-                c.document_id,
-                seq,
-                v.capture_id.unwrap_or(capture_id),
-                v,
-            ));
+            versions.push((next_version, c.document_id, seq, v.capture_id.unwrap_or(capture_id), v));
             if let (Some(from), Some(change)) = (previous, &v.change) {
                 changes.push(ChangeJson {
                     document_id: c.document_id,
@@ -1089,12 +962,10 @@ async fn insert_versions(
     let mut ids = Vec::new();
     let now = format_time(Utc::now());
     for v in versions {
-        let prev = sqlx::query(
-            "SELECT id, seq FROM versions WHERE document_id = ? ORDER BY seq DESC LIMIT 1",
-        )
-        .bind(document)
-        .fetch_optional(&mut **tx)
-        .await?;
+        let prev = sqlx::query("SELECT id, seq FROM versions WHERE document_id = ? ORDER BY seq DESC LIMIT 1")
+            .bind(document)
+            .fetch_optional(&mut **tx)
+            .await?;
         let (prev_id, seq): (Option<i64>, i64) = match prev {
             Some(r) => (Some(r.get(0)), r.get::<i64, _>(1) + 1),
             None => (None, 1),
@@ -1143,20 +1014,16 @@ async fn sync_rules(
     entry: &DocumentEntry,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let existing = sqlx::query("SELECT id, rules_hash FROM rules WHERE document_id = ? AND valid_until IS NULL ORDER BY id DESC LIMIT 1")
-        .bind(document)
-        .fetch_optional(&mut **tx)
-        .await?;
-    let insert =
-        |rules: &DocumentRules, from: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>| {
-            let json = serde_json::to_string(rules).unwrap_or_default();
-            (
-                rules.hash().to_hex(),
-                json,
-                from.map(format_time),
-                until.map(format_time),
-            )
-        };
+    let existing = sqlx::query(
+        "SELECT id, rules_hash FROM rules WHERE document_id = ? AND valid_until IS NULL ORDER BY id DESC LIMIT 1",
+    )
+    .bind(document)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let insert = |rules: &DocumentRules, from: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>| {
+        let json = serde_json::to_string(rules).unwrap_or_default();
+        (rules.hash().to_hex(), json, from.map(format_time), until.map(format_time))
+    };
     match existing {
         None => {
             for (from, until, rules) in entry.timeline() {
@@ -1202,16 +1069,14 @@ async fn sync_rules(
     Ok(())
 }
 
-const CAPTURE_COLUMNS: &str =
-    "SELECT id, document_id, run_id, captured_at, rules_id, sources_hash, state, outcome,
+const CAPTURE_COLUMNS: &str = "SELECT id, document_id, run_id, captured_at, rules_id, sources_hash, state, outcome,
     error_cause, error_message FROM captures";
-const SNAPSHOT_COLUMNS: &str =
-    "SELECT id, capture_id, document_id, position, url, final_url, status, headers_json,
+const SNAPSHOT_COLUMNS: &str = "SELECT id, capture_id, document_id, position, url, final_url, status, headers_json,
     content_type, fetched_at, fetcher, content_hash, size, not_modified FROM snapshots";
-const VERSION_COLUMNS: &str = "SELECT id, document_id, seq, capture_id, rules_id, kind, effective_at, text_hash, markdown_zstd,
+const VERSION_COLUMNS: &str =
+    "SELECT id, document_id, seq, capture_id, rules_id, kind, effective_at, text_hash, markdown_zstd,
     extractor_version, recorded_at FROM versions";
-const CHANGE_COLUMNS: &str =
-    "SELECT c.id, c.document_id, c.from_version_id, c.to_version_id, c.kind, c.diff_json,
+const CHANGE_COLUMNS: &str = "SELECT c.id, c.document_id, c.from_version_id, c.to_version_id, c.kind, c.diff_json,
     c.stats_json, v.effective_at FROM changes c JOIN versions v ON v.id = c.to_version_id";
 
 fn platform_row(r: &SqliteRow) -> Result<PlatformRow> {
@@ -1239,10 +1104,8 @@ fn document_row(r: &SqliteRow) -> Result<DocumentRow> {
 
 fn rules_row(r: &SqliteRow) -> Result<RulesRow> {
     let json: String = r.try_get("rules_json")?;
-    let rules: DocumentRules = serde_json::from_str(&json).map_err(|e| StoreError::Corrupt {
-        what: "rules_json".into(),
-        reason: e.to_string(),
-    })?;
+    let rules: DocumentRules = serde_json::from_str(&json)
+        .map_err(|e| StoreError::Corrupt { what: "rules_json".into(), reason: e.to_string() })?;
     Ok(RulesRow {
         id: r.try_get("id")?,
         document_id: r.try_get("document_id")?,
@@ -1262,10 +1125,8 @@ fn capture_row(r: &SqliteRow) -> Result<CaptureRow> {
         captured_at: time_col(r, "captured_at")?,
         rules_id: r.try_get("rules_id")?,
         sources_hash: r.try_get("sources_hash")?,
-        state: CaptureState::parse(&state).ok_or_else(|| StoreError::Corrupt {
-            what: "capture state".into(),
-            reason: state.clone(),
-        })?,
+        state: CaptureState::parse(&state)
+            .ok_or_else(|| StoreError::Corrupt { what: "capture state".into(), reason: state.clone() })?,
         outcome: r.try_get("outcome")?,
         error_cause: r.try_get("error_cause")?,
         error_message: r.try_get("error_message")?,
@@ -1300,16 +1161,11 @@ fn version_row(r: &SqliteRow) -> Result<VersionRow> {
         seq: r.try_get("seq")?,
         capture_id: r.try_get("capture_id")?,
         rules_id: r.try_get("rules_id")?,
-        kind: VersionKind::parse(&kind).ok_or_else(|| StoreError::Corrupt {
-            what: "version kind".into(),
-            reason: kind.clone(),
-        })?,
+        kind: VersionKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt { what: "version kind".into(), reason: kind.clone() })?,
         effective_at: time_col(r, "effective_at")?,
         text_hash: hash_col(r, "text_hash")?,
-        markdown: crate::decompress_text(
-            &r.try_get::<Vec<u8>, _>("markdown_zstd")?,
-            &hash_col(r, "text_hash")?,
-        )?,
+        markdown: crate::decompress_text(&r.try_get::<Vec<u8>, _>("markdown_zstd")?, &hash_col(r, "text_hash")?)?,
         extractor_version: r.try_get("extractor_version")?,
         recorded_at: time_col(r, "recorded_at")?,
     })
@@ -1322,10 +1178,8 @@ fn change_row(r: &SqliteRow) -> Result<ChangeRow> {
         document_id: r.try_get("document_id")?,
         from_version_id: r.try_get("from_version_id")?,
         to_version_id: r.try_get("to_version_id")?,
-        kind: VersionKind::parse(&kind).ok_or_else(|| StoreError::Corrupt {
-            what: "change kind".into(),
-            reason: kind.clone(),
-        })?,
+        kind: VersionKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt { what: "change kind".into(), reason: kind.clone() })?,
         diff_json: r.try_get("diff_json")?,
         stats_json: r.try_get("stats_json")?,
         effective_at: time_col(r, "effective_at")?,

@@ -1,7 +1,5 @@
 fn main() {
-    let pages: Vec<String> = (0..200)
-        .map(|i| clausewatch::bench::page(i, false))
-        .collect();
+    let pages: Vec<String> = (0..200).map(|i| clausewatch::bench::page(i, false)).collect();
     let rules = clausewatch_core::SourceRules {
         url: "http://127.0.0.1/p".into(),
         select: vec![clausewatch_core::Selector::Css("article.legal".into())],

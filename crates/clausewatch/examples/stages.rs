@@ -3,9 +3,7 @@
 use std::time::Instant;
 
 fn main() {
-    let pages: Vec<String> = (0..200)
-        .map(|i| clausewatch::bench::page(i, false))
-        .collect();
+    let pages: Vec<String> = (0..200).map(|i| clausewatch::bench::page(i, false)).collect();
     let bytes: usize = pages.iter().map(|p| p.len()).sum();
     let rules = clausewatch_core::SourceRules {
         url: "http://127.0.0.1/p".into(),
@@ -25,11 +23,8 @@ fn main() {
     let t = Instant::now();
     let mut mds = vec![];
     for p in &pages {
-        let input = clausewatch_extract::SourceInput {
-            url: &rules.url,
-            bytes: p.as_bytes(),
-            content_type: Some("text/html"),
-        };
+        let input =
+            clausewatch_extract::SourceInput { url: &rules.url, bytes: p.as_bytes(), content_type: Some("text/html") };
         mds.push(clausewatch_extract::extract_source(&rules, &input).unwrap());
     }
     println!("extract (parse + select + markdown): {:.0} MB/s", rate(t));
@@ -44,11 +39,7 @@ fn main() {
         for p in &pages {
             out += zstd::bulk::compress(p.as_bytes(), level).unwrap().len();
         }
-        println!(
-            "zstd level {level}: {:.0} MB/s, ratio {:.1}",
-            rate(t),
-            bytes as f64 / out as f64
-        );
+        println!("zstd level {level}: {:.0} MB/s, ratio {:.1}", rate(t), bytes as f64 / out as f64);
     }
     let t = Instant::now();
     let mut out = 0;

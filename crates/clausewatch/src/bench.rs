@@ -27,13 +27,8 @@ use clausewatch_store::Store;
 
 use crate::config::Config;
 
-const TERMS_TYPES: [&str; 5] = [
-    "Terms of Service",
-    "Privacy Policy",
-    "Acceptable Use Policy",
-    "Developer Terms",
-    "Trackers Policy",
-];
+const TERMS_TYPES: [&str; 5] =
+    ["Terms of Service", "Privacy Policy", "Acceptable Use Policy", "Developer Terms", "Trackers Policy"];
 
 #[derive(Debug, Serialize)]
 pub struct BenchReport {
@@ -139,18 +134,10 @@ const WORDS: &[&str] = &[
 
 /// One page, deterministic in (index, variant).
 pub fn page(i: usize, pass2: bool) -> String {
-    let variant = if pass2 {
-        Variant::Pass2
-    } else {
-        Variant::Pass1
-    };
+    let variant = if pass2 { Variant::Pass2 } else { Variant::Pass1 };
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1).wrapping_mul(0x1000_0000_01B3));
     let target = 20 * 1024 + rng.below(180 * 1024) as usize;
-    let noise_token = if variant == Variant::Pass2 && noise_changed(i) {
-        "b7"
-    } else {
-        "a1"
-    };
+    let noise_token = if variant == Variant::Pass2 && noise_changed(i) { "b7" } else { "a1" };
     let mut s = String::with_capacity(target + 4096);
     let _ = write!(
         s,
@@ -189,15 +176,15 @@ pub fn page(i: usize, pass2: bool) -> String {
             s.push_str("</ul>");
         }
     }
-    let _ = write!(s, "</article></main><footer>© 2026 · build {noise_token} · <a href=\"/legal\">Legal</a></footer></body></html>");
+    let _ = write!(
+        s,
+        "</article></main><footer>© 2026 · build {noise_token} · <a href=\"/legal\">Legal</a></footer></body></html>"
+    );
     s
 }
 
 /// Start `hosts` servers on 127.0.0.1.. 127.0.0.N. Returns their addresses.
-async fn start_servers(
-    hosts: usize,
-    pass2: Arc<std::sync::atomic::AtomicBool>,
-) -> anyhow::Result<Vec<SocketAddr>> {
+async fn start_servers(hosts: usize, pass2: Arc<std::sync::atomic::AtomicBool>) -> anyhow::Result<Vec<SocketAddr>> {
     let mut addrs = Vec::new();
     for h in 0..hosts {
         let ip = IpAddr::V4(Ipv4Addr::new(127, 0, 0, (h + 1) as u8));
@@ -213,10 +200,7 @@ async fn start_servers(
                         .header("content-type", "text/html; charset=utf-8")
                         .body(Body::from(page(i, pass2)))
                         .expect("response"),
-                    None => Response::builder()
-                        .status(404)
-                        .body(Body::empty())
-                        .expect("response"),
+                    None => Response::builder().status(404).body(Body::empty()).expect("response"),
                 }
             }
         });
@@ -231,11 +215,7 @@ fn url(addrs: &[SocketAddr], i: usize) -> String {
 
 fn catalog(addrs: &[SocketAddr], pages: usize) -> Vec<PlatformEntry> {
     let mut out = Vec::new();
-    for (platform, chunk) in (0..pages)
-        .collect::<Vec<_>>()
-        .chunks(TERMS_TYPES.len())
-        .enumerate()
-    {
+    for (platform, chunk) in (0..pages).collect::<Vec<_>>().chunks(TERMS_TYPES.len()).enumerate() {
         let mut documents = std::collections::BTreeMap::new();
         for (t, &i) in chunk.iter().enumerate() {
             let rules = DocumentRules {
@@ -250,12 +230,7 @@ fn catalog(addrs: &[SocketAddr], pages: usize) -> Vec<PlatformEntry> {
             };
             documents.insert(
                 TERMS_TYPES[t].to_string(),
-                DocumentEntry {
-                    terms_type: TERMS_TYPES[t].into(),
-                    rules,
-                    history: vec![],
-                    retired_at: None,
-                },
+                DocumentEntry { terms_type: TERMS_TYPES[t].into(), rules, history: vec![], retired_at: None },
             );
         }
         out.push(PlatformEntry {
@@ -301,10 +276,7 @@ async fn floor(
     while let Some(r) = stream.next().await {
         r?;
     }
-    Ok((
-        started.elapsed().as_secs_f64(),
-        bytes.load(Ordering::Relaxed) as u64,
-    ))
+    Ok((started.elapsed().as_secs_f64(), bytes.load(Ordering::Relaxed) as u64))
 }
 
 /// Process CPU time (user + system) from /proc/self/stat, in seconds.
@@ -313,12 +285,7 @@ fn cpu_seconds() -> f64 {
     // Fields after the command name (which may contain spaces) start after the last ')'.
     let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
     // utime and stime are fields 14 and 15 of the full line: 12 and 13 after the name.
     (ticks(11) + ticks(12)) / 100.0
 }
@@ -326,16 +293,8 @@ fn cpu_seconds() -> f64 {
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(|l| l.to_string())
-        })
-        .and_then(|l| {
-            l.split_whitespace()
-                .nth(1)
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.to_string()))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
         .map(|kb| kb / 1024.0)
         .unwrap_or(f64::NAN)
 }
@@ -364,10 +323,7 @@ pub async fn run(
     for entry in catalog(&addrs, pages) {
         store.sync_platform(&entry, chrono::Utc::now()).await?;
     }
-    let opts = crate::track::TrackOptions {
-        trigger: "bench".into(),
-        ..Default::default()
-    };
+    let opts = crate::track::TrackOptions { trigger: "bench".into(), ..Default::default() };
     let started = Instant::now();
     let cpu = cpu_seconds();
     let s1 = crate::track::track(&store, &config, &opts).await?;

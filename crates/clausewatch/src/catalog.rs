@@ -49,10 +49,7 @@ pub async fn import_ota(
     let load = load(from).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", from.display()))?;
     std::fs::create_dir_all(catalog_dir)
         .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", catalog_dir.display()))?;
-    let mut report = ImportReport {
-        written_to: catalog_dir.to_path_buf(),
-        ..Default::default()
-    };
+    let mut report = ImportReport { written_to: catalog_dir.to_path_buf(), ..Default::default() };
     for p in &load.problems {
         let line = p.to_string();
         match p.severity {
@@ -64,8 +61,7 @@ pub async fn import_ota(
     for (path, entry) in &load.platforms {
         let target = catalog_dir.join(format!("{}.json", entry.id));
         if path.canonicalize().ok() != target.canonicalize().ok() {
-            std::fs::copy(path, &target)
-                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", target.display()))?;
+            std::fs::copy(path, &target).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", target.display()))?;
             let history = path.with_file_name(format!("{}.history.json", entry.id));
             if history.exists() {
                 let target = catalog_dir.join(format!("{}.history.json", entry.id));

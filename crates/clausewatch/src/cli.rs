@@ -149,10 +149,7 @@ pub fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -182,12 +179,7 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut config = load_config(&cli)?;
-    if let Command::Serve {
-        listen,
-        schedule_hours,
-        no_demo,
-    } = &cli.command
-    {
+    if let Command::Serve { listen, schedule_hours, no_demo } = &cli.command {
         if let Some(l) = listen {
             config.serve.listen = l.clone();
         }
@@ -201,12 +193,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let store = Store::open(&config.data_dir).await?;
     let code = match cli.command {
-        Command::Track {
-            platform,
-            terms_type,
-            no_progress,
-            format,
-        } => {
+        Command::Track { platform, terms_type, no_progress, format } => {
             let opts = crate::track::TrackOptions {
                 platform,
                 terms_type,
@@ -220,37 +207,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             ExitCode::SUCCESS
         }
-        Command::History {
-            platform,
-            terms_type,
-            format,
-        } => history(&store, &platform, terms_type.as_deref(), format).await?,
-        Command::Show {
-            platform,
-            terms_type,
-            at,
-            version,
-        } => show(&store, &platform, &terms_type, at.as_deref(), version).await?,
-        Command::Diff {
-            platform,
-            terms_type,
-            from,
-            to,
-            format,
-        } => diff(&store, &platform, &terms_type, from, to, format).await?,
+        Command::History { platform, terms_type, format } => {
+            history(&store, &platform, terms_type.as_deref(), format).await?
+        }
+        Command::Show { platform, terms_type, at, version } => {
+            show(&store, &platform, &terms_type, at.as_deref(), version).await?
+        }
+        Command::Diff { platform, terms_type, from, to, format } => {
+            diff(&store, &platform, &terms_type, from, to, format).await?
+        }
         Command::ImportOta { folder, format } => {
-            let report =
-                crate::catalog::import_ota(&store, &folder, &config.catalog_dir, Utc::now())
-                    .await?;
+            let report = crate::catalog::import_ota(&store, &folder, &config.catalog_dir, Utc::now()).await?;
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
                 Format::Text => {
-                    for line in report
-                        .rejected
-                        .iter()
-                        .chain(&report.warnings)
-                        .chain(&report.skipped)
-                    {
+                    for line in report.rejected.iter().chain(&report.warnings).chain(&report.skipped) {
                         println!("{line}");
                     }
                     println!("imported platforms: {}", report.imported_platforms);
@@ -303,14 +274,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             }
         }
-        Command::Eval {
-            what: Eval::Replay { dir, format },
-        } => {
+        Command::Eval { what: Eval::Replay { dir, format } } => {
             if !dir.join("fixtures/replay/states").is_dir() {
-                eprintln!(
-                    "skipped: {} has no fixtures/replay/states (run ../shared/unpack)",
-                    dir.display()
-                );
+                eprintln!("skipped: {} has no fixtures/replay/states (run ../shared/unpack)", dir.display());
                 return Ok(ExitCode::SUCCESS);
             }
             let work = tempfile_dir(&config.data_dir, "replay")?;
@@ -321,12 +287,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             ExitCode::SUCCESS
         }
-        Command::Bench {
-            pages,
-            hosts,
-            concurrency,
-            format,
-        } => {
+        Command::Bench { pages, hosts, concurrency, format } => {
             if hosts == 0 || hosts > 250 || pages == 0 {
                 anyhow::bail!("--hosts must be 1..=250 and --pages at least 1");
             }
@@ -371,10 +332,7 @@ async fn serve(store: Store, config: Config) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.serve.listen))?;
     let addr = listener.local_addr()?;
     println!("listening on http://{addr}");
-    let state = crate::web::AppState {
-        store,
-        config: Arc::new(config),
-    };
+    let state = crate::web::AppState { store, config: Arc::new(config) };
     tokio::spawn(crate::web::schedule(state.clone()));
     axum::serve(listener, crate::web::router(state))
         .with_graceful_shutdown(async {
@@ -386,9 +344,7 @@ async fn serve(store: Store, config: Config) -> anyhow::Result<()> {
 
 /// A fresh folder under the data folder for an evaluation's own store.
 fn tempfile_dir(data_dir: &std::path::Path, name: &str) -> anyhow::Result<PathBuf> {
-    let dir = data_dir
-        .join("eval")
-        .join(format!("{name}-{}", Utc::now().format("%Y%m%dT%H%M%S%.3f")));
+    let dir = data_dir.join("eval").join(format!("{name}-{}", Utc::now().format("%Y%m%dT%H%M%S%.3f")));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }
@@ -401,18 +357,14 @@ async fn find(store: &Store, platform: &str, terms_type: &str) -> anyhow::Result
             let known: Vec<String> = docs
                 .iter()
                 .filter(|d| {
-                    d.platform_id.eq_ignore_ascii_case(platform)
-                        || d.platform_name.eq_ignore_ascii_case(platform)
+                    d.platform_id.eq_ignore_ascii_case(platform) || d.platform_name.eq_ignore_ascii_case(platform)
                 })
                 .map(|d| d.terms_type.clone())
                 .collect();
             if known.is_empty() {
                 anyhow::bail!("no platform {platform:?} in the store")
             }
-            anyhow::bail!(
-                "{platform} has no document {terms_type:?}; it has: {}",
-                known.join(", ")
-            )
+            anyhow::bail!("{platform} has no document {terms_type:?}; it has: {}", known.join(", "))
         }
     }
 }
@@ -422,30 +374,19 @@ fn parse_at(s: &str) -> anyhow::Result<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
     }
-    let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-        anyhow::anyhow!("--at {s:?}: expected a date (2026-01-31) or an RFC 3339 instant")
-    })?;
-    Ok(d.and_hms_milli_opt(23, 59, 59, 999)
-        .expect("valid time")
-        .and_utc())
+    let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| anyhow::anyhow!("--at {s:?}: expected a date (2026-01-31) or an RFC 3339 instant"))?;
+    Ok(d.and_hms_milli_opt(23, 59, 59, 999).expect("valid time").and_utc())
 }
 
-async fn history(
-    store: &Store,
-    platform: &str,
-    terms_type: Option<&str>,
-    format: Format,
-) -> anyhow::Result<ExitCode> {
+async fn history(store: &Store, platform: &str, terms_type: Option<&str>, format: Format) -> anyhow::Result<ExitCode> {
     let Some(terms_type) = terms_type else {
         let p = store.platform(platform).await?;
         let docs: Vec<DocumentRow> = store
             .documents(None)
             .await?
             .into_iter()
-            .filter(|d| {
-                d.platform_id.eq_ignore_ascii_case(platform)
-                    || d.platform_name.eq_ignore_ascii_case(platform)
-            })
+            .filter(|d| d.platform_id.eq_ignore_ascii_case(platform) || d.platform_name.eq_ignore_ascii_case(platform))
             .collect();
         if docs.is_empty() && p.is_none() {
             anyhow::bail!("no platform {platform:?} in the store");
@@ -497,9 +438,7 @@ async fn history(
             for v in &versions {
                 let change = changes.iter().find(|c| c.to_version_id == v.id);
                 let stats = change
-                    .and_then(|c| {
-                        serde_json::from_str::<clausewatch_diff::DiffStats>(&c.stats_json).ok()
-                    })
+                    .and_then(|c| serde_json::from_str::<clausewatch_diff::DiffStats>(&c.stats_json).ok())
                     .map(|s| {
                         format!(
                             "+{} −{} words, {} section(s) changed",
@@ -553,20 +492,13 @@ async fn show(
         (Some(at), None) => {
             let t = parse_at(at)?;
             store.version_at(doc.id, t).await?.ok_or_else(|| {
-                anyhow::anyhow!(
-                    "no version of {} / {} was in force at {at}",
-                    doc.platform_name,
-                    doc.terms_type
-                )
+                anyhow::anyhow!("no version of {} / {} was in force at {at}", doc.platform_name, doc.terms_type)
             })?
         }
-        (None, None) => store.latest_version(doc.id).await?.ok_or_else(|| {
-            anyhow::anyhow!(
-                "{} / {} has no version yet",
-                doc.platform_name,
-                doc.terms_type
-            )
-        })?,
+        (None, None) => store
+            .latest_version(doc.id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("{} / {} has no version yet", doc.platform_name, doc.terms_type))?,
     };
     eprintln!("{}", provenance(&doc, &v));
     for s in store.snapshots(v.capture_id).await? {
@@ -591,29 +523,17 @@ async fn diff(
     format: Format,
 ) -> anyhow::Result<ExitCode> {
     let doc = find(store, platform, terms_type).await?;
-    let latest = store.latest_version(doc.id).await?.ok_or_else(|| {
-        anyhow::anyhow!(
-            "{} / {} has no version yet",
-            doc.platform_name,
-            doc.terms_type
-        )
-    })?;
+    let latest = store
+        .latest_version(doc.id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("{} / {} has no version yet", doc.platform_name, doc.terms_type))?;
     let to_seq = to.unwrap_or(latest.seq);
     let from_seq = from.unwrap_or(to_seq - 1);
     if from_seq < 1 || from_seq >= to_seq {
-        anyhow::bail!(
-            "nothing to compare: need 1 <= from < to <= {} (got from {from_seq}, to {to_seq})",
-            latest.seq
-        );
+        anyhow::bail!("nothing to compare: need 1 <= from < to <= {} (got from {from_seq}, to {to_seq})", latest.seq);
     }
-    let a = store
-        .version_by_seq(doc.id, from_seq)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no version {from_seq}"))?;
-    let b = store
-        .version_by_seq(doc.id, to_seq)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no version {to_seq}"))?;
+    let a = store.version_by_seq(doc.id, from_seq).await?.ok_or_else(|| anyhow::anyhow!("no version {from_seq}"))?;
+    let b = store.version_by_seq(doc.id, to_seq).await?.ok_or_else(|| anyhow::anyhow!("no version {to_seq}"))?;
     let d = clausewatch_diff::diff(&a.markdown, &b.markdown);
     match format {
         Format::Json => println!(

@@ -74,29 +74,18 @@ impl Default for FetchSettings {
 
 impl Default for ServeSettings {
     fn default() -> Self {
-        ServeSettings {
-            listen: "127.0.0.1:8080".into(),
-            schedule_hours: 12.0,
-            demo: true,
-        }
+        ServeSettings { listen: "127.0.0.1:8080".into(), schedule_hours: 12.0, demo: true }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("config file {path}: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("environment variable {name}={value:?}: {reason}")]
-    Env {
-        name: String,
-        value: String,
-        reason: String,
-    },
+    Env { name: String, value: String, reason: String },
     #[error("{field}: {reason}")]
     Invalid { field: &'static str, reason: String },
 }
@@ -112,24 +101,13 @@ impl Config {
         };
         let mut config = match &path {
             Some(path) => {
-                let meta = std::fs::metadata(path).map_err(|e| ConfigError::Read {
-                    path: path.clone(),
-                    source: e,
-                })?;
+                let meta = std::fs::metadata(path).map_err(|e| ConfigError::Read { path: path.clone(), source: e })?;
                 if meta.len() > 1024 * 1024 {
-                    return Err(ConfigError::Parse {
-                        path: path.clone(),
-                        message: "larger than 1 MiB".into(),
-                    });
+                    return Err(ConfigError::Parse { path: path.clone(), message: "larger than 1 MiB".into() });
                 }
-                let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
-                    path: path.clone(),
-                    source: e,
-                })?;
-                toml::from_str(&text).map_err(|e| ConfigError::Parse {
-                    path: path.clone(),
-                    message: e.to_string(),
-                })?
+                let text =
+                    std::fs::read_to_string(path).map_err(|e| ConfigError::Read { path: path.clone(), source: e })?;
+                toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.clone(), message: e.to_string() })?
             }
             None => Config::default(),
         };
@@ -143,21 +121,10 @@ impl Config {
             let Some(key) = name.strip_prefix("CLAUSEWATCH_") else {
                 continue;
             };
-            let bad = |reason: &str| ConfigError::Env {
-                name: name.clone(),
-                value: value.clone(),
-                reason: reason.into(),
-            };
-            let num = |v: &str| {
-                v.trim()
-                    .parse::<f64>()
-                    .map_err(|_| bad("expected a number"))
-            };
-            let int = |v: &str| {
-                v.trim()
-                    .parse::<usize>()
-                    .map_err(|_| bad("expected a whole number"))
-            };
+            let bad =
+                |reason: &str| ConfigError::Env { name: name.clone(), value: value.clone(), reason: reason.into() };
+            let num = |v: &str| v.trim().parse::<f64>().map_err(|_| bad("expected a number"));
+            let int = |v: &str| v.trim().parse::<usize>().map_err(|_| bad("expected a whole number"));
             let boolean = |v: &str| match v.trim().to_ascii_lowercase().as_str() {
                 "1" | "true" | "yes" | "on" => Ok(true),
                 "0" | "false" | "no" | "off" => Ok(false),
@@ -190,16 +157,10 @@ impl Config {
             if v.is_finite() && v > 0.0 {
                 Ok(())
             } else {
-                Err(ConfigError::Invalid {
-                    field,
-                    reason: format!("must be a positive number, not {v}"),
-                })
+                Err(ConfigError::Invalid { field, reason: format!("must be a positive number, not {v}") })
             }
         };
-        positive(
-            "fetch.connect_timeout_secs",
-            self.fetch.connect_timeout_secs,
-        )?;
+        positive("fetch.connect_timeout_secs", self.fetch.connect_timeout_secs)?;
         positive("fetch.total_timeout_secs", self.fetch.total_timeout_secs)?;
         positive("fetch.max_body_mb", self.fetch.max_body_mb)?;
         if !(self.serve.schedule_hours.is_finite() && self.serve.schedule_hours >= 0.0) {
@@ -209,10 +170,7 @@ impl Config {
             });
         }
         if self.concurrency == 0 || self.concurrency > 1024 {
-            return Err(ConfigError::Invalid {
-                field: "concurrency",
-                reason: "must be between 1 and 1024".into(),
-            });
+            return Err(ConfigError::Invalid { field: "concurrency", reason: "must be between 1 and 1024".into() });
         }
         if self.fetch.per_host_concurrency == 0 {
             return Err(ConfigError::Invalid {
@@ -221,10 +179,7 @@ impl Config {
             });
         }
         if self.fetch.max_redirects > 50 {
-            return Err(ConfigError::Invalid {
-                field: "fetch.max_redirects",
-                reason: "must be at most 50".into(),
-            });
+            return Err(ConfigError::Invalid { field: "fetch.max_redirects", reason: "must be at most 50".into() });
         }
         Ok(())
     }
@@ -249,21 +204,14 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
     fn file_then_env() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");
-        std::fs::write(
-            &path,
-            "data_dir = \"/srv/cw\"\nconcurrency = 4\n[fetch]\ntotal_timeout_secs = 5\n",
-        )
-        .unwrap();
+        std::fs::write(&path, "data_dir = \"/srv/cw\"\nconcurrency = 4\n[fetch]\ntotal_timeout_secs = 5\n").unwrap();
         let c = Config::load(Some(&path), &env(&[("CLAUSEWATCH_CONCURRENCY", "8")])).unwrap();
         assert_eq!(c.data_dir, PathBuf::from("/srv/cw"));
         assert_eq!(c.concurrency, 8);
@@ -277,13 +225,9 @@ mod tests {
         std::fs::write(&path, "data_dirr = 1\n").unwrap();
         let e = Config::load(Some(&path), &[]).unwrap_err().to_string();
         assert!(e.contains("data_dirr"), "{e}");
-        let e = Config::load(None, &env(&[("CLAUSEWATCH_CONCURRENCY", "many")]))
-            .unwrap_err()
-            .to_string();
+        let e = Config::load(None, &env(&[("CLAUSEWATCH_CONCURRENCY", "many")])).unwrap_err().to_string();
         assert!(e.contains("CLAUSEWATCH_CONCURRENCY"), "{e}");
-        let e = Config::load(None, &env(&[("CLAUSEWATCH_TOTAL_TIMEOUT_SECS", "-1")]))
-            .unwrap_err()
-            .to_string();
+        let e = Config::load(None, &env(&[("CLAUSEWATCH_TOTAL_TIMEOUT_SECS", "-1")])).unwrap_err().to_string();
         assert!(e.contains("total_timeout_secs"), "{e}");
     }
 }

@@ -52,62 +52,38 @@ pub struct DemoReport {
 pub async fn load(store: &Store) -> anyhow::Result<DemoReport> {
     let files = unpack(DEMO_BUNDLE)?;
     let manifest: Manifest = serde_json::from_slice(
-        files
-            .get("manifest.json")
-            .ok_or_else(|| anyhow::anyhow!("demo bundle has no manifest.json"))?,
+        files.get("manifest.json").ok_or_else(|| anyhow::anyhow!("demo bundle has no manifest.json"))?,
     )?;
-    let mut report = DemoReport {
-        attribution: manifest.attribution.clone(),
-        ..Default::default()
-    };
+    let mut report = DemoReport { attribution: manifest.attribution.clone(), ..Default::default() };
     let mut platform_names = HashMap::new();
     for (name, bytes) in &files {
-        let Some(id) = name
-            .strip_prefix("catalog/")
-            .and_then(|n| n.strip_suffix(".json"))
-        else {
+        let Some(id) = name.strip_prefix("catalog/").and_then(|n| n.strip_suffix(".json")) else {
             continue;
         };
         let text = std::str::from_utf8(bytes)?;
         let (entry, problems) = parse_declaration(id, name, text, None, &check_css, KNOWN_FILTERS);
-        let entry =
-            entry.ok_or_else(|| anyhow::anyhow!("demo catalog {name} rejected: {problems:?}"))?;
+        let entry = entry.ok_or_else(|| anyhow::anyhow!("demo catalog {name} rejected: {problems:?}"))?;
         // Rules of the demo are valid since always, so the old captures are read with them.
-        store
-            .sync_platform(&entry, DateTime::<Utc>::UNIX_EPOCH)
-            .await?;
+        store.sync_platform(&entry, DateTime::<Utc>::UNIX_EPOCH).await?;
         platform_names.insert(id.to_string(), entry.name.clone());
         report.platforms += 1;
     }
     let cache = RulesCache::default();
     for capture in &manifest.captures {
-        let doc = store
-            .find_document(&capture.platform, &capture.terms_type)
-            .await?
-            .ok_or_else(|| {
-                anyhow::anyhow!(
-                    "demo capture for unknown document {} / {}",
-                    capture.platform,
-                    capture.terms_type
-                )
-            })?;
+        let doc = store.find_document(&capture.platform, &capture.terms_type).await?.ok_or_else(|| {
+            anyhow::anyhow!("demo capture for unknown document {} / {}", capture.platform, capture.terms_type)
+        })?;
         let rules = store.rules_at(doc.id, capture.captured_at).await?;
         let mut snapshots = Vec::new();
         let mut bodies = Vec::new();
         for source in &capture.sources {
-            let bytes = files
-                .get(&source.file)
-                .ok_or_else(|| anyhow::anyhow!("demo bundle misses {}", source.file))?;
+            let bytes = files.get(&source.file).ok_or_else(|| anyhow::anyhow!("demo bundle misses {}", source.file))?;
             let hash = store.blobs().put(bytes)?;
             snapshots.push(NewSnapshot {
                 url: source.url.clone(),
                 final_url: source.url.clone(),
                 status: 200,
-                headers: source
-                    .content_type
-                    .iter()
-                    .map(|c| ("content-type".to_string(), c.clone()))
-                    .collect(),
+                headers: source.content_type.iter().map(|c| ("content-type".to_string(), c.clone())).collect(),
                 content_type: source.content_type.clone(),
                 fetched_at: capture.captured_at,
                 fetcher: "demo-replay".into(),
@@ -117,17 +93,9 @@ pub async fn load(store: &Store) -> anyhow::Result<DemoReport> {
             });
             bodies.push(bytes.clone());
         }
-        let step = record_fresh_capture(
-            store,
-            &cache,
-            doc.id,
-            None,
-            capture.captured_at,
-            rules.id,
-            snapshots,
-            Some(bodies),
-        )
-        .await?;
+        let step =
+            record_fresh_capture(store, &cache, doc.id, None, capture.captured_at, rules.id, snapshots, Some(bodies))
+                .await?;
         report.captures += 1;
         report.versions += step.versions.len();
     }

@@ -31,10 +31,7 @@ impl RebuildReport {
             out.push_str(&format!("  {m}\n"));
         }
         if self.replaced_documents > 0 {
-            out.push_str(&format!(
-                "replaced documents: {}\n",
-                self.replaced_documents
-            ));
+            out.push_str(&format!("replaced documents: {}\n", self.replaced_documents));
         }
         out
     }
@@ -76,10 +73,7 @@ pub async fn rebuild(store: &Store, apply: bool) -> anyhow::Result<RebuildReport
         match first_difference(&stored, &rebuilt) {
             None => report.identical_documents += 1,
             Some(diff) => {
-                report.mismatches.push(format!(
-                    "{} / {}: {diff}",
-                    doc.platform_name, doc.terms_type
-                ));
+                report.mismatches.push(format!("{} / {}: {diff}", doc.platform_name, doc.terms_type));
                 if apply {
                     store.replace_versions(doc.id, &rebuilt).await?;
                     report.replaced_documents += 1;
@@ -110,11 +104,7 @@ fn first_difference(stored: &[VersionRow], rebuilt: &[NewVersion]) -> Option<Str
         }
     }
     if stored.len() != rebuilt.len() {
-        return Some(format!(
-            "stored {} versions, rebuilt {}",
-            stored.len(),
-            rebuilt.len()
-        ));
+        return Some(format!("stored {} versions, rebuilt {}", stored.len(), rebuilt.len()));
     }
     None
 }

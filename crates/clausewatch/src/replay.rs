@@ -51,12 +51,7 @@ impl ReplayReport {
         for p in &self.pairs {
             out.push_str(&format!(
                 "{} -> {}: tp {} fp {} fn {} tn {}\n",
-                p.from,
-                p.to,
-                p.true_positives,
-                p.false_positives,
-                p.false_negatives,
-                p.true_negatives
+                p.from, p.to, p.true_positives, p.false_positives, p.false_negatives, p.true_negatives
             ));
             for e in &p.extra {
                 out.push_str(&format!("    extra version: {e}\n"));
@@ -69,14 +64,8 @@ impl ReplayReport {
         out.push_str(&format!("documents: {}\n", self.documents));
         out.push_str(&format!("precision: {:.3}\n", self.precision));
         out.push_str(&format!("recall: {:.3}\n", self.recall));
-        out.push_str(&format!(
-            "byte_changes_ignored: {}\n",
-            self.byte_changes_ignored
-        ));
-        out.push_str(&format!(
-            "technical_upgrades: {}\n",
-            self.technical_upgrades
-        ));
+        out.push_str(&format!("byte_changes_ignored: {}\n", self.byte_changes_ignored));
+        out.push_str(&format!("technical_upgrades: {}\n", self.technical_upgrades));
         for (cause, n) in &self.failures {
             out.push_str(&format!("failures_{cause}: {n}\n"));
         }
@@ -107,16 +96,10 @@ pub async fn run(shared: &Path, data_dir: &Path) -> anyhow::Result<ReplayReport>
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
     let store = Store::open(data_dir).await?;
-    let mut config = Config {
-        data_dir: data_dir.to_path_buf(),
-        catalog_dir: data_dir.join("no-catalog"),
-        ..Config::default()
-    };
+    let mut config =
+        Config { data_dir: data_dir.to_path_buf(), catalog_dir: data_dir.join("no-catalog"), ..Config::default() };
     config.concurrency = 8;
-    let mut report = ReplayReport {
-        states: states.clone(),
-        ..Default::default()
-    };
+    let mut report = ReplayReport { states: states.clone(), ..Default::default() };
     // document key -> (kinds of versions recorded in the run of each state)
     let mut new_versions: HashMap<String, BTreeSet<String>> = HashMap::new();
     let mut seen_versions: HashMap<i64, usize> = HashMap::new();
@@ -124,10 +107,8 @@ pub async fn run(shared: &Path, data_dir: &Path) -> anyhow::Result<ReplayReport>
 
     for date in &states {
         let state_dir = replay.join("states").join(date);
-        let urls: BTreeMap<String, String> =
-            serde_json::from_slice(&std::fs::read(state_dir.join("urls.json"))?)?;
-        let manifest: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(state_dir.join("manifest.json"))?)?;
+        let urls: BTreeMap<String, String> = serde_json::from_slice(&std::fs::read(state_dir.join("urls.json"))?)?;
+        let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(state_dir.join("manifest.json"))?)?;
         let media: HashMap<String, String> = manifest["files"]
             .as_array()
             .map(|files| {
@@ -146,10 +127,7 @@ pub async fn run(shared: &Path, data_dir: &Path) -> anyhow::Result<ReplayReport>
             let mut map = served.write().expect("lock");
             map.clear();
             for (url, file) in &urls {
-                let ct = media
-                    .get(file)
-                    .cloned()
-                    .unwrap_or_else(|| "text/html".into());
+                let ct = media.get(file).cloned().unwrap_or_else(|| "text/html".into());
                 map.insert(token(url), (state_dir.join(file), ct));
             }
         }
@@ -159,10 +137,7 @@ pub async fn run(shared: &Path, data_dir: &Path) -> anyhow::Result<ReplayReport>
             let local = localize(entry, at, &addr);
             store.sync_platform(&local, chrono::Utc::now()).await?;
         }
-        let opts = crate::track::TrackOptions {
-            trigger: format!("replay {date}"),
-            ..Default::default()
-        };
+        let opts = crate::track::TrackOptions { trigger: format!("replay {date}"), ..Default::default() };
         let summary = crate::track::track(&store, &config, &opts).await?;
         for (cause, n) in summary.failures_by_cause {
             *report.failures.entry(cause).or_default() += n;
@@ -174,23 +149,14 @@ pub async fn run(shared: &Path, data_dir: &Path) -> anyhow::Result<ReplayReport>
                     match v.kind {
                         VersionKind::TechnicalUpgrade => report.technical_upgrades += 1,
                         _ => {
-                            new_versions
-                                .entry(key.clone())
-                                .or_default()
-                                .insert(date.clone());
+                            new_versions.entry(key.clone()).or_default().insert(date.clone());
                         }
                     }
                 }
             }
             // Raw bytes of this state's capture, to count byte changes without a version.
-            if let Some(latest) = store
-                .latest_snapshot_for_url(doc.id, &first_url(&store, doc.id).await?)
-                .await?
-            {
-                raw_hashes
-                    .entry((key.clone(), date.clone()))
-                    .or_default()
-                    .push(latest.content_hash.to_hex());
+            if let Some(latest) = store.latest_snapshot_for_url(doc.id, &first_url(&store, doc.id).await?).await? {
+                raw_hashes.entry((key.clone(), date.clone())).or_default().push(latest.content_hash.to_hex());
             }
         }
     }
@@ -210,16 +176,12 @@ pub async fn run(shared: &Path, data_dir: &Path) -> anyhow::Result<ReplayReport>
             continue;
         }
         let key = format!("{service}\t{terms_type}");
-        let predicted = new_versions
-            .get(&key)
-            .is_some_and(|dates| dates.contains(to));
-        let p = pairs
-            .entry((from.to_string(), to.to_string()))
-            .or_insert_with(|| PairScore {
-                from: from.into(),
-                to: to.into(),
-                ..Default::default()
-            });
+        let predicted = new_versions.get(&key).is_some_and(|dates| dates.contains(to));
+        let p = pairs.entry((from.to_string(), to.to_string())).or_insert_with(|| PairScore {
+            from: from.into(),
+            to: to.into(),
+            ..Default::default()
+        });
         let name = format!("{service} / {terms_type}");
         match (score == "positive", predicted) {
             (true, true) => {
@@ -247,28 +209,15 @@ pub async fn run(shared: &Path, data_dir: &Path) -> anyhow::Result<ReplayReport>
         }
     }
     report.pairs = pairs.into_values().collect();
-    report.precision = if tp + fp == 0 {
-        1.0
-    } else {
-        tp as f64 / (tp + fp) as f64
-    };
-    report.recall = if tp + fnn == 0 {
-        1.0
-    } else {
-        tp as f64 / (tp + fnn) as f64
-    };
+    report.precision = if tp + fp == 0 { 1.0 } else { tp as f64 / (tp + fp) as f64 };
+    report.recall = if tp + fnn == 0 { 1.0 } else { tp as f64 / (tp + fnn) as f64 };
     store.close().await;
     Ok(report)
 }
 
 async fn first_url(store: &Store, doc: i64) -> anyhow::Result<String> {
     let rules = store.rules_at(doc, chrono::Utc::now()).await?;
-    Ok(rules
-        .rules
-        .sources
-        .first()
-        .map(|s| s.url.clone())
-        .unwrap_or_default())
+    Ok(rules.rules.sources.first().map(|s| s.url.clone()).unwrap_or_default())
 }
 
 fn token(url: &str) -> String {
@@ -277,11 +226,7 @@ fn token(url: &str) -> String {
 
 /// The declaration in force at `at`, with every source pointed at the local replay server and
 /// read statically (the stored pages are already rendered).
-fn localize(
-    entry: &PlatformEntry,
-    at: chrono::DateTime<chrono::Utc>,
-    addr: &std::net::SocketAddr,
-) -> PlatformEntry {
+fn localize(entry: &PlatformEntry, at: chrono::DateTime<chrono::Utc>, addr: &std::net::SocketAddr) -> PlatformEntry {
     let mut out = entry.clone();
     out.documents.retain(|_, d| d.in_force(at));
     for doc in out.documents.values_mut() {
@@ -299,26 +244,14 @@ fn localize(
 
 async fn serve(served: &Served, uri: Uri) -> Response {
     let Some(tok) = uri.path().strip_prefix("/r/") else {
-        return Response::builder()
-            .status(404)
-            .body(Body::empty())
-            .expect("response");
+        return Response::builder().status(404).body(Body::empty()).expect("response");
     };
     let file = served.read().expect("lock").get(tok).cloned();
     match file {
         Some((path, ct)) => match tokio::fs::read(&path).await {
-            Ok(bytes) => Response::builder()
-                .header("content-type", ct)
-                .body(Body::from(bytes))
-                .expect("response"),
-            Err(_) => Response::builder()
-                .status(404)
-                .body(Body::empty())
-                .expect("response"),
+            Ok(bytes) => Response::builder().header("content-type", ct).body(Body::from(bytes)).expect("response"),
+            Err(_) => Response::builder().status(404).body(Body::empty()).expect("response"),
         },
-        None => Response::builder()
-            .status(404)
-            .body(Body::empty())
-            .expect("response"),
+        None => Response::builder().status(404).body(Body::empty()).expect("response"),
     }
 }

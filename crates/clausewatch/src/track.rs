@@ -33,19 +33,11 @@ impl RunLock {
     pub fn acquire(data_dir: &Path) -> anyhow::Result<RunLock> {
         std::fs::create_dir_all(data_dir)?;
         let path = data_dir.join("track.lock");
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)?;
+        let file = File::options().create(true).truncate(false).write(true).open(&path)?;
         match file.try_lock() {
             Ok(()) => Ok(RunLock { _file: file }),
             Err(std::fs::TryLockError::WouldBlock) => {
-                anyhow::bail!(
-                    "another track run is using {} (lock {})",
-                    data_dir.display(),
-                    path.display()
-                )
+                anyhow::bail!("another track run is using {} (lock {})", data_dir.display(), path.display())
             }
             Err(std::fs::TryLockError::Error(e)) => Err(e.into()),
         }
@@ -112,10 +104,7 @@ impl TrackSummary {
         out.push_str(&format!("fetched: {}\n", self.fetched));
         out.push_str(&format!("unchanged: {}\n", self.unchanged));
         out.push_str(&format!("new versions: {}\n", self.new_versions));
-        out.push_str(&format!(
-            "technical upgrades: {}\n",
-            self.technical_upgrades
-        ));
+        out.push_str(&format!("technical upgrades: {}\n", self.technical_upgrades));
         out.push_str(&format!("failed: {}\n", self.failed));
         if self.recovered > 0 {
             out.push_str(&format!("recovered: {}\n", self.recovered));
@@ -127,16 +116,10 @@ impl TrackSummary {
             }
             out.push_str("failures:\n");
             for f in &self.failures {
-                out.push_str(&format!(
-                    "  {} / {} [{}] {}\n",
-                    f.platform, f.terms_type, f.cause, f.message
-                ));
+                out.push_str(&format!("  {} / {} [{}] {}\n", f.platform, f.terms_type, f.cause, f.message));
             }
         }
-        out.push_str(&format!(
-            "elapsed: {:.1}s\n",
-            self.elapsed_ms as f64 / 1000.0
-        ));
+        out.push_str(&format!("elapsed: {:.1}s\n", self.elapsed_ms as f64 / 1000.0));
         out
     }
 }
@@ -147,11 +130,7 @@ enum DocResult {
     StoreFailed(StoreError),
 }
 
-pub async fn track(
-    store: &Store,
-    config: &Config,
-    opts: &TrackOptions,
-) -> anyhow::Result<TrackSummary> {
+pub async fn track(store: &Store, config: &Config, opts: &TrackOptions) -> anyhow::Result<TrackSummary> {
     let _lock = RunLock::acquire(&config.data_dir)?;
     let started = Instant::now();
     let mut summary = TrackSummary::default();
@@ -182,15 +161,11 @@ pub async fn track(
         .into_iter()
         .filter(|d| d.active)
         .filter(|d| {
-            opts.platform.as_ref().is_none_or(|p| {
-                d.platform_id.eq_ignore_ascii_case(p) || d.platform_name.eq_ignore_ascii_case(p)
-            })
-        })
-        .filter(|d| {
-            opts.terms_type
+            opts.platform
                 .as_ref()
-                .is_none_or(|t| d.terms_type.eq_ignore_ascii_case(t))
+                .is_none_or(|p| d.platform_id.eq_ignore_ascii_case(p) || d.platform_name.eq_ignore_ascii_case(p))
         })
+        .filter(|d| opts.terms_type.as_ref().is_none_or(|t| d.terms_type.eq_ignore_ascii_case(t)))
         .collect();
     documents.sort_by_key(|d| d.id);
     if documents.is_empty() && (opts.platform.is_some() || opts.terms_type.is_some()) {
@@ -206,10 +181,8 @@ pub async fn track(
     let progress = if opts.progress {
         let bar = indicatif::ProgressBar::new(documents.len() as u64);
         bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {msg}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         bar
     } else {
@@ -240,9 +213,7 @@ pub async fn track(
                     summary.add_failure(&doc, cause, message);
                 }
             }
-            DocResult::FetchFailed { cause, message } => {
-                summary.add_failure(&doc, &cause, &message)
-            }
+            DocResult::FetchFailed { cause, message } => summary.add_failure(&doc, &cause, &message),
             DocResult::StoreFailed(e) => {
                 progress.finish_and_clear();
                 return Err(anyhow::anyhow!(
@@ -254,13 +225,9 @@ pub async fn track(
         }
     }
     progress.finish_and_clear();
-    summary
-        .failures
-        .sort_by(|a, b| (&a.platform, &a.terms_type).cmp(&(&b.platform, &b.terms_type)));
+    summary.failures.sort_by(|a, b| (&a.platform, &a.terms_type).cmp(&(&b.platform, &b.terms_type)));
     summary.elapsed_ms = started.elapsed().as_millis();
-    store
-        .finish_run(run_id, Utc::now(), &serde_json::to_string(&summary)?)
-        .await?;
+    store.finish_run(run_id, Utc::now(), &serde_json::to_string(&summary)?).await?;
     Ok(summary)
 }
 
@@ -302,13 +269,8 @@ async fn try_track_document(
             Ok(r) => r,
             Err(e) => {
                 let message = format!("{}: {e}", source.url);
-                store
-                    .record_failed_capture(doc.id, Some(run_id), now, rules.id, e.cause(), &message)
-                    .await?;
-                return Ok(DocResult::FetchFailed {
-                    cause: e.cause().into(),
-                    message,
-                });
+                store.record_failed_capture(doc.id, Some(run_id), now, rules.id, e.cause(), &message).await?;
+                return Ok(DocResult::FetchFailed { cause: e.cause().into(), message });
             }
         };
         let snapshot = if response.not_modified {
@@ -327,37 +289,18 @@ async fn try_track_document(
                     not_modified: true,
                 },
                 None => {
-                    let message = format!(
-                        "{}: 304 Not Modified without a previous capture",
-                        source.url
-                    );
-                    store
-                        .record_failed_capture(
-                            doc.id,
-                            Some(run_id),
-                            now,
-                            rules.id,
-                            "http-4xx",
-                            &message,
-                        )
-                        .await?;
-                    return Ok(DocResult::FetchFailed {
-                        cause: "http-4xx".into(),
-                        message,
-                    });
+                    let message = format!("{}: 304 Not Modified without a previous capture", source.url);
+                    store.record_failed_capture(doc.id, Some(run_id), now, rules.id, "http-4xx", &message).await?;
+                    return Ok(DocResult::FetchFailed { cause: "http-4xx".into(), message });
                 }
             }
         } else {
             let blobs = store.blobs().clone();
             let body = response.body;
             let size = body.len() as u64;
-            let (hash, body) =
-                tokio::task::spawn_blocking(move || blobs.put(&body).map(|h| (h, body)))
-                    .await
-                    .map_err(|e| StoreError::Corrupt {
-                        what: "blob write task".into(),
-                        reason: e.to_string(),
-                    })??;
+            let (hash, body) = tokio::task::spawn_blocking(move || blobs.put(&body).map(|h| (h, body)))
+                .await
+                .map_err(|e| StoreError::Corrupt { what: "blob write task".into(), reason: e.to_string() })??;
             if let Some(b) = bodies.as_mut() {
                 b.push(body);
             }
@@ -376,16 +319,6 @@ async fn try_track_document(
         };
         snapshots.push(snapshot);
     }
-    let step = record_fresh_capture(
-        store,
-        cache,
-        doc.id,
-        Some(run_id),
-        now,
-        rules.id,
-        snapshots,
-        bodies,
-    )
-    .await?;
+    let step = record_fresh_capture(store, cache, doc.id, Some(run_id), now, rules.id, snapshots, bodies).await?;
     Ok(DocResult::Fetched(step))
 }

@@ -10,13 +10,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use clausewatch_core::ContentHash;
-use clausewatch_extract::{
-    extract_document, ExtractError, Extracted, SourceInput, EXTRACTOR_VERSION,
-};
+use clausewatch_extract::{extract_document, ExtractError, Extracted, SourceInput, EXTRACTOR_VERSION};
 use clausewatch_store::{
-    compress_text, sources_hash, CaptureId, CaptureRow, DocumentId, NewChange, NewSnapshot,
-    NewVersion, ProcessedCapture, RulesId, RulesRow, RunId, SnapshotRow, Store, StoreError,
-    VersionKind, VersionRow,
+    compress_text, sources_hash, CaptureId, CaptureRow, DocumentId, NewChange, NewSnapshot, NewVersion,
+    ProcessedCapture, RulesId, RulesRow, RunId, SnapshotRow, Store, StoreError, VersionKind, VersionRow,
 };
 
 /// The latest version as far as versioning needs it.
@@ -74,16 +71,10 @@ pub struct Step {
 
 impl Step {
     pub fn technical_upgrades(&self) -> usize {
-        self.versions
-            .iter()
-            .filter(|v| v.kind == VersionKind::TechnicalUpgrade)
-            .count()
+        self.versions.iter().filter(|v| v.kind == VersionKind::TechnicalUpgrade).count()
     }
     pub fn new_versions(&self) -> usize {
-        self.versions
-            .iter()
-            .filter(|v| v.kind != VersionKind::TechnicalUpgrade)
-            .count()
+        self.versions.iter().filter(|v| v.kind != VersionKind::TechnicalUpgrade).count()
     }
 }
 
@@ -98,10 +89,7 @@ impl RulesCache {
             return Ok(row.clone());
         }
         let row = Arc::new(store.rules(id).await?);
-        self.0
-            .lock()
-            .expect("rules cache lock")
-            .insert(id, row.clone());
+        self.0.lock().expect("rules cache lock").insert(id, row.clone());
         Ok(row)
     }
 }
@@ -116,21 +104,13 @@ pub struct SourceRef {
 
 impl From<&SnapshotRow> for SourceRef {
     fn from(s: &SnapshotRow) -> Self {
-        SourceRef {
-            final_url: s.final_url.clone(),
-            content_type: s.content_type.clone(),
-            content_hash: s.content_hash,
-        }
+        SourceRef { final_url: s.final_url.clone(), content_type: s.content_type.clone(), content_hash: s.content_hash }
     }
 }
 
 impl From<&NewSnapshot> for SourceRef {
     fn from(s: &NewSnapshot) -> Self {
-        SourceRef {
-            final_url: s.final_url.clone(),
-            content_type: s.content_type.clone(),
-            content_hash: s.content_hash,
-        }
+        SourceRef { final_url: s.final_url.clone(), content_type: s.content_type.clone(), content_hash: s.content_hash }
     }
 }
 
@@ -198,12 +178,7 @@ pub async fn step(
     if let (Some(cur), Some(confirmed)) = (current.clone(), current_rules) {
         let old_rules = rules_cache.get(store, confirmed).await?.hash;
         if old_rules != rules.hash {
-            let old: Vec<SourceRef> = store
-                .snapshots(cur.capture_id)
-                .await?
-                .iter()
-                .map(SourceRef::from)
-                .collect();
+            let old: Vec<SourceRef> = store.snapshots(cur.capture_id).await?.iter().map(SourceRef::from).collect();
             if let Ok(ex) = extract_sources(store, &rules, &old, None).await? {
                 if ex.text_hash != cur.text_hash {
                     let v = new_version(
@@ -231,13 +206,7 @@ pub async fn step(
     let extracted = match extract_sources(store, &rules, &capture.sources, capture.bodies).await? {
         Ok(ex) => ex,
         Err(e) => {
-            return Ok(Step {
-                versions,
-                outcome: Outcome::Failed {
-                    cause: e.cause().into(),
-                    message: e.to_string(),
-                },
-            })
+            return Ok(Step { versions, outcome: Outcome::Failed { cause: e.cause().into(), message: e.to_string() } })
         }
     };
     let outcome = match &current {
@@ -257,14 +226,7 @@ pub async fn step(
         }
         Some(cur) if cur.text_hash == extracted.text_hash => Outcome::Unchanged,
         Some(cur) => {
-            versions.push(new_version(
-                cur,
-                capture.id,
-                &rules,
-                VersionKind::Change,
-                capture.captured_at,
-                extracted,
-            ));
+            versions.push(new_version(cur, capture.id, &rules, VersionKind::Change, capture.captured_at, extracted));
             Outcome::Changed
         }
     };
@@ -305,9 +267,7 @@ pub async fn extract_sources(
     in_memory: Option<Vec<Vec<u8>>>,
 ) -> Result<Result<Extracted, ExtractError>, StoreError> {
     let mut bodies = Vec::with_capacity(sources.len());
-    let mut in_memory = in_memory
-        .filter(|b| b.len() == sources.len())
-        .map(Vec::into_iter);
+    let mut in_memory = in_memory.filter(|b| b.len() == sources.len()).map(Vec::into_iter);
     for s in sources {
         // Bytes just fetched are the bytes just stored (same hash): no need to read them back.
         let bytes = match in_memory.as_mut().and_then(Iterator::next) {
@@ -317,10 +277,7 @@ pub async fn extract_sources(
                 let hash = s.content_hash;
                 tokio::task::spawn_blocking(move || blobs.get(&hash))
                     .await
-                    .map_err(|e| StoreError::Corrupt {
-                        what: "blob read task".into(),
-                        reason: e.to_string(),
-                    })??
+                    .map_err(|e| StoreError::Corrupt { what: "blob read task".into(), reason: e.to_string() })??
             }
         };
         bodies.push((s.final_url.clone(), s.content_type.clone(), bytes));
@@ -331,38 +288,21 @@ pub async fn extract_sources(
     let _cpu = cpu_permits()
         .acquire()
         .await
-        .map_err(|e| StoreError::Corrupt {
-            what: "cpu permits".into(),
-            reason: e.to_string(),
-        })?;
+        .map_err(|e| StoreError::Corrupt { what: "cpu permits".into(), reason: e.to_string() })?;
     let result = tokio::task::spawn_blocking(move || {
-        let inputs: Vec<SourceInput<'_>> = bodies
-            .iter()
-            .map(|(url, ct, bytes)| SourceInput {
-                url,
-                bytes,
-                content_type: ct.as_deref(),
-            })
-            .collect();
+        let inputs: Vec<SourceInput<'_>> =
+            bodies.iter().map(|(url, ct, bytes)| SourceInput { url, bytes, content_type: ct.as_deref() }).collect();
         extract_document(&doc_rules, &inputs)
     })
     .await
-    .map_err(|e| StoreError::Corrupt {
-        what: "extraction task".into(),
-        reason: e.to_string(),
-    })?;
+    .map_err(|e| StoreError::Corrupt { what: "extraction task".into(), reason: e.to_string() })?;
     Ok(result)
 }
 
 fn cpu_permits() -> &'static tokio::sync::Semaphore {
     static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    PERMITS.get_or_init(|| {
-        tokio::sync::Semaphore::new(
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2),
-        )
-    })
+    PERMITS
+        .get_or_init(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)))
 }
 
 /// Decide with the unchanged-bytes shortcut first, then `step`.
@@ -376,17 +316,11 @@ async fn decide(
     let previous = store.last_done_capture(document, before).await?;
     let hash = sources_hash(input.sources.iter().map(|s| &s.content_hash));
     if unchanged_bytes(store, rules_cache, input.rules_id, &hash, previous.as_ref()).await? {
-        return Ok(Step {
-            versions: vec![],
-            outcome: Outcome::UnchangedBytes,
-        });
+        return Ok(Step { versions: vec![], outcome: Outcome::UnchangedBytes });
     }
     let latest = store.latest_version(document).await?;
     let current = latest.as_ref().map(Current::from);
-    let confirmed = previous
-        .as_ref()
-        .map(|p| p.rules_id)
-        .or(latest.as_ref().map(|v| v.rules_id));
+    let confirmed = previous.as_ref().map(|p| p.rules_id).or(latest.as_ref().map(|v| v.rules_id));
     step(store, rules_cache, current.as_ref(), confirmed, input).await
 }
 
@@ -443,8 +377,6 @@ pub async fn process_capture(
     let step = decide(store, rules_cache, capture.document_id, capture.id, input).await?;
     let failure = failure_of(&step);
     let failure = failure.as_ref().map(|(c, m)| (c.as_str(), m.as_str()));
-    store
-        .complete_capture(capture.id, step.outcome.as_str(), &step.versions, failure)
-        .await?;
+    store.complete_capture(capture.id, step.outcome.as_str(), &step.versions, failure).await?;
     Ok(step)
 }

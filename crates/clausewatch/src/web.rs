@@ -45,10 +45,7 @@ pub async fn schedule(state: AppState) {
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         ticker.tick().await;
-        let opts = crate::track::TrackOptions {
-            trigger: "schedule".into(),
-            ..Default::default()
-        };
+        let opts = crate::track::TrackOptions { trigger: "schedule".into(), ..Default::default() };
         match crate::track::track(&state.store, &state.config, &opts).await {
             Ok(s) => tracing::info!(
                 run = s.run_id,
@@ -66,21 +63,14 @@ struct PageError(StatusCode, String);
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        (
-            self.0,
-            Html(page("Error", &format!("<p>{}</p>", esc(&self.1)))),
-        )
-            .into_response()
+        (self.0, Html(page("Error", &format!("<p>{}</p>", esc(&self.1))))).into_response()
     }
 }
 
 impl From<clausewatch_store::StoreError> for PageError {
     fn from(e: clausewatch_store::StoreError) -> Self {
         tracing::error!("store error: {e}");
-        PageError(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the store could not answer; see the server log".into(),
-        )
+        PageError(StatusCode::INTERNAL_SERVER_ERROR, "the store could not answer; see the server log".into())
     }
 }
 
@@ -122,7 +112,9 @@ del{{background:#f8d4d4}}.meta{{color:#666;font-size:90%}}</style></head><body>\
 async fn index(State(st): State<AppState>) -> Result<Html<String>, PageError> {
     let platforms = st.store.platforms().await?;
     let documents = st.store.documents(None).await?;
-    let mut body = String::from("<table><tr><th>Platform</th><th>Category</th><th>Jurisdiction</th><th>Documents</th><th>Versions</th></tr>");
+    let mut body = String::from(
+        "<table><tr><th>Platform</th><th>Category</th><th>Jurisdiction</th><th>Documents</th><th>Versions</th></tr>",
+    );
     for p in &platforms {
         let docs: Vec<_> = documents.iter().filter(|d| d.platform_id == p.id).collect();
         let versions: i64 = docs.iter().map(|d| d.versions).sum();
@@ -145,20 +137,11 @@ async fn index(State(st): State<AppState>) -> Result<Html<String>, PageError> {
 }
 
 fn url_segment(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20")
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20")
 }
 
-async fn platform(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Html<String>, PageError> {
-    let p = st
-        .store
-        .platform(&id)
-        .await?
-        .ok_or_else(|| not_found("platform"))?;
+async fn platform(State(st): State<AppState>, Path(id): Path<String>) -> Result<Html<String>, PageError> {
+    let p = st.store.platform(&id).await?.ok_or_else(|| not_found("platform"))?;
     let docs = st.store.documents(Some(&p.id)).await?;
     let mut body = String::new();
     if let Some(w) = &p.website {
@@ -166,8 +149,7 @@ async fn platform(
     }
     body.push_str("<table><tr><th>Document</th><th>Versions</th><th>Latest version from</th><th>Tracked</th></tr>");
     for d in &docs {
-        let _ =
-            write!(
+        let _ = write!(
             body,
             "<tr><td><a href=\"/documents/{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>",
             d.id,
@@ -181,33 +163,19 @@ async fn platform(
     Ok(Html(page(&p.name, &body)))
 }
 
-async fn document(
-    State(st): State<AppState>,
-    Path(id): Path<i64>,
-) -> Result<Html<String>, PageError> {
-    let d = st
-        .store
-        .document(id)
-        .await?
-        .ok_or_else(|| not_found("document"))?;
+async fn document(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Html<String>, PageError> {
+    let d = st.store.document(id).await?.ok_or_else(|| not_found("document"))?;
     let versions = st.store.versions(id).await?;
     let changes = st.store.changes(id).await?;
-    let mut body = format!(
-        "<p><a href=\"/platforms/{}\">{}</a></p>",
-        esc(&url_segment(&d.platform_id)),
-        esc(&d.platform_name)
-    );
+    let mut body =
+        format!("<p><a href=\"/platforms/{}\">{}</a></p>", esc(&url_segment(&d.platform_id)), esc(&d.platform_name));
     body.push_str("<h2>Versions</h2><table><tr><th>#</th><th>In force from</th><th>Kind</th><th>Text hash</th><th>Change</th></tr>");
     for v in versions.iter().rev() {
         let change = changes.iter().find(|c| c.to_version_id == v.id);
         let change_cell = match change {
             Some(c) => {
-                let stats: clausewatch_diff::DiffStats =
-                    serde_json::from_str(&c.stats_json).unwrap_or_default();
-                format!(
-                    "<a href=\"/changes/{}\">+{} / −{} words</a>",
-                    c.id, stats.words_added, stats.words_removed
-                )
+                let stats: clausewatch_diff::DiffStats = serde_json::from_str(&c.stats_json).unwrap_or_default();
+                format!("<a href=\"/changes/{}\">+{} / −{} words</a>", c.id, stats.words_added, stats.words_removed)
             }
             None => "–".into(),
         };
@@ -223,10 +191,7 @@ async fn document(
         );
     }
     body.push_str("</table>");
-    Ok(Html(page(
-        &format!("{} — {}", d.platform_name, d.terms_type),
-        &body,
-    )))
+    Ok(Html(page(&format!("{} — {}", d.platform_name, d.terms_type), &body)))
 }
 
 fn kind_label(k: clausewatch_store::VersionKind) -> &'static str {
@@ -237,20 +202,9 @@ fn kind_label(k: clausewatch_store::VersionKind) -> &'static str {
     }
 }
 
-async fn version(
-    State(st): State<AppState>,
-    Path(id): Path<i64>,
-) -> Result<Html<String>, PageError> {
-    let v = st
-        .store
-        .version(id)
-        .await?
-        .ok_or_else(|| not_found("version"))?;
-    let d = st
-        .store
-        .document(v.document_id)
-        .await?
-        .ok_or_else(|| not_found("document"))?;
+async fn version(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Html<String>, PageError> {
+    let v = st.store.version(id).await?.ok_or_else(|| not_found("version"))?;
+    let d = st.store.document(v.document_id).await?.ok_or_else(|| not_found("document"))?;
     let capture = st.store.capture(v.capture_id).await?;
     let snapshots = st.store.snapshots(v.capture_id).await?;
     let rules = st.store.rules(v.rules_id).await?;
@@ -283,29 +237,14 @@ async fn version(
         );
     }
     let _ = write!(body, "</table><h2>Text</h2><pre>{}</pre>", esc(&v.markdown));
-    Ok(Html(page(
-        &format!("{} — {}", d.platform_name, d.terms_type),
-        &body,
-    )))
+    Ok(Html(page(&format!("{} — {}", d.platform_name, d.terms_type), &body)))
 }
 
-async fn change(
-    State(st): State<AppState>,
-    Path(id): Path<i64>,
-) -> Result<Html<String>, PageError> {
-    let c = st
-        .store
-        .change(id)
-        .await?
-        .ok_or_else(|| not_found("change"))?;
-    let d = st
-        .store
-        .document(c.document_id)
-        .await?
-        .ok_or_else(|| not_found("document"))?;
+async fn change(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Html<String>, PageError> {
+    let c = st.store.change(id).await?.ok_or_else(|| not_found("change"))?;
+    let d = st.store.document(c.document_id).await?.ok_or_else(|| not_found("document"))?;
     let sections: Vec<SectionDiff> = serde_json::from_str(&c.diff_json).unwrap_or_default();
-    let stats: clausewatch_diff::DiffStats =
-        serde_json::from_str(&c.stats_json).unwrap_or_default();
+    let stats: clausewatch_diff::DiffStats = serde_json::from_str(&c.stats_json).unwrap_or_default();
     let mut body = format!(
         "<p><a href=\"/documents/{}\">{} — {}</a> · from <a href=\"/versions/{}\">version</a> to <a href=\"/versions/{}\">version</a> ({}), {}</p>\
 <p>Sections: {} added, {} removed, {} changed. Paragraphs: {} added, {} removed, {} changed. Words: +{} / −{}.</p>",
@@ -333,32 +272,16 @@ async fn change(
 /// text escaped.
 pub fn redline_html(sections: &[SectionDiff]) -> String {
     let mut out = String::new();
-    let unchanged = sections
-        .iter()
-        .filter(|s| s.op == SectionOp::Unchanged)
-        .count();
+    let unchanged = sections.iter().filter(|s| s.op == SectionOp::Unchanged).count();
     for s in sections.iter().filter(|s| s.op != SectionOp::Unchanged) {
-        let path = if s.new_path.is_empty() {
-            &s.old_path
-        } else {
-            &s.new_path
-        };
-        let title = if path.is_empty() {
-            "(before the first heading)".to_string()
-        } else {
-            path.join(" › ")
-        };
+        let path = if s.new_path.is_empty() { &s.old_path } else { &s.new_path };
+        let title = if path.is_empty() { "(before the first heading)".to_string() } else { path.join(" › ") };
         let label = match s.op {
             SectionOp::Added => "section added",
             SectionOp::Removed => "section removed",
             _ => "section changed",
         };
-        let _ = write!(
-            out,
-            "<h3>{} <small class=meta>{}</small></h3>",
-            esc(&title),
-            label
-        );
+        let _ = write!(out, "<h3>{} <small class=meta>{}</small></h3>", esc(&title), label);
         for p in &s.paragraphs {
             match p {
                 ParagraphDiff::Equal { count } => {
@@ -389,17 +312,15 @@ pub fn redline_html(sections: &[SectionDiff]) -> String {
         }
     }
     if unchanged > 0 {
-        let _ = write!(
-            out,
-            "<p class=meta>{unchanged} unchanged section(s) not shown.</p>"
-        );
+        let _ = write!(out, "<p class=meta>{unchanged} unchanged section(s) not shown.</p>");
     }
     out
 }
 
 async fn runs(State(st): State<AppState>) -> Result<Html<String>, PageError> {
     let runs = st.store.runs(50).await?;
-    let mut body = String::from("<table><tr><th>Run</th><th>Trigger</th><th>Started</th><th>Finished</th><th>Summary</th></tr>");
+    let mut body =
+        String::from("<table><tr><th>Run</th><th>Trigger</th><th>Started</th><th>Finished</th><th>Summary</th></tr>");
     for r in &runs {
         let summary = r
             .summary_json
@@ -418,9 +339,7 @@ async fn runs(State(st): State<AppState>) -> Result<Html<String>, PageError> {
             r.id,
             esc(&r.trigger),
             esc(&clausewatch_store::format_time(r.started_at)),
-            r.finished_at
-                .map(clausewatch_store::format_time)
-                .unwrap_or_default(),
+            r.finished_at.map(clausewatch_store::format_time).unwrap_or_default(),
             esc(&summary)
         );
     }

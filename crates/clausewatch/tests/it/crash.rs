@@ -9,11 +9,7 @@ use serde_json::json;
 
 use crate::helpers::{bin, terms_page, Page, TestApp, TestServer};
 
-const TYPES: [&str; 3] = [
-    "Terms of Service",
-    "Privacy Policy",
-    "Acceptable Use Policy",
-];
+const TYPES: [&str; 3] = ["Terms of Service", "Privacy Policy", "Acceptable Use Policy"];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_track_loses_and_duplicates_nothing() {
@@ -23,40 +19,21 @@ async fn kill_9_during_track_loses_and_duplicates_nothing() {
         let mut terms = serde_json::Map::new();
         for (t, ty) in TYPES.iter().enumerate() {
             let path = format!("/p{p}/d{t}");
-            terms.insert(
-                ty.to_string(),
-                json!({"fetch": server.url(&path), "select": "main"}),
-            );
+            terms.insert(ty.to_string(), json!({"fetch": server.url(&path), "select": "main"}));
         }
-        app.write_catalog(
-            &format!("P{p}"),
-            json!({"name": format!("Platform {p}"), "terms": terms}),
-        );
+        app.write_catalog(&format!("P{p}"), json!({"name": format!("Platform {p}"), "terms": terms}));
     }
     let set_round = |round: usize| {
         for p in 0..10 {
             for t in 0..3 {
                 // Every round changes a third of the documents.
-                let text = if (p + t) % 3 == round % 3 {
-                    format!("Rule {round}.")
-                } else {
-                    "Stable rule.".to_string()
-                };
+                let text = if (p + t) % 3 == round % 3 { format!("Rule {round}.") } else { "Stable rule.".to_string() };
                 let body = terms_page(
                     &format!("nav {round}"),
                     "",
-                    &format!(
-                        "<p>Doc {p}-{t}. {text}</p><p>{}</p>",
-                        "filler ".repeat(2000)
-                    ),
+                    &format!("<p>Doc {p}-{t}. {text}</p><p>{}</p>", "filler ".repeat(2000)),
                 );
-                server.set(
-                    &format!("/p{p}/d{t}"),
-                    Page {
-                        delay: Duration::from_millis(40),
-                        ..Page::html(&body)
-                    },
-                );
+                server.set(&format!("/p{p}/d{t}"), Page { delay: Duration::from_millis(40), ..Page::html(&body) });
             }
         }
     };
@@ -103,11 +80,7 @@ async fn kill_9_during_track_loses_and_duplicates_nothing() {
         .env("CLAUSEWATCH_LOG", "error")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("failed: 0"), "{text}");
     let counts = app.store.counts().await.unwrap();
@@ -115,41 +88,19 @@ async fn kill_9_during_track_loses_and_duplicates_nothing() {
     assert_eq!(counts.documents, 30);
     let last_round = kill_after.len() - 1;
     for doc in app.store.documents(None).await.unwrap() {
-        let v = app
-            .store
-            .latest_version(doc.id)
-            .await
-            .unwrap()
-            .expect("every document has a version");
-        let (p, t) = (
-            doc.platform_id[1..].parse::<usize>().unwrap(),
-            TYPES.iter().position(|x| *x == doc.terms_type).unwrap(),
-        );
-        let expected = if (p + t) % 3 == last_round % 3 {
-            format!("Rule {last_round}.")
-        } else {
-            "Stable rule.".into()
-        };
-        assert!(
-            v.markdown.contains(&expected),
-            "{} / {}: {}",
-            doc.platform_name,
-            doc.terms_type,
-            &v.markdown[..60]
-        );
+        let v = app.store.latest_version(doc.id).await.unwrap().expect("every document has a version");
+        let (p, t) =
+            (doc.platform_id[1..].parse::<usize>().unwrap(), TYPES.iter().position(|x| *x == doc.terms_type).unwrap());
+        let expected =
+            if (p + t) % 3 == last_round % 3 { format!("Rule {last_round}.") } else { "Stable rule.".into() };
+        assert!(v.markdown.contains(&expected), "{} / {}: {}", doc.platform_name, doc.terms_type, &v.markdown[..60]);
         for v in app.store.versions(doc.id).await.unwrap() {
             if let Some(prev) = seen.get(&v.id) {
-                assert_eq!(
-                    prev,
-                    &v.text_hash.to_hex(),
-                    "a version recorded before a crash was lost or altered"
-                );
+                assert_eq!(prev, &v.text_hash.to_hex(), "a version recorded before a crash was lost or altered");
             }
         }
     }
     assert!(app.store.check_consistency().await.unwrap().is_empty());
-    let report = clausewatch::rebuild::rebuild(&app.store, false)
-        .await
-        .unwrap();
+    let report = clausewatch::rebuild::rebuild(&app.store, false).await.unwrap();
     assert!(report.mismatches.is_empty(), "{}", report.render());
 }

@@ -18,6 +18,8 @@ pub struct Page {
     pub content_type: String,
     pub delay: Duration,
     pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub headers: Vec<(String, String)>,
 }
 
 impl Page {
@@ -28,6 +30,8 @@ impl Page {
             content_type: "text/html; charset=utf-8".into(),
             delay: Duration::ZERO,
             etag: None,
+            last_modified: None,
+            headers: vec![],
         }
     }
 }
@@ -38,21 +42,30 @@ pub struct TestServer {
     pub addr: std::net::SocketAddr,
     pages: Arc<Mutex<HashMap<String, Page>>>,
     hits: Arc<Mutex<HashMap<String, usize>>>,
+    in_flight: Arc<(std::sync::atomic::AtomicUsize, std::sync::atomic::AtomicUsize)>,
 }
 
 impl TestServer {
     pub async fn start() -> TestServer {
         let pages: Arc<Mutex<HashMap<String, Page>>> = Arc::default();
         let hits: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
-        let (p, h) = (pages.clone(), hits.clone());
+        let in_flight: Arc<(std::sync::atomic::AtomicUsize, std::sync::atomic::AtomicUsize)> = Arc::default();
+        let (p, h, f) = (pages.clone(), hits.clone(), in_flight.clone());
         let app = axum::Router::new().fallback(move |uri: Uri, headers: HeaderMap| {
-            let (pages, hits) = (p.clone(), h.clone());
-            async move { serve_page(&pages, &hits, uri, headers).await }
+            let (pages, hits, flight) = (p.clone(), h.clone(), f.clone());
+            async move {
+                use std::sync::atomic::Ordering;
+                let now = flight.0.fetch_add(1, Ordering::SeqCst) + 1;
+                flight.1.fetch_max(now, Ordering::SeqCst);
+                let r = serve_page(&pages, &hits, uri, headers).await;
+                flight.0.fetch_sub(1, Ordering::SeqCst);
+                r
+            }
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        TestServer { addr, pages, hits }
+        TestServer { addr, pages, hits, in_flight }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -65,6 +78,11 @@ impl TestServer {
 
     pub fn set_html(&self, path: &str, html: &str) {
         self.set(path, Page::html(html));
+    }
+
+    /// The most requests this server had in progress at once.
+    pub fn max_in_flight(&self) -> usize {
+        self.in_flight.1.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn hits(&self, path: &str) -> usize {
@@ -82,10 +100,7 @@ async fn serve_page(
     *hits.lock().unwrap().entry(path.clone()).or_default() += 1;
     let page = pages.lock().unwrap().get(&path).cloned();
     let Some(page) = page else {
-        return Response::builder()
-            .status(404)
-            .body(Body::from("not found"))
-            .unwrap();
+        return Response::builder().status(404).body(Body::from("not found")).unwrap();
     };
     if !page.delay.is_zero() {
         tokio::time::sleep(page.delay).await;
@@ -99,11 +114,20 @@ async fn serve_page(
                 .unwrap();
         }
     }
-    let mut b = Response::builder()
-        .status(page.status)
-        .header("content-type", &page.content_type);
+    if let (Some(lm), Some(ims)) = (&page.last_modified, headers.get("if-modified-since")) {
+        if ims.to_str().ok() == Some(lm.as_str()) {
+            return Response::builder().status(StatusCode::NOT_MODIFIED).body(Body::empty()).unwrap();
+        }
+    }
+    let mut b = Response::builder().status(page.status).header("content-type", &page.content_type);
     if let Some(etag) = &page.etag {
         b = b.header("etag", etag);
+    }
+    if let Some(lm) = &page.last_modified {
+        b = b.header("last-modified", lm);
+    }
+    for (k, v) in &page.headers {
+        b = b.header(k, v);
     }
     b.body(Body::from(page.body)).unwrap()
 }
@@ -118,11 +142,8 @@ pub struct TestApp {
 impl TestApp {
     pub async fn new() -> TestApp {
         let dir = tempfile::tempdir().unwrap();
-        let mut config = Config {
-            data_dir: dir.path().join("data"),
-            catalog_dir: dir.path().join("catalog"),
-            ..Config::default()
-        };
+        let mut config =
+            Config { data_dir: dir.path().join("data"), catalog_dir: dir.path().join("catalog"), ..Config::default() };
         config.fetch.total_timeout_secs = 2.0;
         config.fetch.connect_timeout_secs = 2.0;
         config.fetch.max_body_mb = 1.0;
@@ -136,32 +157,16 @@ impl TestApp {
     }
 
     pub fn write_catalog(&self, id: &str, json: serde_json::Value) {
-        std::fs::write(
-            self.catalog_dir().join(format!("{id}.json")),
-            serde_json::to_string_pretty(&json).unwrap(),
-        )
-        .unwrap();
+        std::fs::write(self.catalog_dir().join(format!("{id}.json")), serde_json::to_string_pretty(&json).unwrap())
+            .unwrap();
     }
 
     pub async fn track(&self) -> TrackSummary {
-        track(
-            &self.store,
-            &self.config,
-            &TrackOptions {
-                trigger: "test".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
+        track(&self.store, &self.config, &TrackOptions { trigger: "test".into(), ..Default::default() }).await.unwrap()
     }
 
     pub async fn doc(&self, platform: &str, terms_type: &str) -> clausewatch_store::DocumentRow {
-        self.store
-            .find_document(platform, terms_type)
-            .await
-            .unwrap()
-            .expect("document exists")
+        self.store.find_document(platform, terms_type).await.unwrap().expect("document exists")
     }
 }
 

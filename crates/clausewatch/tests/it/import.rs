@@ -30,38 +30,16 @@ async fn import_ota_accepts_good_rejects_bad_with_file_field_reason() {
     write("README.md", "# not a declaration");
 
     let report =
-        clausewatch::catalog::import_ota(&app.store, &src, app.catalog_dir(), chrono::Utc::now())
-            .await
-            .unwrap();
-    assert_eq!(
-        (report.imported_platforms, report.imported_documents),
-        (1, 1),
-        "{report:#?}"
-    );
+        clausewatch::catalog::import_ota(&app.store, &src, app.catalog_dir(), chrono::Utc::now()).await.unwrap();
+    assert_eq!((report.imported_platforms, report.imported_documents), (1, 1), "{report:#?}");
     let rejected = report.rejected.join("\n");
-    assert!(
-        rejected.contains("NoName.json: name: missing"),
-        "{rejected}"
-    );
-    assert!(
-        rejected.contains("BadUrl.json: terms.\"Privacy Policy\".fetch: only http and https"),
-        "{rejected}"
-    );
-    assert!(
-        rejected.contains("BadCss.json: terms.\"Privacy Policy\".select: invalid CSS selector"),
-        "{rejected}"
-    );
+    assert!(rejected.contains("NoName.json: name: missing"), "{rejected}");
+    assert!(rejected.contains("BadUrl.json: terms.\"Privacy Policy\".fetch: only http and https"), "{rejected}");
+    assert!(rejected.contains("BadCss.json: terms.\"Privacy Policy\".select: invalid CSS selector"), "{rejected}");
     assert!(rejected.contains("Broken.json: invalid JSON"), "{rejected}");
+    assert!(report.skipped.iter().any(|s| s.contains("README.md")), "{:?}", report.skipped);
     assert!(
-        report.skipped.iter().any(|s| s.contains("README.md")),
-        "{:?}",
-        report.skipped
-    );
-    assert!(
-        report
-            .warnings
-            .iter()
-            .any(|w| w.contains("unknown filter \"removeTrackingIDs\"")),
+        report.warnings.iter().any(|w| w.contains("unknown filter \"removeTrackingIDs\"")),
         "{:?}",
         report.warnings
     );
@@ -72,17 +50,9 @@ async fn import_ota_accepts_good_rejects_bad_with_file_field_reason() {
     );
     assert!(app.catalog_dir().join("Good.history.json").exists());
     let doc = app.doc("Good", "Terms of Service").await;
-    let old = app
-        .store
-        .rules_at(doc.id, "2023-06-01T00:00:00Z".parse().unwrap())
-        .await
-        .unwrap();
+    let old = app.store.rules_at(doc.id, "2023-06-01T00:00:00Z".parse().unwrap()).await.unwrap();
     assert_eq!(old.rules.sources[0].url, "https://good.test/old-terms");
-    let now = app
-        .store
-        .rules_at(doc.id, chrono::Utc::now())
-        .await
-        .unwrap();
+    let now = app.store.rules_at(doc.id, chrono::Utc::now()).await.unwrap();
     assert_eq!(now.rules.sources[0].url, "https://good.test/terms");
     assert!(now.rules.sources[0].execute_client_scripts);
 }
@@ -120,26 +90,14 @@ fn import_ota_real_declarations() {
             .env("CLAUSEWATCH_LOG", "error")
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}: {}",
-            folder.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{}: {}", folder.display(), String::from_utf8_lossy(&out.stderr));
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let imported = report["imported_platforms"].as_u64().unwrap() as usize;
-        let rejected: Vec<String> = report["rejected"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap().to_string())
-            .collect();
+        let rejected: Vec<String> =
+            report["rejected"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
         // A file is either imported or named in at least one rejection.
-        let rejected_files: std::collections::BTreeSet<String> = declarations
-            .iter()
-            .filter(|d| rejected.iter().any(|r| r.contains(&format!("/{d}:"))))
-            .cloned()
-            .collect();
+        let rejected_files: std::collections::BTreeSet<String> =
+            declarations.iter().filter(|d| rejected.iter().any(|r| r.contains(&format!("/{d}:")))).cloned().collect();
         let fully_rejected = declarations.len() - imported;
         assert!(
             rejected_files.len() >= fully_rejected,
@@ -166,8 +124,5 @@ fn import_ota_real_declarations() {
     }
     eprintln!("total: {total_json} declarations, {total_imported} imported, {total_rejected_files} rejected");
     assert_eq!(total_imported + total_rejected_files, total_json);
-    assert!(
-        total_imported as f64 > 0.9 * total_json as f64,
-        "most real declarations must import"
-    );
+    assert!(total_imported as f64 > 0.9 * total_json as f64, "most real declarations must import");
 }

@@ -1,7 +1,9 @@
 //! One integration-test binary (faster to link than many): every test starts its own real HTTP
 //! server on 127.0.0.1 and its own store in a temporary folder.
 
+mod cli;
 mod crash;
+mod fetching;
 mod helpers;
 mod import;
 mod replay;

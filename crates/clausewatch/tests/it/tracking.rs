@@ -6,8 +6,10 @@ use clausewatch_store::VersionKind;
 
 use crate::helpers::{terms_page, Page, TestApp, TestServer};
 
-const BODY_V1: &str = "<h2>Payments</h2><p>Credits are refundable within 24 hours.</p><h2>Law</h2><p>California law applies.</p>";
-const BODY_V2: &str = "<h2>Payments</h2><p>Credits are refundable within 48 hours.</p><h2>Law</h2><p>California law applies.</p>";
+const BODY_V1: &str =
+    "<h2>Payments</h2><p>Credits are refundable within 24 hours.</p><h2>Law</h2><p>California law applies.</p>";
+const BODY_V2: &str =
+    "<h2>Payments</h2><p>Credits are refundable within 48 hours.</p><h2>Law</h2><p>California law applies.</p>";
 
 fn catalog(app: &TestApp, server: &TestServer, remove: &[&str]) {
     app.write_catalog(
@@ -30,60 +32,30 @@ async fn versions_only_for_text_changes_and_technical_upgrades_apart() {
     let app = TestApp::new().await;
     catalog(&app, &server, &[".banner"]);
     server.set_html("/terms", &terms_page("Home", "Try our app", BODY_V1));
-    server.set_html(
-        "/privacy",
-        &terms_page("Home", "", "<p>We collect your e-mail address.</p>"),
-    );
+    server.set_html("/privacy", &terms_page("Home", "", "<p>We collect your e-mail address.</p>"));
 
     // First pass: one version per document.
     let s = app.track().await;
-    assert_eq!(
-        (s.documents, s.fetched, s.new_versions, s.failed),
-        (2, 2, 2, 0),
-        "{}",
-        s.render()
-    );
+    assert_eq!((s.documents, s.fetched, s.new_versions, s.failed), (2, 2, 2, 0), "{}", s.render());
     let terms = app.doc("Example", "Terms of Service").await;
     let v1 = app.store.latest_version(terms.id).await.unwrap().unwrap();
     assert_eq!(v1.kind, VersionKind::First);
     assert!(v1.markdown.contains("refundable within 24 hours"));
-    assert!(
-        !v1.markdown.contains("Try our app"),
-        "removed element must not be in the text"
-    );
-    assert!(
-        !v1.markdown.contains("Home"),
-        "text outside select must not be in the text"
-    );
+    assert!(!v1.markdown.contains("Try our app"), "removed element must not be in the text");
+    assert!(!v1.markdown.contains("Home"), "text outside select must not be in the text");
 
     // Identical bytes: nothing extracted again, bytes stored once.
     let blobs_before = count_blobs(&app);
     let s = app.track().await;
-    assert_eq!(
-        (s.fetched, s.unchanged, s.new_versions),
-        (2, 2, 0),
-        "{}",
-        s.render()
-    );
+    assert_eq!((s.fetched, s.unchanged, s.new_versions), (2, 2, 0), "{}", s.render());
     assert_eq!(count_blobs(&app), blobs_before);
 
     // Noise outside `select` and inside a removed element: a snapshot, no version.
-    server.set_html(
-        "/terms",
-        &terms_page("Home | Pricing", "Try our NEW app", BODY_V1),
-    );
+    server.set_html("/terms", &terms_page("Home | Pricing", "Try our NEW app", BODY_V1));
     let captures_before = app.store.counts().await.unwrap().snapshots;
     let s = app.track().await;
-    assert_eq!(
-        (s.fetched, s.unchanged, s.new_versions),
-        (2, 2, 0),
-        "{}",
-        s.render()
-    );
-    assert_eq!(
-        app.store.counts().await.unwrap().snapshots,
-        captures_before + 2
-    );
+    assert_eq!((s.fetched, s.unchanged, s.new_versions), (2, 2, 0), "{}", s.render());
+    assert_eq!(app.store.counts().await.unwrap().snapshots, captures_before + 2);
     assert_eq!(
         count_blobs(&app),
         blobs_before + 1,
@@ -92,95 +64,41 @@ async fn versions_only_for_text_changes_and_technical_upgrades_apart() {
     assert_eq!(app.store.versions(terms.id).await.unwrap().len(), 1);
 
     // A text change: a version and a change record with a section-aware diff.
-    server.set_html(
-        "/terms",
-        &terms_page("Home | Pricing", "Try our NEW app", BODY_V2),
-    );
+    server.set_html("/terms", &terms_page("Home | Pricing", "Try our NEW app", BODY_V2));
     let s = app.track().await;
-    assert_eq!(
-        (s.new_versions, s.technical_upgrades),
-        (1, 0),
-        "{}",
-        s.render()
-    );
+    assert_eq!((s.new_versions, s.technical_upgrades), (1, 0), "{}", s.render());
     let versions = app.store.versions(terms.id).await.unwrap();
     assert_eq!(versions.len(), 2);
     assert_eq!(versions[1].kind, VersionKind::Change);
-    let change = app
-        .store
-        .change_to(versions[1].id)
-        .await
-        .unwrap()
-        .expect("change record");
+    let change = app.store.change_to(versions[1].id).await.unwrap().expect("change record");
     assert_eq!(change.from_version_id, versions[0].id);
     let stats: clausewatch_diff::DiffStats = serde_json::from_str(&change.stats_json).unwrap();
-    assert_eq!(
-        (
-            stats.sections_changed,
-            stats.words_added,
-            stats.words_removed
-        ),
-        (1, 1, 1)
-    );
-    assert!(
-        change.diff_json.contains("Payments") && change.diff_json.contains("48"),
-        "{}",
-        change.diff_json
-    );
+    assert_eq!((stats.sections_changed, stats.words_added, stats.words_removed), (1, 1, 1));
+    assert!(change.diff_json.contains("Payments") && change.diff_json.contains("48"), "{}", change.diff_json);
 
     // A rule change together with a real change in the same run: a technical upgrade of the
     // old text first, then the real change as its own version.
     catalog(&app, &server, &[".banner", "h2 + p + h2 + p"]);
-    server.set_html(
-        "/terms",
-        &terms_page(
-            "Home",
-            "Try",
-            &BODY_V2.replace("Credits", "Prepaid credits"),
-        ),
-    );
+    server.set_html("/terms", &terms_page("Home", "Try", &BODY_V2.replace("Credits", "Prepaid credits")));
     let s = app.track().await;
-    assert_eq!(
-        (s.technical_upgrades, s.new_versions),
-        (1, 1),
-        "{}",
-        s.render()
-    );
+    assert_eq!((s.technical_upgrades, s.new_versions), (1, 1), "{}", s.render());
     let versions = app.store.versions(terms.id).await.unwrap();
     assert_eq!(versions.len(), 4);
     assert_eq!(versions[2].kind, VersionKind::TechnicalUpgrade);
-    assert_eq!(
-        versions[2].capture_id, versions[1].capture_id,
-        "technical upgrade re-extracts the old capture"
-    );
-    assert!(
-        !versions[2].markdown.contains("California"),
-        "new rule removes the law paragraph"
-    );
-    assert!(
-        versions[2]
-            .markdown
-            .contains("Credits are refundable within 48 hours"),
-        "old text, new rules"
-    );
+    assert_eq!(versions[2].capture_id, versions[1].capture_id, "technical upgrade re-extracts the old capture");
+    assert!(!versions[2].markdown.contains("California"), "new rule removes the law paragraph");
+    assert!(versions[2].markdown.contains("Credits are refundable within 48 hours"), "old text, new rules");
     assert_eq!(versions[3].kind, VersionKind::Change);
     assert!(versions[3].markdown.contains("Prepaid credits"));
     let upgrade = app.store.change_to(versions[2].id).await.unwrap().unwrap();
     assert_eq!(upgrade.kind, VersionKind::TechnicalUpgrade);
 
     // `show` semantics: the text in force at a date is the latest version effective then.
-    let at_first = app
-        .store
-        .version_at(terms.id, versions[0].effective_at)
-        .await
-        .unwrap()
-        .unwrap();
+    let at_first = app.store.version_at(terms.id, versions[0].effective_at).await.unwrap().unwrap();
     assert_eq!(at_first.seq, 1);
 
     // Rebuild regenerates the same history, hash for hash.
-    let report = clausewatch::rebuild::rebuild(&app.store, false)
-        .await
-        .unwrap();
+    let report = clausewatch::rebuild::rebuild(&app.store, false).await.unwrap();
     assert!(report.mismatches.is_empty(), "{}", report.render());
     assert_eq!(report.versions_rebuilt, report.versions_stored);
     assert!(app.store.check_consistency().await.unwrap().is_empty());
@@ -196,21 +114,14 @@ async fn rule_change_alone_is_only_a_technical_upgrade() {
     app.track().await;
     catalog(&app, &server, &[".banner"]);
     let s = app.track().await;
-    assert_eq!(
-        (s.technical_upgrades, s.new_versions, s.unchanged),
-        (1, 0, 2),
-        "{}",
-        s.render()
-    );
+    assert_eq!((s.technical_upgrades, s.new_versions, s.unchanged), (1, 0, 2), "{}", s.render());
     let terms = app.doc("Example", "Terms of Service").await;
     let versions = app.store.versions(terms.id).await.unwrap();
     assert_eq!(
         versions.iter().map(|v| v.kind).collect::<Vec<_>>(),
         vec![VersionKind::First, VersionKind::TechnicalUpgrade]
     );
-    let report = clausewatch::rebuild::rebuild(&app.store, false)
-        .await
-        .unwrap();
+    let report = clausewatch::rebuild::rebuild(&app.store, false).await.unwrap();
     assert!(report.mismatches.is_empty(), "{}", report.render());
 }
 
@@ -231,79 +142,33 @@ async fn failures_are_recorded_with_their_cause_and_never_stop_the_run() {
         }}),
     );
     server.set_html("/ok", &terms_page("", "", "<p>Fine.</p>"));
-    server.set(
-        "/slow",
-        Page {
-            delay: Duration::from_secs(5),
-            ..Page::html("<main>late</main>")
-        },
-    );
-    server.set(
-        "/huge",
-        Page::html(&format!("<main>{}</main>", "x".repeat(2 * 1024 * 1024))),
-    );
-    server.set(
-        "/garbage",
-        Page {
-            body: vec![0xff, 0xfe, 0x00, 0x01, 0x80, 0x81, b'<', 0xc3],
-            ..Page::html("")
-        },
-    );
-    server.set(
-        "/error",
-        Page {
-            status: 503,
-            ..Page::html("down")
-        },
-    );
+    server.set("/slow", Page { delay: Duration::from_secs(5), ..Page::html("<main>late</main>") });
+    server.set("/huge", Page::html(&format!("<main>{}</main>", "x".repeat(2 * 1024 * 1024))));
+    server.set("/garbage", Page { body: vec![0xff, 0xfe, 0x00, 0x01, 0x80, 0x81, b'<', 0xc3], ..Page::html("") });
+    server.set("/error", Page { status: 503, ..Page::html("down") });
 
     let started = std::time::Instant::now();
     let s = app.track().await;
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "the slow page costs the timeout, not its delay"
-    );
-    assert_eq!(
-        (s.documents, s.fetched, s.new_versions, s.failed),
-        (6, 2, 1, 5),
-        "{}",
-        s.render()
-    );
-    let causes: Vec<(&str, usize)> = s
-        .failures_by_cause
-        .iter()
-        .map(|(k, v)| (k.as_str(), *v))
-        .collect();
+    assert!(started.elapsed() < Duration::from_secs(5), "the slow page costs the timeout, not its delay");
+    assert_eq!((s.documents, s.fetched, s.new_versions, s.failed), (6, 2, 1, 5), "{}", s.render());
+    let causes: Vec<(&str, usize)> = s.failures_by_cause.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     assert_eq!(
         causes,
-        vec![
-            ("http-4xx", 1),
-            ("http-5xx", 1),
-            ("selector-matched-nothing", 1),
-            ("timeout", 1),
-            ("too-large", 1)
-        ],
+        vec![("http-4xx", 1), ("http-5xx", 1), ("selector-matched-nothing", 1), ("timeout", 1), ("too-large", 1)],
         "{}",
         s.render()
     );
     // Failed fetches are stored as failed captures with their cause; no version from them.
     let failed = app.store.failed_captures(s.run_id).await.unwrap();
     assert_eq!(failed.len(), 5);
-    assert!(failed
-        .iter()
-        .all(|c| c.error_cause.is_some() && c.error_message.is_some()));
+    assert!(failed.iter().all(|c| c.error_cause.is_some() && c.error_message.is_some()));
     let missing = app.doc("Mixed", "Privacy Policy").await;
     assert_eq!(missing.versions, 0);
     // The summary table has the stable labelled lines.
     let table = s.render();
-    for line in [
-        "fetched: 2",
-        "unchanged: 0",
-        "new versions: 1",
-        "technical upgrades: 0",
-        "failed: 5",
-        "failures by cause:",
-    ] {
+    for line in
+        ["fetched: 2", "unchanged: 0", "new versions: 1", "technical upgrades: 0", "failed: 5", "failures by cause:"]
+    {
         assert!(table.contains(line), "{table}");
     }
 }
@@ -312,39 +177,20 @@ async fn failures_are_recorded_with_their_cause_and_never_stop_the_run() {
 async fn conditional_get_reuses_the_stored_capture() {
     let server = TestServer::start().await;
     let app = TestApp::new().await;
-    app.write_catalog("Etag", json!({"name": "Etag", "terms": {"Terms of Service": {"fetch": server.url("/t"), "select": "main"}}}));
-    server.set(
-        "/t",
-        Page {
-            etag: Some("\"v1\"".into()),
-            ..Page::html(&terms_page("", "", "<p>One.</p>"))
-        },
+    app.write_catalog(
+        "Etag",
+        json!({"name": "Etag", "terms": {"Terms of Service": {"fetch": server.url("/t"), "select": "main"}}}),
     );
+    server.set("/t", Page { etag: Some("\"v1\"".into()), ..Page::html(&terms_page("", "", "<p>One.</p>")) });
     app.track().await;
     let s = app.track().await;
-    assert_eq!(
-        (s.fetched, s.unchanged, s.new_versions),
-        (1, 1, 0),
-        "{}",
-        s.render()
-    );
+    assert_eq!((s.fetched, s.unchanged, s.new_versions), (1, 1, 0), "{}", s.render());
     let doc = app.doc("Etag", "Terms of Service").await;
-    let last = app
-        .store
-        .latest_snapshot_for_url(doc.id, &server.url("/t"))
-        .await
-        .unwrap()
-        .unwrap();
+    let last = app.store.latest_snapshot_for_url(doc.id, &server.url("/t")).await.unwrap().unwrap();
     assert!(last.not_modified);
     assert_eq!(last.status, 304);
     // A new ETag with new text is a new version.
-    server.set(
-        "/t",
-        Page {
-            etag: Some("\"v2\"".into()),
-            ..Page::html(&terms_page("", "", "<p>Two.</p>"))
-        },
-    );
+    server.set("/t", Page { etag: Some("\"v2\"".into()), ..Page::html(&terms_page("", "", "<p>Two.</p>")) });
     let s = app.track().await;
     assert_eq!(s.new_versions, 1, "{}", s.render());
 }
@@ -361,19 +207,14 @@ async fn combine_and_filters_by_platform_and_type() {
         }}),
     );
     server.set_html("/a", &terms_page("", "", "<p>Part A.</p>"));
-    server.set_html(
-        "/b",
-        "<html><body><article><p>Part B.</p></article></body></html>",
-    );
+    server.set_html("/b", "<html><body><article><p>Part B.</p></article></body></html>");
     server.set_html("/p", &terms_page("", "", "<p>Privacy.</p>"));
     let opts = clausewatch::track::TrackOptions {
         platform: Some("combo".into()),
         terms_type: Some("terms of service".into()),
         ..Default::default()
     };
-    let s = clausewatch::track::track(&app.store, &app.config, &opts)
-        .await
-        .unwrap();
+    let s = clausewatch::track::track(&app.store, &app.config, &opts).await.unwrap();
     assert_eq!((s.documents, s.new_versions), (1, 1), "{}", s.render());
     assert_eq!(server.hits("/p"), 0);
     let doc = app.doc("Combo", "Terms of Service").await;
@@ -382,14 +223,8 @@ async fn combine_and_filters_by_platform_and_type() {
     let b = v.markdown.find("Part B.").unwrap();
     assert!(a < b, "sources are combined in declaration order");
     assert_eq!(app.store.snapshots(v.capture_id).await.unwrap().len(), 2);
-    let none = clausewatch::track::TrackOptions {
-        platform: Some("nope".into()),
-        ..Default::default()
-    };
-    let err = clausewatch::track::track(&app.store, &app.config, &none)
-        .await
-        .unwrap_err()
-        .to_string();
+    let none = clausewatch::track::TrackOptions { platform: Some("nope".into()), ..Default::default() };
+    let err = clausewatch::track::track(&app.store, &app.config, &none).await.unwrap_err().to_string();
     assert!(err.contains("nope"), "{err}");
 }
 
@@ -418,23 +253,11 @@ async fn rule_change_without_text_effect_is_confirmed_once() {
     // the same bytes is not extracted again.
     catalog(&app, &server, &[".banner", ".does-not-exist"]);
     let s = app.track().await;
-    assert_eq!(
-        (s.technical_upgrades, s.new_versions, s.unchanged),
-        (0, 0, 2),
-        "{}",
-        s.render()
-    );
+    assert_eq!((s.technical_upgrades, s.new_versions, s.unchanged), (0, 0, 2), "{}", s.render());
     let s = app.track().await;
     let terms = app.doc("Example", "Terms of Service").await;
     let captures = app.store.captures_with_snapshots(terms.id).await.unwrap();
-    assert_eq!(
-        captures.last().unwrap().outcome.as_deref(),
-        Some("unchanged_bytes"),
-        "{}",
-        s.render()
-    );
-    let report = clausewatch::rebuild::rebuild(&app.store, false)
-        .await
-        .unwrap();
+    assert_eq!(captures.last().unwrap().outcome.as_deref(), Some("unchanged_bytes"), "{}", s.render());
+    let report = clausewatch::rebuild::rebuild(&app.store, false).await.unwrap();
     assert!(report.mismatches.is_empty(), "{}", report.render());
 }

@@ -7,17 +7,11 @@ use serde_json::json;
 use crate::helpers::{bin, terms_page, TestApp, TestServer};
 
 async fn spawn_web(app: &TestApp) -> String {
-    let state = clausewatch::web::AppState {
-        store: app.store.clone(),
-        config: std::sync::Arc::new(app.config.clone()),
-    };
+    let state =
+        clausewatch::web::AppState { store: app.store.clone(), config: std::sync::Arc::new(app.config.clone()) };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, clausewatch::web::router(state))
-            .await
-            .unwrap()
-    });
+    tokio::spawn(async move { axum::serve(listener, clausewatch::web::router(state)).await.unwrap() });
     format!("http://{addr}")
 }
 
@@ -35,44 +29,27 @@ async fn demo_is_browsable_with_provenance_and_rebuilds() {
     let base = spawn_web(&app).await;
     let (status, index) = get(&base).await;
     assert_eq!(status, 200);
-    assert!(
-        index.contains("DeepSeek") && index.contains("Grok"),
-        "{index}"
-    );
+    assert!(index.contains("DeepSeek") && index.contains("Grok"), "{index}");
 
     let doc = app.doc("DeepSeek", "Privacy Policy").await;
     assert!(doc.versions >= 2, "the demo shows real changes");
     let (_, page) = get(&format!("{base}/documents/{}", doc.id)).await;
-    assert!(
-        page.contains("first record") && page.contains("/changes/"),
-        "{page}"
-    );
+    assert!(page.contains("first record") && page.contains("/changes/"), "{page}");
     let v = app.store.latest_version(doc.id).await.unwrap().unwrap();
     let (_, vpage) = get(&format!("{base}/versions/{}", v.id)).await;
     // Provenance: text hash, capture time, snapshot URL and hash.
-    assert!(
-        vpage.contains(&v.text_hash.to_hex()),
-        "version page shows the text hash"
-    );
-    assert!(
-        vpage.contains("https://cdn.deepseek.com/"),
-        "version page shows the snapshot URL"
-    );
+    assert!(vpage.contains(&v.text_hash.to_hex()), "version page shows the text hash");
+    assert!(vpage.contains("https://cdn.deepseek.com/"), "version page shows the snapshot URL");
     let change = app.store.change_to(v.id).await.unwrap().unwrap();
     let (status, cpage) = get(&format!("{base}/changes/{}", change.id)).await;
     assert_eq!(status, 200);
-    assert!(
-        cpage.contains("<ins>") || cpage.contains("<del>"),
-        "redline"
-    );
+    assert!(cpage.contains("<ins>") || cpage.contains("<del>"), "redline");
     let (status, _) = get(&format!("{base}/versions/999999")).await;
     assert_eq!(status, 404);
     let (status, _) = get(&format!("{base}/documents/not-a-number")).await;
     assert_eq!(status, 400);
 
-    let r = clausewatch::rebuild::rebuild(&app.store, false)
-        .await
-        .unwrap();
+    let r = clausewatch::rebuild::rebuild(&app.store, false).await.unwrap();
     assert!(r.mismatches.is_empty(), "{}", r.render());
 }
 
@@ -81,23 +58,14 @@ async fn document_text_is_escaped_in_pages() {
     let server = TestServer::start().await;
     let app = TestApp::new().await;
     app.write_catalog("Evil", json!({"name": "Evil <b>Corp</b>", "terms": {"Terms of Service": {"fetch": server.url("/t"), "select": "main"}}}));
-    server.set_html(
-        "/t",
-        &terms_page("", "", "<p>&lt;script&gt;alert(1)&lt;/script&gt; terms</p>"),
-    );
+    server.set_html("/t", &terms_page("", "", "<p>&lt;script&gt;alert(1)&lt;/script&gt; terms</p>"));
     app.track().await;
-    server.set_html(
-        "/t",
-        &terms_page("", "", "<p>&lt;script&gt;alert(2)&lt;/script&gt; terms</p>"),
-    );
+    server.set_html("/t", &terms_page("", "", "<p>&lt;script&gt;alert(2)&lt;/script&gt; terms</p>"));
     app.track().await;
     let base = spawn_web(&app).await;
     let doc = app.doc("Evil", "Terms of Service").await;
     let v = app.store.latest_version(doc.id).await.unwrap().unwrap();
-    assert!(
-        v.markdown.contains("<script>alert(2)</script>"),
-        "the text keeps what the page says"
-    );
+    assert!(v.markdown.contains("<script>alert(2)</script>"), "the text keeps what the page says");
     let (_, vpage) = get(&format!("{base}/versions/{}", v.id)).await;
     assert!(!vpage.contains("<script>alert"), "{vpage}");
     assert!(vpage.contains("&lt;script&gt;alert(2)"));
@@ -113,18 +81,15 @@ async fn document_text_is_escaped_in_pages() {
 async fn serve_loads_demo_and_tracks_on_a_schedule() {
     let server = TestServer::start().await;
     let app = TestApp::new().await;
-    app.write_catalog("Local", json!({"name": "Local", "terms": {"Terms of Service": {"fetch": server.url("/t"), "select": "main"}}}));
+    app.write_catalog(
+        "Local",
+        json!({"name": "Local", "terms": {"Terms of Service": {"fetch": server.url("/t"), "select": "main"}}}),
+    );
     server.set_html("/t", &terms_page("", "", "<p>Local terms.</p>"));
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(bin())
         .current_dir(dir.path())
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--schedule-hours",
-            "0.0005",
-        ])
+        .args(["serve", "--listen", "127.0.0.1:0", "--schedule-hours", "0.0005"])
         .arg("--catalog")
         .arg(app.catalog_dir())
         .env("CLAUSEWATCH_LOG", "error")
@@ -138,39 +103,21 @@ async fn serve_loads_demo_and_tracks_on_a_schedule() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("serve prints its address")
-        .to_string();
-    assert!(
-        dir.path().join("data/clausewatch.db").exists(),
-        "serve creates ./data"
-    );
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let base = line.trim().strip_prefix("listening on ").expect("serve prints its address").to_string();
+    assert!(dir.path().join("data/clausewatch.db").exists(), "serve creates ./data");
     let (status, index) = get(&base).await;
     assert_eq!(status, 200);
-    assert!(
-        index.contains("DeepSeek") && index.contains("Local"),
-        "demo loaded, catalog synced: {index}"
-    );
+    assert!(index.contains("DeepSeek") && index.contains("Local"), "demo loaded, catalog synced: {index}");
     // At least two scheduled runs complete, one at a time, each with its summary stored.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let (_, runs) = get(&format!("{base}/runs")).await;
         if runs.matches("schedule").count() >= 2 && !runs.contains("(running or interrupted)") {
-            assert!(
-                runs.contains("fetched 1") || runs.contains("fetched 1 "),
-                "{runs}"
-            );
+            assert!(runs.contains("fetched 1") || runs.contains("fetched 1 "), "{runs}");
             break;
         }
-        assert!(
-            Instant::now() < deadline,
-            "no two scheduled runs within 30 s: {runs}"
-        );
+        assert!(Instant::now() < deadline, "no two scheduled runs within 30 s: {runs}");
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     child.kill().unwrap();

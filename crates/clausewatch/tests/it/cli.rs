@@ -1,0 +1,101 @@
+//! The CLI as a user runs it: track, history, show --at, diff, rebuild, check.
+
+use std::process::Command;
+
+use serde_json::json;
+
+use crate::helpers::{bin, terms_page, TestApp, TestServer};
+
+fn run(app: &TestApp, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(bin())
+        .args(args)
+        .arg("--data-dir")
+        .arg(&app.config.data_dir)
+        .arg("--catalog")
+        .arg(&app.config.catalog_dir)
+        .env("CLAUSEWATCH_LOG", "error")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn track_history_show_diff_rebuild_check() {
+    let server = TestServer::start().await;
+    let app = TestApp::new().await;
+    app.write_catalog(
+        "Acme",
+        json!({"name": "Acme AI", "terms": {"Terms of Service": {"fetch": server.url("/t"), "select": "main"}}}),
+    );
+    server.set_html(
+        "/t",
+        &terms_page("", "", "<h2>Refunds</h2><p>Refunds within 24 hours.</p><h2>Law</h2><p>Delaware law.</p>"),
+    );
+    let (ok, out, err) = run(&app, &["track", "--no-progress"]);
+    assert!(ok, "{err}");
+    for line in ["fetched: 1", "unchanged: 0", "new versions: 1", "technical upgrades: 0", "failed: 0"] {
+        assert!(out.contains(line), "{out}");
+    }
+    let between = chrono::Utc::now();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    server.set_html(
+        "/t",
+        &terms_page("", "", "<h2>Refunds</h2><p>Refunds within 48 hours.</p><h2>Law</h2><p>Delaware law.</p>"),
+    );
+    let (ok, out, _) = run(&app, &["track", "--no-progress", "--format", "json"]);
+    assert!(ok);
+    let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(summary["new_versions"], 1);
+
+    let (ok, out, _) = run(&app, &["history", "acme ai", "terms of service"]);
+    assert!(ok);
+    assert!(out.contains("first") && out.contains("change") && out.contains("+1 −1 words"), "{out}");
+
+    let at = between.to_rfc3339();
+    let (ok, out, err) = run(&app, &["show", "Acme", "Terms of Service", "--at", &at]);
+    assert!(ok, "{err}");
+    assert!(out.contains("24 hours") && !out.contains("48 hours"), "{out}");
+    assert!(err.contains("version 1") && err.contains("blake3"), "provenance on stderr: {err}");
+    let (_, out, _) = run(&app, &["show", "Acme", "Terms of Service"]);
+    assert!(out.contains("48 hours"));
+    let (ok, _, err) = run(&app, &["show", "Acme", "Terms of Service", "--at", "2001-01-01"]);
+    assert!(!ok && err.contains("no version"), "{err}");
+    let (ok, _, err) = run(&app, &["show", "Acme", "Privacy Policy"]);
+    assert!(!ok && err.contains("it has: Terms of Service"), "{err}");
+
+    let (ok, out, _) = run(&app, &["diff", "Acme", "Terms of Service"]);
+    assert!(ok);
+    assert!(out.contains("## Terms of Service › Refunds") && out.contains("[-24-]{+48+}"), "{out}");
+    let (ok, out, _) = run(&app, &["diff", "Acme", "Terms of Service", "--format", "json"]);
+    assert!(ok);
+    let d: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(d["stats"]["words_added"], 1);
+
+    let (ok, out, _) = run(&app, &["rebuild"]);
+    assert!(ok && out.contains("mismatched documents: 0"), "{out}");
+    let (ok, out, _) = run(&app, &["check"]);
+    assert!(ok && out.contains("problems: 0"), "{out}");
+}
+
+#[test]
+fn bad_configuration_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, "[fetch]\ntotal_timeout_secs = \"soon\"\n").unwrap();
+    let out = Command::new(bin()).args(["check", "--config"]).arg(&cfg).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("c.toml") && err.contains("total_timeout_secs"), "{err}");
+    let out = Command::new(bin())
+        .args(["check"])
+        .env("CLAUSEWATCH_MAX_BODY_MB", "0")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("max_body_mb"));
+}

@@ -1,0 +1,185 @@
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::helpers::{terms_page, Page, TestApp, TestServer};
+
+fn one_doc(app: &TestApp, server: &TestServer, path: &str) {
+    app.write_catalog(
+        "F",
+        json!({"name": "F", "terms": {"Terms of Service": {"fetch": server.url(path), "select": "main"}}}),
+    );
+}
+
+#[tokio::test]
+async fn gzip_and_brotli_bodies_are_decoded() {
+    let server = TestServer::start().await;
+    let app = TestApp::new().await;
+    let html = terms_page("", "", "<p>Compressed terms.</p>");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(html.as_bytes()).unwrap();
+    server.set(
+        "/gz",
+        Page {
+            body: gz.finish().unwrap(),
+            headers: vec![("content-encoding".into(), "gzip".into())],
+            ..Page::html("")
+        },
+    );
+    one_doc(&app, &server, "/gz");
+    let s = app.track().await;
+    assert_eq!(s.new_versions, 1, "{}", s.render());
+    let doc = app.doc("F", "Terms of Service").await;
+    let v = app.store.latest_version(doc.id).await.unwrap().unwrap();
+    assert!(v.markdown.contains("Compressed terms."));
+    // The snapshot keeps the decoded bytes (what the page says), hashed as such.
+    let snap = &app.store.snapshots(v.capture_id).await.unwrap()[0];
+    assert_eq!(snap.content_hash, clausewatch_core::ContentHash::of(html.as_bytes()));
+}
+
+#[tokio::test]
+async fn redirects_are_followed_and_loops_bounded() {
+    let server = TestServer::start().await;
+    let app = TestApp::new().await;
+    let redirect =
+        |to: &str| Page { status: 301, headers: vec![("location".into(), to.into())], ..Page::html("moved") };
+    server.set("/old", redirect("/new"));
+    server.set_html("/new", &terms_page("", "", "<p>Moved terms.</p>"));
+    server.set("/loop", redirect("/loop"));
+    app.write_catalog(
+        "R",
+        json!({"name": "R", "terms": {
+            "Terms of Service": {"fetch": server.url("/old"), "select": "main"},
+            "Privacy Policy": {"fetch": server.url("/loop"), "select": "main"}
+        }}),
+    );
+    let s = app.track().await;
+    assert_eq!((s.new_versions, s.failed), (1, 1), "{}", s.render());
+    assert_eq!(s.failures_by_cause.get("redirect-loop"), Some(&1), "{}", s.render());
+    assert!(server.hits("/loop") <= app.config.fetch.max_redirects + 1);
+    let doc = app.doc("R", "Terms of Service").await;
+    let v = app.store.latest_version(doc.id).await.unwrap().unwrap();
+    let snap = &app.store.snapshots(v.capture_id).await.unwrap()[0];
+    assert_eq!(snap.url, server.url("/old"));
+    assert_eq!(snap.final_url, server.url("/new"));
+}
+
+#[tokio::test]
+async fn per_host_concurrency_and_pacing_are_respected() {
+    let server = TestServer::start().await;
+    let mut app = TestApp::new().await;
+    let mut terms = serde_json::Map::new();
+    for (i, ty) in
+        ["Terms of Service", "Privacy Policy", "Imprint", "Trackers Policy", "Developer Terms", "Commercial Terms"]
+            .iter()
+            .enumerate()
+    {
+        let path = format!("/d{i}");
+        server.set(
+            &path,
+            Page { delay: Duration::from_millis(150), ..Page::html(&terms_page("", "", &format!("<p>Doc {i}.</p>"))) },
+        );
+        terms.insert(ty.to_string(), json!({"fetch": server.url(&path), "select": "main"}));
+    }
+    app.write_catalog("Paced", json!({"name": "Paced", "terms": terms}));
+    app.config.fetch.per_host_concurrency = 2;
+    app.config.fetch.per_host_interval_ms = 100;
+    app.config.fetch.pace_loopback = true;
+    let started = Instant::now();
+    let s = app.track().await;
+    let elapsed = started.elapsed();
+    assert_eq!(s.new_versions, 6, "{}", s.render());
+    assert!(server.max_in_flight() <= 2, "at most 2 requests at a time, saw {}", server.max_in_flight());
+    // Six starts 100 ms apart: the last starts at >= 500 ms and takes 150 ms.
+    assert!(elapsed >= Duration::from_millis(600), "{elapsed:?}");
+}
+
+#[tokio::test]
+async fn last_modified_conditional_get() {
+    let server = TestServer::start().await;
+    let app = TestApp::new().await;
+    let lm = "Wed, 21 Oct 2026 07:28:00 GMT";
+    server.set("/lm", Page { last_modified: Some(lm.into()), ..Page::html(&terms_page("", "", "<p>Dated.</p>")) });
+    one_doc(&app, &server, "/lm");
+    app.track().await;
+    let s = app.track().await;
+    assert_eq!((s.fetched, s.unchanged, s.failed), (1, 1, 0), "{}", s.render());
+    let doc = app.doc("F", "Terms of Service").await;
+    let last = app.store.latest_snapshot_for_url(doc.id, &server.url("/lm")).await.unwrap().unwrap();
+    assert!(last.not_modified && last.status == 304);
+}
+
+#[tokio::test]
+async fn legacy_charsets_are_decoded() {
+    let server = TestServer::start().await;
+    let app = TestApp::new().await;
+    let mut body = b"<html><body><main><p>Conditions g".to_vec();
+    body.extend_from_slice(&[0xe9, b'n', 0xe9]);
+    body.extend_from_slice(b"rales de vente</p></main></body></html>");
+    server.set("/latin1", Page { body, content_type: "text/html; charset=iso-8859-1".into(), ..Page::html("") });
+    one_doc(&app, &server, "/latin1");
+    app.track().await;
+    let doc = app.doc("F", "Terms of Service").await;
+    let v = app.store.latest_version(doc.id).await.unwrap().unwrap();
+    assert!(v.markdown.contains("Conditions générales de vente"), "{}", v.markdown);
+}
+
+/// A minimal, valid one-page PDF with a text layer (offsets computed, not hand-counted).
+pub fn tiny_pdf(text: &str) -> Vec<u8> {
+    let stream = format!("BT /F1 12 Tf 72 720 Td ({text}) Tj ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_string(),
+        format!("<< /Length {} >>\nstream\n{stream}\nendstream", stream.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
+    );
+    out
+}
+
+#[tokio::test]
+async fn pdf_documents_become_text_versions() {
+    let server = TestServer::start().await;
+    let app = TestApp::new().await;
+    server.set(
+        "/terms.pdf",
+        Page { body: tiny_pdf("Refunds within 14 days."), content_type: "application/pdf".into(), ..Page::html("") },
+    );
+    app.write_catalog(
+        "Pdf",
+        json!({"name": "Pdf", "terms": {"Terms of Service": {"fetch": server.url("/terms.pdf")}}}),
+    );
+    let s = app.track().await;
+    assert_eq!(s.new_versions, 1, "{}", s.render());
+    let doc = app.doc("Pdf", "Terms of Service").await;
+    let v = app.store.latest_version(doc.id).await.unwrap().unwrap();
+    assert!(v.markdown.contains("Refunds within 14 days."), "{}", v.markdown);
+    server.set(
+        "/terms.pdf",
+        Page { body: tiny_pdf("Refunds within 30 days."), content_type: "application/pdf".into(), ..Page::html("") },
+    );
+    let s = app.track().await;
+    assert_eq!(s.new_versions, 1, "{}", s.render());
+    // A truncated PDF is a failed capture, not a version and not a crash.
+    let mut broken = tiny_pdf("x");
+    broken.truncate(60);
+    server.set("/terms.pdf", Page { body: broken, content_type: "application/pdf".into(), ..Page::html("") });
+    let s = app.track().await;
+    assert_eq!((s.new_versions, s.failed), (0, 1), "{}", s.render());
+    assert_eq!(app.store.versions(doc.id).await.unwrap().len(), 2);
+}
