@@ -181,7 +181,7 @@ fn collapse_ws(s: &str) -> String {
     let bytes = s.as_bytes();
     let is_ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
     // Common case: single spaces only, nothing to collapse.
-    if !bytes.iter().any(|&b| matches!(b, b'\t' | b'\n' | b'\r')) && !s.contains("  ") {
+    if memchr::memchr3(b'\t', b'\n', b'\r', bytes).is_none() && memchr::memmem::find(bytes, b"  ").is_none() {
         return s.to_string();
     }
     // Byte-wise: the whitespace characters are ASCII, so text between them is copied whole;
@@ -570,13 +570,28 @@ fn is_blank(node: NodeRef<'_, Node>) -> bool {
 
 /// turndown's Markdown escapes: some anywhere, some only at the start of the text node.
 pub fn escape(s: &str) -> String {
+    let bytes = s.as_bytes();
     let mut out = String::with_capacity(s.len() + 8);
     let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        if matches!(b, b'\\' | b'*' | b'`' | b'[' | b']' | b'_') {
-            out.push_str(&s[start..i]);
-            out.push('\\');
-            start = i;
+    // Two vectorised searches for the six escaped bytes; each is redone only once consumed.
+    let find_a = |from: usize| memchr::memchr3(b'\\', b'*', b'`', &bytes[from..]).map(|p| p + from);
+    let find_b = |from: usize| memchr::memchr3(b'[', b']', b'_', &bytes[from..]).map(|p| p + from);
+    let (mut next_a, mut next_b) = (find_a(0), find_b(0));
+    loop {
+        let i = match (next_a, next_b) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) => a,
+            (None, Some(b)) => b,
+            (None, None) => break,
+        };
+        out.push_str(&s[start..i]);
+        out.push('\\');
+        start = i;
+        if next_a == Some(i) {
+            next_a = find_a(i + 1);
+        }
+        if next_b == Some(i) {
+            next_b = find_b(i + 1);
         }
     }
     out.push_str(&s[start..]);
@@ -629,6 +644,8 @@ mod tests {
         assert_eq!(escape("1. first"), "1\\. first");
         assert_eq!(escape("## title"), "\\## title");
         assert_eq!(escape("#hashtag"), "#hashtag");
+        assert_eq!(escape("a_b*c[d]e`f\\g__"), "a\\_b\\*c\\[d\\]e\\`f\\\\g\\_\\_");
+        assert_eq!(escape("plain"), "plain");
     }
 
     #[test]
