@@ -401,6 +401,39 @@ impl Store {
         row.as_ref().map(capture_row).transpose()
     }
 
+    /// The last successfully versioned capture of every document (one query for a whole run).
+    pub async fn last_done_captures(&self) -> Result<std::collections::HashMap<DocumentId, CaptureRow>> {
+        let rows = sqlx::query(&format!(
+            "{CAPTURE_COLUMNS} WHERE id IN (SELECT MAX(id) FROM captures WHERE state = 'done' GROUP BY document_id)"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| capture_row(r).map(|c| (c.document_id, c))).collect()
+    }
+
+    /// The newest successful snapshot of every (document, URL) (for conditional GET).
+    pub async fn latest_snapshots(&self) -> Result<std::collections::HashMap<(DocumentId, String), SnapshotRow>> {
+        let rows = sqlx::query(&format!(
+            "{SNAPSHOT_COLUMNS} WHERE id IN (SELECT MAX(id) FROM snapshots WHERE status < 400 GROUP BY document_id, url)"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| snapshot_row(r).map(|s| ((s.document_id, s.url.clone()), s))).collect()
+    }
+
+    /// The rules in force at `at` for every document that has some.
+    pub async fn rules_in_force(&self, at: DateTime<Utc>) -> Result<std::collections::HashMap<DocumentId, RulesRow>> {
+        let rows = sqlx::query(
+            "SELECT id, document_id, rules_hash, rules_json, valid_from, valid_until FROM rules
+             WHERE id IN (SELECT MAX(id) FROM rules WHERE (valid_from IS NULL OR valid_from <= ?1)
+                          AND (valid_until IS NULL OR valid_until > ?1) GROUP BY document_id)",
+        )
+        .bind(format_time(at))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| rules_row(r).map(|x| (x.document_id, x))).collect()
+    }
+
     pub async fn failed_captures(&self, run: RunId) -> Result<Vec<CaptureRow>> {
         let rows = sqlx::query(&format!("{CAPTURE_COLUMNS} WHERE run_id = ? AND state = 'failed' ORDER BY id"))
             .bind(run)

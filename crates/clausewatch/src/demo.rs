@@ -93,9 +93,18 @@ pub async fn load(store: &Store) -> anyhow::Result<DemoReport> {
             });
             bodies.push(bytes.clone());
         }
-        let step =
-            record_fresh_capture(store, &cache, doc.id, None, capture.captured_at, rules.id, snapshots, Some(bodies))
-                .await?;
+        let step = record_fresh_capture(
+            store,
+            &cache,
+            doc.id,
+            store.last_done_capture(doc.id, i64::MAX).await?,
+            None,
+            capture.captured_at,
+            rules.id,
+            snapshots,
+            Some(bodies),
+        )
+        .await?;
         report.captures += 1;
         report.versions += step.versions.len();
     }

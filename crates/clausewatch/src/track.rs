@@ -8,7 +8,7 @@
 //! (orphan blobs at most); the next run fetches again. Captures stored as `pending` by other
 //! writers (or older runs) are completed first.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
@@ -19,7 +19,9 @@ use futures::StreamExt;
 use serde::Serialize;
 
 use clausewatch_fetch::{Conditional, Fetcher};
-use clausewatch_store::{DocumentRow, NewSnapshot, RunId, Store, StoreError};
+use clausewatch_store::{
+    CaptureRow, DocumentId, DocumentRow, NewSnapshot, RulesRow, RunId, SnapshotRow, Store, StoreError,
+};
 
 use crate::config::Config;
 use crate::versioning::{process_capture, record_fresh_capture, Outcome, RulesCache, Step};
@@ -124,6 +126,16 @@ impl TrackSummary {
     }
 }
 
+/// What one document's task needs from the store, loaded for the whole run in three queries.
+struct DocJob {
+    doc: DocumentRow,
+    rules: Option<RulesRow>,
+    /// Newest successful snapshot per source URL (for conditional GET and 304 reuse).
+    previous_snapshots: HashMap<String, SnapshotRow>,
+    /// Last successfully versioned capture (for the unchanged-bytes shortcut).
+    previous_done: Option<CaptureRow>,
+}
+
 enum DocResult {
     Fetched(Step),
     FetchFailed { cause: String, message: String },
@@ -177,9 +189,26 @@ pub async fn track(store: &Store, config: &Config, opts: &TrackOptions) -> anyho
     }
     summary.documents = documents.len();
 
+    let now = Utc::now();
+    let mut rules = store.rules_in_force(now).await?;
+    let mut done = store.last_done_captures().await?;
+    let mut snapshots_by_doc: HashMap<DocumentId, HashMap<String, SnapshotRow>> = HashMap::new();
+    for ((doc, url), snap) in store.latest_snapshots().await? {
+        snapshots_by_doc.entry(doc).or_default().insert(url, snap);
+    }
+    let jobs: Vec<DocJob> = documents
+        .into_iter()
+        .map(|doc| DocJob {
+            rules: rules.remove(&doc.id),
+            previous_snapshots: snapshots_by_doc.remove(&doc.id).unwrap_or_default(),
+            previous_done: done.remove(&doc.id),
+            doc,
+        })
+        .collect();
+
     let fetcher = Arc::new(Fetcher::new(config.fetch_config())?);
     let progress = if opts.progress {
-        let bar = indicatif::ProgressBar::new(documents.len() as u64);
+        let bar = indicatif::ProgressBar::new(jobs.len() as u64);
         bar.set_style(
             indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {msg}")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
@@ -192,10 +221,11 @@ pub async fn track(store: &Store, config: &Config, opts: &TrackOptions) -> anyho
     // Each document is its own task, so the runtime spreads the work over all cores; the
     // stream starts at most `concurrency` of them at a time.
     let cache = Arc::new(cache);
-    let mut results = futures::stream::iter(documents.into_iter().map(|doc| {
+    let mut results = futures::stream::iter(jobs.into_iter().map(|job| {
         let (store, fetcher, cache) = (store.clone(), fetcher.clone(), cache.clone());
         tokio::spawn(async move {
-            let result = track_document(&store, &fetcher, &cache, &doc, run_id).await;
+            let doc = job.doc.clone();
+            let result = track_document(&store, &fetcher, &cache, job, run_id).await;
             (doc, result)
         })
     }))
@@ -231,14 +261,8 @@ pub async fn track(store: &Store, config: &Config, opts: &TrackOptions) -> anyho
     Ok(summary)
 }
 
-async fn track_document(
-    store: &Store,
-    fetcher: &Fetcher,
-    cache: &RulesCache,
-    doc: &DocumentRow,
-    run_id: RunId,
-) -> DocResult {
-    match try_track_document(store, fetcher, cache, doc, run_id).await {
+async fn track_document(store: &Store, fetcher: &Fetcher, cache: &RulesCache, job: DocJob, run_id: RunId) -> DocResult {
+    match try_track_document(store, fetcher, cache, job, run_id).await {
         Ok(r) => r,
         Err(e) => DocResult::StoreFailed(e),
     }
@@ -248,16 +272,20 @@ async fn try_track_document(
     store: &Store,
     fetcher: &Fetcher,
     cache: &RulesCache,
-    doc: &DocumentRow,
+    job: DocJob,
     run_id: RunId,
 ) -> Result<DocResult, StoreError> {
+    let DocJob { doc, rules, previous_snapshots, previous_done } = job;
     let now = Utc::now();
-    let rules = store.rules_at(doc.id, now).await?;
+    let rules = match rules {
+        Some(r) => r,
+        None => store.rules_at(doc.id, now).await?,
+    };
     let mut snapshots = Vec::with_capacity(rules.rules.sources.len());
     // The fetched bytes, kept for extraction (None once any source was answered "not modified").
     let mut bodies: Option<Vec<Vec<u8>>> = Some(Vec::new());
     for source in &rules.rules.sources {
-        let previous = store.latest_snapshot_for_url(doc.id, &source.url).await?;
+        let previous = previous_snapshots.get(&source.url);
         let conditional = previous
             .as_ref()
             .map(|p| Conditional {
@@ -275,7 +303,7 @@ async fn try_track_document(
         };
         let snapshot = if response.not_modified {
             bodies = None;
-            match &previous {
+            match previous {
                 Some(p) => NewSnapshot {
                     url: source.url.clone(),
                     final_url: response.final_url,
@@ -319,6 +347,8 @@ async fn try_track_document(
         };
         snapshots.push(snapshot);
     }
-    let step = record_fresh_capture(store, cache, doc.id, Some(run_id), now, rules.id, snapshots, bodies).await?;
+    let step =
+        record_fresh_capture(store, cache, doc.id, previous_done, Some(run_id), now, rules.id, snapshots, bodies)
+            .await?;
     Ok(DocResult::Fetched(step))
 }

@@ -310,10 +310,9 @@ async fn decide(
     store: &Store,
     rules_cache: &RulesCache,
     document: DocumentId,
-    before: CaptureId,
+    previous: Option<CaptureRow>,
     input: CaptureInput,
 ) -> Result<Step, StoreError> {
-    let previous = store.last_done_capture(document, before).await?;
     let hash = sources_hash(input.sources.iter().map(|s| &s.content_hash));
     if unchanged_bytes(store, rules_cache, input.rules_id, &hash, previous.as_ref()).await? {
         return Ok(Step { versions: vec![], outcome: Outcome::UnchangedBytes });
@@ -331,13 +330,15 @@ fn failure_of(step: &Step) -> Option<(String, String)> {
     }
 }
 
-/// Version a capture just fetched and record it with its snapshots in one write. `bodies` are
-/// the fetched bytes (None when a source was answered "not modified").
+/// Version a capture just fetched and record it with its snapshots in one write. `previous`
+/// is the document's last successfully versioned capture; `bodies` are the fetched bytes (None
+/// when a source was answered "not modified").
 #[allow(clippy::too_many_arguments)]
 pub async fn record_fresh_capture(
     store: &Store,
     rules_cache: &RulesCache,
     document: DocumentId,
+    previous: Option<CaptureRow>,
     run: Option<RunId>,
     captured_at: DateTime<Utc>,
     rules_id: RulesId,
@@ -351,7 +352,7 @@ pub async fn record_fresh_capture(
         sources: snapshots.iter().map(SourceRef::from).collect(),
         bodies,
     };
-    let step = decide(store, rules_cache, document, CaptureId::MAX, input).await?;
+    let step = decide(store, rules_cache, document, previous, input).await?;
     store
         .record_processed(ProcessedCapture {
             document_id: document,
@@ -374,7 +375,8 @@ pub async fn process_capture(
     capture: &CaptureRow,
 ) -> Result<Step, StoreError> {
     let input = CaptureInput::stored(store, capture).await?;
-    let step = decide(store, rules_cache, capture.document_id, capture.id, input).await?;
+    let previous = store.last_done_capture(capture.document_id, capture.id).await?;
+    let step = decide(store, rules_cache, capture.document_id, previous, input).await?;
     let failure = failure_of(&step);
     let failure = failure.as_ref().map(|(c, m)| (c.as_str(), m.as_str()));
     store.complete_capture(capture.id, step.outcome.as_str(), &step.versions, failure).await?;
