@@ -57,4 +57,16 @@ fn main() {
         std::hint::black_box(clausewatch_core::ContentHash::of(p.as_bytes()));
     }
     println!("blake3: {:.0} MB/s", rate(t));
+    let changed: Vec<String> = (0..20)
+        .map(|i| {
+            let p = clausewatch::bench::page(i * 10, true);
+            let input = clausewatch_extract::SourceInput { url: &rules.url, bytes: p.as_bytes(), content_type: None };
+            clausewatch_extract::extract_source(&rules, &input).unwrap()
+        })
+        .collect();
+    let t = Instant::now();
+    for (i, new) in changed.iter().enumerate() {
+        std::hint::black_box(clausewatch_diff::diff(&mds[i * 10], new));
+    }
+    println!("diff: {:.2} ms per changed document", t.elapsed().as_secs_f64() * 1000.0 / changed.len() as f64);
 }
