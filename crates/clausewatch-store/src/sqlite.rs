@@ -275,46 +275,6 @@ impl Store {
 
     // ---- captures and snapshots -----------------------------------------------------------
 
-    /// Record a capture and its snapshots in one transaction, in state `pending`. The blobs
-    /// must already be stored.
-    pub async fn record_capture(
-        &self,
-        document: DocumentId,
-        run: Option<RunId>,
-        captured_at: DateTime<Utc>,
-        rules: RulesId,
-        snapshots: &[NewSnapshot],
-    ) -> Result<CaptureRow> {
-        for s in snapshots {
-            if !self.blobs.contains(&s.content_hash) {
-                return Err(StoreError::NotFound(format!("blob {} for snapshot of {}", s.content_hash, s.url)));
-            }
-        }
-        let sources_hash = sources_hash(snapshots.iter().map(|s| &s.content_hash));
-        let blobs = self.blobs.clone();
-        tokio::task::spawn_blocking(move || blobs.sync())
-            .await
-            .map_err(|e| StoreError::Corrupt { what: "blob sync".into(), reason: e.to_string() })??;
-        let _turn = self.write_lock.lock().await;
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        let capture =
-            insert_capture(&mut tx, document, run, captured_at, rules, &sources_hash, "pending", None, None).await?;
-        insert_snapshots(&mut tx, capture, document, snapshots).await?;
-        tx.commit().await?;
-        Ok(CaptureRow {
-            id: capture,
-            document_id: document,
-            run_id: run,
-            captured_at: parse_time(&format_time(captured_at))?,
-            rules_id: rules,
-            sources_hash: Some(sources_hash),
-            state: CaptureState::Pending,
-            outcome: None,
-            error_cause: None,
-            error_message: None,
-        })
-    }
-
     /// Record a fetched capture together with its versioning result, in one transaction
     /// (committed in a batch with other documents' captures). The blobs must already be stored.
     pub async fn record_processed(&self, capture: ProcessedCapture) -> Result<(CaptureId, Vec<VersionId>)> {
@@ -370,15 +330,7 @@ impl Store {
         capture_row(&row)
     }
 
-    /// Captures stored but not yet versioned (left by a crash or a running track), oldest first.
-    pub async fn pending_captures(&self) -> Result<Vec<CaptureRow>> {
-        let rows = sqlx::query(&format!("{CAPTURE_COLUMNS} WHERE state = 'pending' ORDER BY id"))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(capture_row).collect()
-    }
-
-    /// Every capture of a document that has snapshots (pending or done), oldest first.
+    /// Every capture of a document that has snapshots (done, or failed in extraction), oldest first.
     pub async fn captures_with_snapshots(&self, document: DocumentId) -> Result<Vec<CaptureRow>> {
         let rows = sqlx::query(&format!(
             "{CAPTURE_COLUMNS} WHERE document_id = ? AND sources_hash IS NOT NULL AND state <> 'pending' ORDER BY id"
@@ -460,45 +412,6 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(snapshot_row).transpose()
-    }
-
-    /// Close a capture: its new versions (each with the change against the one before) and
-    /// the capture's outcome, in one transaction.
-    /// `failure` marks the capture failed (cause, message) while still recording `versions`
-    /// (a technical upgrade found before the extraction of the new bytes failed).
-    pub async fn complete_capture(
-        &self,
-        capture: CaptureId,
-        outcome: &str,
-        versions: &[NewVersion],
-        failure: Option<(&str, &str)>,
-    ) -> Result<Vec<VersionId>> {
-        let _turn = self.write_lock.lock().await;
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        let row = sqlx::query("SELECT state, document_id FROM captures WHERE id = ?")
-            .bind(capture)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("capture {capture}")))?;
-        let (state, document): (String, i64) = (row.get(0), row.get(1));
-        if state != "pending" {
-            return Err(StoreError::Corrupt {
-                what: format!("capture {capture}"),
-                reason: format!("cannot complete a capture in state {state}"),
-            });
-        }
-        let ids = insert_versions(&mut tx, document, Some(capture), versions).await?;
-        let state = if failure.is_some() { "failed" } else { "done" };
-        sqlx::query("UPDATE captures SET state = ?, outcome = ?, error_cause = ?, error_message = ? WHERE id = ?")
-            .bind(state)
-            .bind(outcome)
-            .bind(failure.map(|f| f.0))
-            .bind(failure.map(|f| truncate(f.1, 2000)))
-            .bind(capture)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(ids)
     }
 
     // ---- versions and changes -------------------------------------------------------------
@@ -922,68 +835,6 @@ mod erased_json {
             serde_json::to_string(self).unwrap_or_else(|_| "[]".into())
         }
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn insert_capture(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    document: DocumentId,
-    run: Option<RunId>,
-    captured_at: DateTime<Utc>,
-    rules: RulesId,
-    sources_hash: &str,
-    state: &str,
-    outcome: Option<&str>,
-    failure: Option<(&str, &str)>,
-) -> Result<CaptureId> {
-    let id = sqlx::query(
-        "INSERT INTO captures (document_id, run_id, captured_at, rules_id, sources_hash, state, outcome, error_cause, error_message)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(document)
-    .bind(run)
-    .bind(format_time(captured_at))
-    .bind(rules)
-    .bind(sources_hash)
-    .bind(state)
-    .bind(outcome)
-    .bind(failure.map(|f| f.0))
-    .bind(failure.map(|f| truncate(f.1, 2000)))
-    .fetch_one(&mut **tx)
-    .await?
-    .get(0);
-    Ok(id)
-}
-
-async fn insert_snapshots(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    capture: CaptureId,
-    document: DocumentId,
-    snapshots: &[NewSnapshot],
-) -> Result<()> {
-    for (position, s) in snapshots.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO snapshots (capture_id, document_id, position, url, final_url, status, headers_json,
-               content_type, fetched_at, fetcher, content_hash, size, not_modified)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(capture)
-        .bind(document)
-        .bind(position as i64)
-        .bind(&s.url)
-        .bind(&s.final_url)
-        .bind(i64::from(s.status))
-        .bind(serde_json::to_string(&s.headers).unwrap_or_else(|_| "[]".into()))
-        .bind(&s.content_type)
-        .bind(format_time(s.fetched_at))
-        .bind(&s.fetcher)
-        .bind(s.content_hash.to_hex())
-        .bind(s.size as i64)
-        .bind(s.not_modified)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
 }
 
 async fn insert_versions(

@@ -1,12 +1,11 @@
-//! One tracking run: sync the catalog, finish captures a crash left pending, then fetch every
+//! One tracking run: sync the catalog, load each document's state in three queries, then fetch every
 //! selected document (many at once, per-host limits in the fetcher), store its snapshots and
 //! version them.
 //!
 //! Order of writes per document, for crash safety: blobs (atomic, idempotent), then the capture,
 //! its snapshots, versions and changes in one transaction (batched with other documents' by the
 //! store's writer). A kill at any point leaves either all of a document's capture or none of it
-//! (orphan blobs at most); the next run fetches again. Captures stored as `pending` by other
-//! writers (or older runs) are completed first.
+//! (orphan blobs at most); the next run fetches again.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
@@ -24,7 +23,7 @@ use clausewatch_store::{
 };
 
 use crate::config::Config;
-use crate::versioning::{process_capture, record_fresh_capture, Outcome, RulesCache, Step};
+use crate::versioning::{record_fresh_capture, Outcome, RulesCache, Step};
 
 /// Only one run at a time per data folder. The OS releases the lock if the process dies.
 pub struct RunLock {
@@ -71,8 +70,6 @@ pub struct TrackSummary {
     pub new_versions: usize,
     pub technical_upgrades: usize,
     pub failed: usize,
-    /// Captures left pending by an interrupted run and completed by this one.
-    pub recovered: usize,
     pub failures_by_cause: BTreeMap<String, usize>,
     pub failures: Vec<Failure>,
     pub catalog_problems: usize,
@@ -108,9 +105,6 @@ impl TrackSummary {
         out.push_str(&format!("new versions: {}\n", self.new_versions));
         out.push_str(&format!("technical upgrades: {}\n", self.technical_upgrades));
         out.push_str(&format!("failed: {}\n", self.failed));
-        if self.recovered > 0 {
-            out.push_str(&format!("recovered: {}\n", self.recovered));
-        }
         if !self.failures_by_cause.is_empty() {
             out.push_str("failures by cause:\n");
             for (cause, n) in &self.failures_by_cause {
@@ -159,13 +153,7 @@ pub async fn track(store: &Store, config: &Config, opts: &TrackOptions) -> anyho
     let run_id = store.start_run(&opts.trigger, Utc::now()).await?;
     summary.run_id = run_id;
 
-    // Finish what an interrupted run stored but did not version.
     let cache = RulesCache::default();
-    for capture in store.pending_captures().await? {
-        let step = process_capture(store, &cache, &capture).await?;
-        summary.recovered += 1;
-        summary.add_step(&step);
-    }
 
     let mut documents: Vec<DocumentRow> = store
         .documents(None)

@@ -367,18 +367,3 @@ pub async fn record_fresh_capture(
         .await?;
     Ok(step)
 }
-
-/// Process a stored pending capture (left by an interrupted run) and record the result.
-pub async fn process_capture(
-    store: &Store,
-    rules_cache: &RulesCache,
-    capture: &CaptureRow,
-) -> Result<Step, StoreError> {
-    let input = CaptureInput::stored(store, capture).await?;
-    let previous = store.last_done_capture(capture.document_id, capture.id).await?;
-    let step = decide(store, rules_cache, capture.document_id, previous, input).await?;
-    let failure = failure_of(&step);
-    let failure = failure.as_ref().map(|(c, m)| (c.as_str(), m.as_str()));
-    store.complete_capture(capture.id, step.outcome.as_str(), &step.versions, failure).await?;
-    Ok(step)
-}
