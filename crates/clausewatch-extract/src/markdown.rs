@@ -88,6 +88,27 @@ fn is_void(name: &str) -> bool {
     VOID.contains(&name)
 }
 
+/// Collapsed text per text node. NodeIds are small integers: a multiply hash is plenty and much
+/// cheaper than SipHash on the hot path.
+type TextMap = HashMap<NodeId, String, std::hash::BuildHasherDefault<IdHasher>>;
+
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
 #[derive(Clone, Copy)]
 enum Filter<'a> {
     All,
@@ -119,7 +140,7 @@ pub struct Options<'a> {
 }
 
 pub fn to_markdown(html: &Html, pieces: &[Piece], options: &Options<'_>) -> String {
-    let mut conv = Converter { html, options, text: HashMap::new() };
+    let mut conv = Converter { html, options, text: TextMap::default() };
     let mut collapse = Collapse { prev_text: None, keep_leading: false };
     for piece in pieces {
         match piece {
@@ -142,11 +163,14 @@ pub fn to_markdown(html: &Html, pieces: &[Piece], options: &Options<'_>) -> Stri
     for piece in pieces {
         let md = match piece {
             Piece::Subtree(id) => match html.tree.get(*id) {
-                Some(node) => conv.node_md(node, Filter::All, 0),
+                Some(node) => conv.node_md(node, Filter::All, 0, is_code(node)),
                 None => String::new(),
             },
             Piece::Range { root, full, partial } => match html.tree.get(*root) {
-                Some(node) => conv.children_md(node, Filter::Range(full, partial), 0),
+                Some(node) => {
+                    let code = is_code(node) || node.value().as_element().is_some_and(|e| e.name() == "code");
+                    conv.children_md(node, Filter::Range(full, partial), 0, code)
+                }
                 None => String::new(),
             },
         };
@@ -161,7 +185,7 @@ struct Collapse {
 }
 
 impl Collapse {
-    fn trim_prev(&mut self, text: &mut HashMap<NodeId, String>) {
+    fn trim_prev(&mut self, text: &mut TextMap) {
         if let Some(prev) = self.prev_text.take() {
             if let Some(t) = text.get_mut(&prev) {
                 if t.ends_with(' ') {
@@ -170,7 +194,7 @@ impl Collapse {
             }
         }
     }
-    fn finish(&mut self, text: &mut HashMap<NodeId, String>) {
+    fn finish(&mut self, text: &mut TextMap) {
         self.trim_prev(text);
     }
 }
@@ -210,7 +234,7 @@ struct Converter<'a> {
     html: &'a Html,
     options: &'a Options<'a>,
     /// Collapsed text of each text node; absent = not seen (rendered raw, e.g. inside `pre`).
-    text: HashMap<NodeId, String>,
+    text: TextMap,
 }
 
 impl Converter<'_> {
@@ -239,7 +263,7 @@ impl Converter<'_> {
                 if SKIPPED.contains(&name) {
                     return;
                 }
-                let handle = |st: &mut Collapse, text: &mut HashMap<NodeId, String>| {
+                let handle = |st: &mut Collapse, text: &mut TextMap| {
                     if is_block(name) || name == "br" {
                         st.trim_prev(text);
                         st.keep_leading = false;
@@ -269,21 +293,21 @@ impl Converter<'_> {
         }
     }
 
-    fn children_md(&self, node: NodeRef<'_, Node>, filter: Filter<'_>, depth: usize) -> String {
+    fn children_md(&self, node: NodeRef<'_, Node>, filter: Filter<'_>, depth: usize, code: bool) -> String {
         let mut out = String::new();
         for child in node.children() {
             if let Some(f) = filter.enter(child.id()) {
-                let md = self.node_md(child, f, depth + 1);
+                let md = self.node_md(child, f, depth + 1, code);
                 join_into(&mut out, &md);
             }
         }
         out
     }
 
-    fn node_md(&self, node: NodeRef<'_, Node>, filter: Filter<'_>, depth: usize) -> String {
+    fn node_md(&self, node: NodeRef<'_, Node>, filter: Filter<'_>, depth: usize, code: bool) -> String {
         match node.value() {
             Node::Text(t) => {
-                if is_code(node) {
+                if code {
                     t.to_string()
                 } else {
                     match self.text.get(&node.id()) {
@@ -300,10 +324,11 @@ impl Converter<'_> {
                 if depth > MAX_DEPTH {
                     return flat_text(node);
                 }
-                if is_blank(node) {
+                let content = self.children_md(node, filter, depth, code || name == "code");
+                // Blank content is rare; only then check turndown's blank rule (a subtree scan).
+                if content.trim().is_empty() && is_blank(node) {
                     return if is_block(name) { "\n\n".into() } else { String::new() };
                 }
-                let content = self.children_md(node, filter, depth);
                 if is_block(name) {
                     self.rule(node, name, &content)
                 } else {
