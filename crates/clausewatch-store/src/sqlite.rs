@@ -606,21 +606,7 @@ async fn writer_loop(
             }
         }
         let _turn = write_lock.lock().await;
-        // The blobs these rows name must be durable before the rows are.
-        let synced = {
-            let blobs = blobs.clone();
-            tokio::task::spawn_blocking(move || blobs.sync()).await
-        };
-        if let Err(e) =
-            synced.map_err(|e| StoreError::Corrupt { what: "blob sync".into(), reason: e.to_string() }).and_then(|r| r)
-        {
-            let reason = e.to_string();
-            for req in batch {
-                let _ = req.reply.send(Err(StoreError::Corrupt { what: "blob sync".into(), reason: reason.clone() }));
-            }
-            continue;
-        }
-        match write_batch(&pool, &batch).await {
+        match write_batch(&pool, &blobs, &batch).await {
             Ok(ids) => {
                 for (req, ids) in batch.into_iter().zip(ids) {
                     let _ = req.reply.send(Ok(ids));
@@ -629,7 +615,7 @@ async fn writer_loop(
             // One bad request must not fail its neighbours: retry each on its own.
             Err(_) => {
                 for req in batch {
-                    let result = write_batch(&pool, std::slice::from_ref(&req)).await.map(|mut v| v.remove(0));
+                    let result = write_batch(&pool, &blobs, std::slice::from_ref(&req)).await.map(|mut v| v.remove(0));
                     let _ = req.reply.send(result);
                 }
             }
@@ -641,7 +627,17 @@ async fn writer_loop(
 /// rows travel as one JSON array per table and are inserted with `json_each`. Ids are assigned
 /// here, which is safe because the transaction is `BEGIN IMMEDIATE` (no other writer can insert
 /// until it commits).
-async fn write_batch(pool: &SqlitePool, batch: &[WriteRequest]) -> Result<Vec<(CaptureId, Vec<VersionId>)>> {
+async fn write_batch(
+    pool: &SqlitePool,
+    blobs: &BlobStore,
+    batch: &[WriteRequest],
+) -> Result<Vec<(CaptureId, Vec<VersionId>)>> {
+    // The blobs these rows name must be durable before the rows are: the sync runs while the
+    // statements execute and is awaited before the commit.
+    let synced = {
+        let blobs = blobs.clone();
+        tokio::task::spawn_blocking(move || blobs.sync())
+    };
     #[derive(serde::Serialize)]
     struct CaptureJson<'a> {
         id: i64,
@@ -821,6 +817,7 @@ async fn write_batch(pool: &SqlitePool, batch: &[WriteRequest]) -> Result<Vec<(C
         .execute(&mut *tx)
         .await?;
     }
+    synced.await.map_err(|e| StoreError::Corrupt { what: "blob sync".into(), reason: e.to_string() })??;
     tx.commit().await?;
     Ok(out)
 }
