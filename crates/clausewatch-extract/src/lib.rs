@@ -37,6 +37,8 @@ pub enum ExtractError {
     PdfNoText,
     #[error("content larger than {limit} bytes")]
     TooLarge { limit: usize },
+    #[error("HTML nested deeper than {limit} levels (at least {depth}); refused, since parsing such a page takes quadratic time")]
+    TooDeep { depth: usize, limit: usize },
     #[error("{expected} sources declared but {got} captured")]
     SourceCountMismatch { expected: usize, got: usize },
 }
@@ -51,6 +53,7 @@ impl ExtractError {
             ExtractError::Pdf(_) => "decode-error",
             ExtractError::PdfNoText => "pdf-no-text",
             ExtractError::TooLarge { .. } => "too-large",
+            ExtractError::TooDeep { .. } => "decode-error",
             ExtractError::SourceCountMismatch { .. } => "source-mismatch",
         }
     }
@@ -117,7 +120,49 @@ pub fn extract_source(rules: &SourceRules, input: &SourceInput<'_>) -> Result<St
     Ok(md)
 }
 
+/// Deeper than this, a page is refused before parsing: html5ever's tree building is quadratic in
+/// nesting depth (50,000 levels take seconds), and no real document comes close.
+pub const MAX_NESTING: usize = 4096;
+
+/// A cheap upper estimate of the element nesting depth: open tags minus close tags, ignoring
+/// void and self-closed elements, comments and declarations.
+fn nesting_estimate(text: &str) -> usize {
+    const VOID: &[&[u8]] = &[
+        b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link", b"meta", b"param", b"source",
+        b"track", b"wbr",
+    ];
+    let bytes = text.as_bytes();
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut i = 0;
+    while let Some(p) = memchr::memchr(b'<', &bytes[i..]) {
+        let at = i + p + 1;
+        i = at;
+        match bytes.get(at) {
+            Some(b'!') if bytes[at..].starts_with(b"!--") => {
+                i = memchr::memmem::find(&bytes[at..], b"-->").map(|e| at + e + 3).unwrap_or(bytes.len());
+            }
+            Some(b'/') => depth = depth.saturating_sub(1),
+            Some(c) if c.is_ascii_alphabetic() => {
+                let name_len = bytes[at..].iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+                let name = bytes[at..at + name_len].to_ascii_lowercase();
+                let end = memchr::memchr(b'>', &bytes[at..]).map(|e| at + e).unwrap_or(bytes.len());
+                let self_closed = end > at && bytes[end - 1] == b'/';
+                if !self_closed && !VOID.contains(&name.as_slice()) {
+                    depth += 1;
+                    max = max.max(depth);
+                }
+            }
+            _ => {}
+        }
+    }
+    max
+}
+
 fn html_to_markdown(text: &str, rules: &SourceRules, url: &str) -> Result<String, ExtractError> {
+    let depth = nesting_estimate(text);
+    if depth > MAX_NESTING {
+        return Err(ExtractError::TooDeep { depth, limit: MAX_NESTING });
+    }
     let mut html = scraper::Html::parse_document(text);
     select::apply_remove(&mut html, &rules.remove)?;
     let pieces = select::apply_select(&html, &rules.select)?;
@@ -138,4 +183,16 @@ fn html_to_markdown(text: &str, rules: &SourceRules, url: &str) -> Result<String
         .collect();
     let options = markdown::Options { base: base.as_ref(), strip_query_params: &strip };
     Ok(markdown::to_markdown(&html, &pieces, &options))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting_estimate_counts_open_elements() {
+        assert_eq!(nesting_estimate("<html><body><p>a<br>b<img src=x/></p><p>c</p></body></html>"), 3);
+        assert_eq!(nesting_estimate(&"<div>".repeat(5000)), 5000);
+        assert_eq!(nesting_estimate("<!-- <div> --> text < 3"), 0);
+    }
 }

@@ -130,13 +130,20 @@ fn combine_joins_sources_in_order_and_hash_is_stable() {
 #[test]
 fn hostile_nesting_does_not_overflow() {
     let mut page = String::from("<html><body><main>");
-    for _ in 0..5_000 {
+    for _ in 0..1_500 {
         page.push_str("<div><span>");
     }
     page.push_str("deep text");
     let r = rules(vec![css("main")], vec![]);
     let out = md(&page, &r).unwrap();
     assert!(out.contains("deep text"));
+    // Far deeper: refused up front with the reason, in bounded time.
+    let hostile = format!("<html><body><main>{}x</main></body></html>", "<div><span>".repeat(50_000));
+    let started = std::time::Instant::now();
+    let err = md(&hostile, &r).unwrap_err();
+    assert!(matches!(err, ExtractError::TooDeep { .. }), "{err:?}");
+    assert!(err.to_string().contains("nested deeper"));
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
 }
 
 #[test]
