@@ -7,15 +7,7 @@ use serde_json::json;
 use crate::helpers::{bin, terms_page, TestApp, TestServer};
 
 fn run(app: &TestApp, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(bin())
-        .args(args)
-        .arg("--data-dir")
-        .arg(&app.config.data_dir)
-        .arg("--catalog")
-        .arg(&app.config.catalog_dir)
-        .env("CLAUSEWATCH_LOG", "error")
-        .output()
-        .unwrap();
+    let out = app.command(args).output().unwrap();
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),

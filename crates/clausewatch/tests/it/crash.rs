@@ -2,12 +2,12 @@
 //! work; nothing recorded earlier is lost or duplicated.
 
 use std::collections::HashMap;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::json;
 
-use crate::helpers::{bin, terms_page, Page, TestApp, TestServer};
+use crate::helpers::{terms_page, Page, TestApp, TestServer};
 
 const TYPES: [&str; 3] = ["Terms of Service", "Privacy Policy", "Acceptable Use Policy"];
 
@@ -42,14 +42,9 @@ async fn kill_9_during_track_loses_and_duplicates_nothing() {
     let kill_after = [60u64, 150, 260, 380, 520, 700, 90, 330];
     for (round, ms) in kill_after.iter().enumerate() {
         set_round(round);
-        let mut child = Command::new(bin())
-            .args(["track", "--no-progress"])
-            .arg("--data-dir")
-            .arg(&app.config.data_dir)
-            .arg("--catalog")
-            .arg(&app.config.catalog_dir)
+        let mut child = app
+            .command(&["track", "--no-progress"])
             .env("CLAUSEWATCH_CONCURRENCY", "4")
-            .env("CLAUSEWATCH_LOG", "error")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -71,15 +66,7 @@ async fn kill_9_during_track_loses_and_duplicates_nothing() {
     }
 
     // A complete run finishes what was left and converges on the served text.
-    let out = Command::new(bin())
-        .args(["track", "--no-progress"])
-        .arg("--data-dir")
-        .arg(&app.config.data_dir)
-        .arg("--catalog")
-        .arg(&app.config.catalog_dir)
-        .env("CLAUSEWATCH_LOG", "error")
-        .output()
-        .unwrap();
+    let out = app.command(&["track", "--no-progress"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("failed: 0"), "{text}");

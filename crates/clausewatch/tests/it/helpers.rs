@@ -174,6 +174,20 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_clausewatch"))
 }
 
+impl TestApp {
+    /// The `clausewatch` binary with `args`, on this app's store and catalog, quiet logs.
+    pub fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut c = std::process::Command::new(bin());
+        c.args(args)
+            .arg("--data-dir")
+            .arg(&self.config.data_dir)
+            .arg("--catalog")
+            .arg(&self.config.catalog_dir)
+            .env("CLAUSEWATCH_LOG", "error");
+        c
+    }
+}
+
 /// The shared real data, when unpacked (`../shared/unpack`); tests that need it skip without.
 pub fn shared_dir() -> Option<PathBuf> {
     let dir = std::env::var("CLAUSEWATCH_SHARED_DIR")
