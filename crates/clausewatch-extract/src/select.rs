@@ -35,7 +35,7 @@ pub fn apply_remove(html: &mut Html, remove: &[Selector]) -> Result<(), ExtractE
         match sel {
             Selector::Css(css) => {
                 let s = parse_css(css)?;
-                nodes.extend(html.select(&s).map(|e| e.id()));
+                nodes.extend(matches(html, &s));
             }
             Selector::Range(r) => {
                 if let Ok(range) = resolve_range(html, r) {
@@ -61,19 +61,36 @@ fn detach(html: &mut Html, id: NodeId) {
     }
 }
 
+/// Elements matching `selector` that are still in the document, in document order.
+/// (`Html::select` walks the whole node arena, which keeps removed subtrees and follows
+/// creation order, not document order.)
+fn matches(html: &Html, selector: &scraper::Selector) -> Vec<NodeId> {
+    let root = html.tree.root().id();
+    let mut found: Vec<NodeId> = html
+        .select(selector)
+        .map(|e| e.id())
+        .filter(|id| html.tree.get(*id).and_then(|n| n.ancestors().last()).is_some_and(|top| top.id() == root))
+        .collect();
+    if found.len() > 1 {
+        let ord = order(html);
+        found.sort_by_key(|id| ord.pre.get(id).copied().unwrap_or(usize::MAX));
+    }
+    found
+}
+
 /// The pieces `select` names, in order. An empty `select` means the whole `body`.
 pub fn apply_select(html: &Html, select: &[Selector]) -> Result<Vec<Piece>, ExtractError> {
     let mut pieces = Vec::new();
     if select.is_empty() {
         let body = parse_css("body")?;
-        pieces.extend(html.select(&body).map(|e| Piece::Subtree(e.id())));
+        pieces.extend(matches(html, &body).into_iter().map(Piece::Subtree));
         return Ok(pieces);
     }
     for sel in select {
         match sel {
             Selector::Css(css) => {
                 let s = parse_css(css)?;
-                pieces.extend(html.select(&s).map(|e| Piece::Subtree(e.id())));
+                pieces.extend(matches(html, &s).into_iter().map(Piece::Subtree));
             }
             Selector::Range(r) => {
                 let (root, full, partial) = resolve_range(html, r)?;
@@ -121,13 +138,19 @@ fn resolve_range(html: &Html, r: &RangeSelector) -> Result<(NodeId, HashSet<Node
     let end_el = first(&r.end, "end")?;
     let ord = order(html);
     // Positions in pre-order: a node N lies in the range when start <= pre(N) and last(N) < end.
-    let start = match r.start {
-        RangeBoundary::Before(_) => ord.pre[&start_el],
-        RangeBoundary::After(_) => ord.last[&start_el] + 1,
+    // Both boundaries are attached elements (see `matches`), so they are in the order maps.
+    let position = |id: NodeId, after: bool| -> Option<usize> {
+        if after {
+            ord.last.get(&id).map(|l| l + 1)
+        } else {
+            ord.pre.get(&id).copied()
+        }
     };
-    let end = match r.end {
-        RangeBoundary::Before(_) => ord.pre[&end_el],
-        RangeBoundary::After(_) => ord.last[&end_el] + 1,
+    let (Some(start), Some(end)) = (
+        position(start_el, matches!(r.start, RangeBoundary::After(_))),
+        position(end_el, matches!(r.end, RangeBoundary::After(_))),
+    ) else {
+        return Err(ExtractError::SelectorMatchedNothing { selector: r.start.css().to_string() });
     };
     let mut full = HashSet::new();
     let mut partial = HashSet::new();

@@ -154,3 +154,32 @@ fn malformed_pdf_is_an_error_not_a_panic() {
         extract_source(&r, &SourceInput { url: &r.url, bytes, content_type: Some("application/pdf") }).unwrap_err();
     assert!(matches!(err, ExtractError::Pdf(_) | ExtractError::PdfNoText), "{err:?}");
 }
+
+#[test]
+fn removed_elements_cannot_be_selected_again() {
+    let page = "<html><body><main><p>Keep me.</p><div class=\"banner\"><p>Drop me.</p></div><p>Me too.</p></main></body></html>";
+    let r = rules(vec![css("p")], vec![css(".banner")]);
+    let out = md(page, &r).unwrap();
+    assert_eq!(out, "Keep me.\n\nMe too.");
+    // A range boundary inside a removed element matches nothing.
+    let r = rules(
+        vec![Selector::Range(RangeSelector {
+            start: RangeBoundary::Before(".banner p".into()),
+            end: RangeBoundary::After("main > p:last-child".into()),
+        })],
+        vec![css(".banner")],
+    );
+    assert!(matches!(md(page, &r), Err(ExtractError::SelectorMatchedNothing { .. })));
+}
+
+#[test]
+fn matches_come_in_document_order() {
+    let page =
+        "<html><body><table><tr><td>Cell</td></tr><p>Foster-parented paragraph</p></table><p>After</p></body></html>";
+    let r = rules(vec![css("p, td")], vec![]);
+    let out = md(page, &r).unwrap();
+    let a = out.find("Foster-parented").unwrap();
+    let b = out.find("Cell").unwrap();
+    let c = out.find("After").unwrap();
+    assert!(a < b && b < c, "{out}");
+}
