@@ -79,10 +79,6 @@ impl DocumentRules {
         let text = serde_json::to_string(&canonical).unwrap_or_default();
         ContentHash::of(text.as_bytes())
     }
-
-    pub fn urls(&self) -> impl Iterator<Item = &str> {
-        self.sources.iter().map(|s| s.url.as_str())
-    }
 }
 
 impl Selector {

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use ego_tree::NodeId;
-use scraper::{Html, Node};
+use scraper::Html;
 
 use clausewatch_core::{RangeBoundary, RangeSelector, Selector};
 
@@ -199,23 +199,4 @@ fn resolve_range(html: &Html, r: &RangeSelector) -> Result<(NodeId, HashSet<Node
         }
     }
     Ok((root, full, partial))
-}
-
-/// Is this node rendered as part of the piece? (Used while walking a range's root.)
-pub fn in_range(id: NodeId, full: &HashSet<NodeId>, partial: &HashSet<NodeId>) -> Option<bool> {
-    if full.contains(&id) {
-        Some(true)
-    } else if partial.contains(&id) {
-        Some(false)
-    } else {
-        None
-    }
-}
-
-/// Whether a node has any text content worth keeping (used to detect empty selections).
-pub fn has_text(html: &Html, id: NodeId) -> bool {
-    html.tree
-        .get(id)
-        .map(|n| n.descendants().any(|d| matches!(d.value(), Node::Text(t) if !t.trim().is_empty())))
-        .unwrap_or(false)
 }

@@ -2,7 +2,7 @@
 //! atomically (temp file, fsync, rename) and verified against its hash on every read.
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clausewatch_core::ContentHash;
 
@@ -108,9 +108,6 @@ impl BlobStore {
         Ok(bytes)
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
 }
 
 #[cfg(test)]
