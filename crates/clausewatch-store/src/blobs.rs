@@ -107,7 +107,6 @@ impl BlobStore {
         }
         Ok(bytes)
     }
-
 }
 
 #[cfg(test)]

@@ -162,6 +162,19 @@ pub struct VersionRow {
     pub recorded_at: DateTime<Utc>,
 }
 
+/// A version without its text: what listings and comparisons need, without decompressing and
+/// verifying every text of a document.
+#[derive(Clone, Debug, Serialize)]
+pub struct VersionSummary {
+    pub id: VersionId,
+    pub seq: i64,
+    pub capture_id: CaptureId,
+    pub rules_id: RulesId,
+    pub kind: VersionKind,
+    pub effective_at: DateTime<Utc>,
+    pub text_hash: ContentHash,
+}
+
 /// A version to record; `change` is the stored change against the version before it.
 #[derive(Clone, Debug)]
 pub struct NewVersion {

@@ -432,6 +432,32 @@ impl Store {
         rows.iter().map(version_row).collect()
     }
 
+    /// A document's versions in order, without their texts.
+    pub async fn version_summaries(&self, document: DocumentId) -> Result<Vec<VersionSummary>> {
+        let rows = sqlx::query(
+            "SELECT id, seq, capture_id, rules_id, kind, effective_at, text_hash FROM versions
+             WHERE document_id = ? ORDER BY seq",
+        )
+        .bind(document)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.try_get("kind")?;
+                Ok(VersionSummary {
+                    id: r.try_get("id")?,
+                    seq: r.try_get("seq")?,
+                    capture_id: r.try_get("capture_id")?,
+                    rules_id: r.try_get("rules_id")?,
+                    kind: VersionKind::parse(&kind)
+                        .ok_or_else(|| StoreError::Corrupt { what: "version kind".into(), reason: kind.clone() })?,
+                    effective_at: time_col(r, "effective_at")?,
+                    text_hash: hash_col(r, "text_hash")?,
+                })
+            })
+            .collect()
+    }
+
     pub async fn version(&self, id: VersionId) -> Result<Option<VersionRow>> {
         let row = sqlx::query(&format!("{VERSION_COLUMNS} WHERE id = ?")).bind(id).fetch_optional(&self.pool).await?;
         row.as_ref().map(version_row).transpose()

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use clausewatch_store::{NewVersion, Store, VersionRow};
+use clausewatch_store::{NewVersion, Store, VersionSummary};
 
 use crate::versioning::{step, CaptureInput, Current, RulesCache};
 
@@ -67,7 +67,7 @@ pub async fn rebuild(store: &Store, apply: bool) -> anyhow::Result<RebuildReport
                 confirmed = current.as_ref().map(|c| c.rules_id);
             }
         }
-        let stored = store.versions(doc.id).await?;
+        let stored = store.version_summaries(doc.id).await?;
         report.versions_stored += stored.len();
         report.versions_rebuilt += rebuilt.len();
         match first_difference(&stored, &rebuilt) {
@@ -84,7 +84,7 @@ pub async fn rebuild(store: &Store, apply: bool) -> anyhow::Result<RebuildReport
     Ok(report)
 }
 
-fn first_difference(stored: &[VersionRow], rebuilt: &[NewVersion]) -> Option<String> {
+fn first_difference(stored: &[VersionSummary], rebuilt: &[NewVersion]) -> Option<String> {
     for (i, (s, r)) in stored.iter().zip(rebuilt).enumerate() {
         if s.text_hash != r.text_hash
             || s.kind != r.kind

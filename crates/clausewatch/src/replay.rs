@@ -144,7 +144,7 @@ pub async fn run(shared: &Path, data_dir: &Path) -> anyhow::Result<ReplayReport>
         }
         for doc in store.documents(None).await? {
             let key = format!("{}\t{}", doc.platform_name, doc.terms_type);
-            for v in store.versions(doc.id).await? {
+            for v in store.version_summaries(doc.id).await? {
                 if seen_versions.insert(v.id, 0).is_none() {
                     match v.kind {
                         VersionKind::TechnicalUpgrade => report.technical_upgrades += 1,

@@ -165,7 +165,7 @@ async fn platform(State(st): State<AppState>, Path(id): Path<String>) -> Result<
 
 async fn document(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Html<String>, PageError> {
     let d = st.store.document(id).await?.ok_or_else(|| not_found("document"))?;
-    let versions = st.store.versions(id).await?;
+    let versions = st.store.version_summaries(id).await?;
     let changes = st.store.changes(id).await?;
     let mut body =
         format!("<p><a href=\"/platforms/{}\">{}</a></p>", esc(&url_segment(&d.platform_id)), esc(&d.platform_name));
