@@ -289,27 +289,15 @@ async fn try_track_document(
                 return Ok(DocResult::FetchFailed { cause: e.cause().into(), message });
             }
         };
-        let snapshot = if response.not_modified {
+        // What the capture holds: the previous bytes when the server says "not modified".
+        let (content_type, content_hash, size) = if response.not_modified {
             bodies = None;
-            match previous {
-                Some(p) => NewSnapshot {
-                    url: source.url.clone(),
-                    final_url: response.final_url,
-                    status: response.status,
-                    headers: response.headers,
-                    content_type: p.content_type.clone(),
-                    fetched_at: response.fetched_at,
-                    fetcher: response.fetcher.into(),
-                    content_hash: p.content_hash,
-                    size: p.size,
-                    not_modified: true,
-                },
-                None => {
-                    let message = format!("{}: 304 Not Modified without a previous capture", source.url);
-                    store.record_failed_capture(doc.id, Some(run_id), now, rules.id, "http-4xx", &message).await?;
-                    return Ok(DocResult::FetchFailed { cause: "http-4xx".into(), message });
-                }
-            }
+            let Some(p) = previous else {
+                let message = format!("{}: 304 Not Modified without a previous capture", source.url);
+                store.record_failed_capture(doc.id, Some(run_id), now, rules.id, "http-4xx", &message).await?;
+                return Ok(DocResult::FetchFailed { cause: "http-4xx".into(), message });
+            };
+            (p.content_type.clone(), p.content_hash, p.size)
         } else {
             let blobs = store.blobs().clone();
             let body = response.body;
@@ -320,18 +308,19 @@ async fn try_track_document(
             if let Some(b) = bodies.as_mut() {
                 b.push(body);
             }
-            NewSnapshot {
-                url: source.url.clone(),
-                final_url: response.final_url,
-                status: response.status,
-                headers: response.headers,
-                content_type: response.content_type,
-                fetched_at: response.fetched_at,
-                fetcher: response.fetcher.into(),
-                content_hash: hash,
-                size,
-                not_modified: false,
-            }
+            (response.content_type, hash, size)
+        };
+        let snapshot = NewSnapshot {
+            url: source.url.clone(),
+            final_url: response.final_url,
+            status: response.status,
+            headers: response.headers,
+            content_type,
+            fetched_at: response.fetched_at,
+            fetcher: response.fetcher.into(),
+            content_hash,
+            size,
+            not_modified: response.not_modified,
         };
         snapshots.push(snapshot);
     }
