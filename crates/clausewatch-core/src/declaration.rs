@@ -153,6 +153,26 @@ pub fn parse_declaration(
     (entry, ctx.problems)
 }
 
+/// Parse the rules of one document on their own (a declaration's `terms` value: `fetch` or
+/// `combine`, with `select`, `remove`, `filter`, ...), as Open Terms Archive stores them beside a
+/// snapshot. None when a problem is fatal.
+pub fn parse_document_declaration(
+    file: &str,
+    text: &str,
+    css: CssCheck<'_>,
+    known_filters: &[&str],
+) -> (Option<DocumentRules>, Vec<Problem>) {
+    let mut ctx = Ctx { file, problems: Vec::new(), css, known_filters };
+    let rules = match serde_json::from_str::<Value>(text) {
+        Ok(value) => parse_document_rules(&mut ctx, "", &value),
+        Err(e) => {
+            ctx.reject("", format!("invalid JSON: {e}"));
+            None
+        }
+    };
+    (rules, ctx.problems)
+}
+
 fn parse_entry(ctx: &mut Ctx<'_>, id: &str, text: &str, history_text: Option<(&str, &str)>) -> Option<PlatformEntry> {
     let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,

@@ -15,10 +15,13 @@ pub use decode::{sniff_media, MediaKind};
 pub use normalize::normalize_markdown;
 
 /// Bumped whenever extraction output may change for the same input; stored with each version.
-pub const EXTRACTOR_VERSION: &str = "1";
+pub const EXTRACTOR_VERSION: &str = "2";
 
 /// Filters we implement. Others are kept in declarations and reported, never fatal.
 pub const KNOWN_FILTERS: &[&str] = &["removeQueryParams"];
+
+/// Between the texts of a combined document's sources.
+pub const SOURCE_SEPARATOR: &str = "\n\n- - -\n\n";
 
 /// Bodies larger than this are refused before parsing.
 pub const MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;
@@ -88,8 +91,13 @@ pub fn extract_document(rules: &DocumentRules, inputs: &[SourceInput<'_>]) -> Re
         return Err(ExtractError::SourceCountMismatch { expected: rules.sources.len(), got: inputs.len() });
     }
     let mut combined = String::new();
-    for (rule, input) in rules.sources.iter().zip(inputs) {
+    for (i, (rule, input)) in rules.sources.iter().zip(inputs).enumerate() {
         let md = extract_source(rule, input)?;
+        if i > 0 {
+            // Sources of a combined document are separated by a rule, as in Open Terms
+            // Archive's versions, so readers see where one page ends.
+            markdown::join_into(&mut combined, SOURCE_SEPARATOR);
+        }
         markdown::join_into(&mut combined, &format!("\n\n{md}"));
     }
     let markdown = normalize_markdown(&combined);
@@ -172,7 +180,14 @@ fn html_to_markdown(text: &str, rules: &SourceRules, url: &str) -> Result<String
             selector: if described.is_empty() { "body".into() } else { described.join(", ") },
         });
     }
-    let base = url::Url::parse(url).ok();
+    let page_url = url::Url::parse(url).ok();
+    // Relative links resolve against `<base href>` when the page has one, as a browser does.
+    let base = first_base_href(&html)
+        .and_then(|href| match &page_url {
+            Some(page) => page.join(&href).ok(),
+            None => url::Url::parse(&href).ok(),
+        })
+        .or(page_url);
     let strip: Vec<String> = rules
         .filters
         .iter()
@@ -183,6 +198,12 @@ fn html_to_markdown(text: &str, rules: &SourceRules, url: &str) -> Result<String
         .collect();
     let options = markdown::Options { base: base.as_ref(), strip_query_params: &strip };
     Ok(markdown::to_markdown(&html, &pieces, &options))
+}
+
+fn first_base_href(html: &scraper::Html) -> Option<String> {
+    static BASE: std::sync::OnceLock<scraper::Selector> = std::sync::OnceLock::new();
+    let selector = BASE.get_or_init(|| scraper::Selector::parse("base[href]").expect("static selector"));
+    html.select(selector).next().and_then(|e| e.value().attr("href")).map(|h| h.trim().to_string())
 }
 
 #[cfg(test)]

@@ -140,7 +140,7 @@ pub struct Options<'a> {
 }
 
 pub fn to_markdown(html: &Html, pieces: &[Piece], options: &Options<'_>) -> String {
-    let mut conv = Converter { html, options, text: TextMap::default() };
+    let mut conv = Converter { html, options, text: TextMap::default(), layout_tables: Default::default() };
     let mut collapse = Collapse { prev_text: None, keep_leading: false };
     for piece in pieces {
         match piece {
@@ -235,6 +235,8 @@ struct Converter<'a> {
     options: &'a Options<'a>,
     /// Collapsed text of each text node; absent = not seen (rendered raw, e.g. inside `pre`).
     text: TextMap,
+    /// Tables found to be layout tables (see `in_layout_table`), by node.
+    layout_tables: std::cell::RefCell<HashMap<NodeId, bool, std::hash::BuildHasherDefault<IdHasher>>>,
 }
 
 impl Converter<'_> {
@@ -307,13 +309,13 @@ impl Converter<'_> {
     fn node_md(&self, node: NodeRef<'_, Node>, filter: Filter<'_>, depth: usize, code: bool) -> String {
         match node.value() {
             Node::Text(t) => {
+                // Inline code text is collapsed like any other (only `pre` keeps its
+                // whitespace, and is absent from the map), but never escaped.
+                let text = self.text.get(&node.id()).map(String::as_str).unwrap_or(t);
                 if code {
-                    t.to_string()
+                    text.to_string()
                 } else {
-                    match self.text.get(&node.id()) {
-                        Some(s) => escape(s),
-                        None => escape(t),
-                    }
+                    escape(text)
                 }
             }
             Node::Element(el) => {
@@ -327,25 +329,79 @@ impl Converter<'_> {
                 let content = self.children_md(node, filter, depth, code || name == "code");
                 // Blank content is rare; only then check turndown's blank rule (a subtree scan).
                 if content.trim().is_empty() && is_blank(node) {
-                    return if is_block(name) { "\n\n".into() } else { String::new() };
+                    // An inline blank node still leaves its (collapsed) whitespace, as turndown's
+                    // flanking whitespace does: `<b>safe</b>.<b> </b>Children` keeps the space.
+                    return if is_block(name) { "\n\n".into() } else { self.collapsed_text(node) };
                 }
                 if is_block(name) {
                     self.rule(node, name, &content)
                 } else {
-                    let leading_len = content.len() - content.trim_start_matches([' ', '\n', '\t']).len();
-                    let trailing_len = content.len() - content.trim_end_matches([' ', '\n', '\t']).len();
-                    if leading_len + trailing_len >= content.len() {
-                        let inner = self.rule(node, name, "");
-                        return if content.is_empty() { inner } else { format!("{inner} ") };
+                    // turndown's flanking whitespace comes from the node's text (not from its
+                    // Markdown): `<strong><br></strong>` has none, `<b>x </b>` has a trailing
+                    // space. Content can only start or end with whitespace when the text may.
+                    let edge = |c: char| c.is_whitespace();
+                    if !content.starts_with(edge) && !content.ends_with(edge) {
+                        return self.rule(node, name, &content);
                     }
-                    let leading = &content[..leading_len];
-                    let trailing = &content[content.len() - trailing_len..];
-                    let inner = &content[leading_len..content.len() - trailing_len];
-                    format!("{}{}{}", flank(leading), self.rule(node, name, inner), flank(trailing))
+                    let text = self.collapsed_text(node);
+                    let (leading, trailing) = edge_whitespace(&text);
+                    let inner = content.trim_matches(edge);
+                    if !leading.is_empty() || !trailing.is_empty() {
+                        return format!("{leading}{}{trailing}", self.rule(node, name, inner));
+                    }
+                    // No flanking whitespace: the content stays as it is (`<span>x<br></span>`
+                    // keeps its break), except that a link drops line breaks at its edges (the
+                    // reference writes `[Home](url)` for `<a><div>Home</div></a>`).
+                    if name == "a" {
+                        // A link with no text at all (an icon) is dropped, as in the reference.
+                        return if inner.is_empty() { String::new() } else { self.rule(node, name, inner) };
+                    }
+                    self.rule(node, name, &content)
                 }
             }
             _ => String::new(),
         }
+    }
+
+    /// Whether the table this node belongs to is rendered as plain content rather than a pipe
+    /// table, as the GFM table plugin does: a table holding another table (a layout table) or
+    /// a single row with at most one child node.
+    fn in_layout_table(&self, node: NodeRef<'_, Node>) -> bool {
+        let is_table = |n: &NodeRef<'_, Node>| n.value().as_element().is_some_and(|e| e.name() == "table");
+        let table = if is_table(&node) { Some(node) } else { node.ancestors().find(is_table) };
+        let Some(table) = table else {
+            return true;
+        };
+        if let Some(&known) = self.layout_tables.borrow().get(&table.id()) {
+            return known;
+        }
+        let nested = table.descendants().skip(1).any(|d| is_table(&d));
+        let rows: Vec<NodeRef<'_, Node>> = table
+            .children()
+            .flat_map(|c| match c.value().as_element().map(|e| e.name()) {
+                Some("thead" | "tbody" | "tfoot") => c.children().collect::<Vec<_>>(),
+                _ => vec![c],
+            })
+            .filter(|r| r.value().as_element().is_some_and(|e| e.name() == "tr"))
+            .collect();
+        let single_cell = rows.len() == 1 && rows[0].children().count() <= 1;
+        let skipped = nested || single_cell;
+        self.layout_tables.borrow_mut().insert(table.id(), skipped);
+        skipped
+    }
+
+    /// The text of a subtree after whitespace collapsing.
+    fn collapsed_text(&self, node: NodeRef<'_, Node>) -> String {
+        let mut out = String::new();
+        for d in node.descendants() {
+            match (self.text.get(&d.id()), d.value()) {
+                (Some(t), _) => out.push_str(t),
+                // Not collapsed (inside `pre`): the text as it is.
+                (None, Node::Text(t)) => out.push_str(t),
+                _ => {}
+            }
+        }
+        out
     }
 
     fn rule(&self, node: NodeRef<'_, Node>, name: &str, content: &str) -> String {
@@ -369,7 +425,9 @@ impl Converter<'_> {
             }
             "ul" | "ol" => {
                 let parent_is_li = node.parent().and_then(|p| p.value().as_element()).is_some_and(|p| p.name() == "li");
-                let is_last = node.next_sibling().is_none();
+                // turndown compares with the parent's last *element* child: text after a nested
+                // list then runs on without a break, as in Open Terms Archive's versions.
+                let is_last = node.next_siblings().all(|s| !s.value().is_element());
                 if parent_is_li && is_last {
                     format!("\n{content}")
                 } else {
@@ -399,13 +457,14 @@ impl Converter<'_> {
                 format!("{prefix}{body}{tail}")
             }
             "pre" => {
+                // An indented code block only when the first child is `code`, as turndown does;
+                // otherwise a block whose text keeps its whitespace and whose `<br>` break lines.
                 let code_child =
                     node.first_child().filter(|c| c.value().as_element().is_some_and(|e| e.name() == "code"));
-                let text = match code_child {
-                    Some(code) => raw_text(code),
-                    None => raw_text(node),
-                };
-                format!("\n\n    {}\n\n", text.replace('\n', "\n    "))
+                match code_child {
+                    Some(code) => format!("\n\n    {}\n\n", raw_text(code).replace('\n', "\n    ")),
+                    None => format!("\n\n{content}\n\n"),
+                }
             }
             "hr" => "\n\n* * *\n\n".into(),
             "a" => match el.attr("href") {
@@ -445,6 +504,7 @@ impl Converter<'_> {
                 let alt = clean_attr(el.attr("alt").unwrap_or(""));
                 format!("![{alt}]({})", self.absolute(src))
             }
+            "table" | "tr" | "td" | "th" if self.in_layout_table(node) => content.to_string(),
             "table" => format!("\n\n{}\n\n", content.trim_matches('\n')),
             "thead" | "tbody" | "tfoot" => content.to_string(),
             "tr" => {
@@ -465,7 +525,8 @@ impl Converter<'_> {
             }
             "td" | "th" => {
                 let first = node.prev_siblings().all(|s| !s.value().is_element());
-                let cell = content.trim().replace('\n', " ").replace('|', "\\|");
+                // As the GFM table plugin does: line breaks inside a cell become `<br>`.
+                let cell = content.trim().replace("\n\r", "<br>").replace('\n', "<br>").replace('|', "\\|");
                 if first {
                     format!("| {cell} |")
                 } else {
@@ -502,15 +563,16 @@ impl Converter<'_> {
     }
 }
 
-/// Whitespace moved outside inline markup collapses to one space.
-fn flank(ws: &str) -> &'static str {
-    if ws.is_empty() {
-        ""
-    } else if ws.contains('\n') {
-        "\n"
-    } else {
-        " "
+/// turndown's edgeWhitespace: the whitespace at each end of a text; all of it counts as leading
+/// when the text is only whitespace.
+fn edge_whitespace(text: &str) -> (&str, &str) {
+    let body = text.trim_start_matches(char::is_whitespace);
+    let leading = &text[..text.len() - body.len()];
+    if body.is_empty() {
+        return (leading, "");
     }
+    let trimmed = body.trim_end_matches(char::is_whitespace);
+    (leading, &body[trimmed.len()..])
 }
 
 fn is_heading_row(tr: NodeRef<'_, Node>) -> bool {

@@ -39,6 +39,25 @@ enum Format {
 
 #[derive(Subcommand, Debug)]
 enum Eval {
+    /// Extract every case under CASES (fixtures/extraction-dev layout) and compare with the
+    /// reference Markdown: identical and similarity>=0.99 shares, per-case missing and extra text.
+    Extraction {
+        cases: PathBuf,
+        /// Ignore the declared select/remove rules and find the main content automatically.
+        #[arg(long)]
+        auto: bool,
+        /// Show every missing and extra run in full.
+        #[arg(long)]
+        verbose: bool,
+        /// Only cases whose path contains this text.
+        #[arg(long)]
+        only: Option<String>,
+        /// Write each case's extraction to this folder (as <case path>/actual.md).
+        #[arg(long)]
+        dump: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Replay the genai-eu monthly states on 127.0.0.1 and score new versions against
     /// expected_docs.tsv. DIR is the unpacked shared data (../shared/unpack).
     Replay {
@@ -273,6 +292,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             }
+        }
+        Command::Eval { what: Eval::Extraction { cases, auto, verbose, only, dump, format } } => {
+            if !cases.is_dir() {
+                eprintln!("skipped: {} is not a folder of extraction cases (run ../shared/unpack)", cases.display());
+                return Ok(ExitCode::SUCCESS);
+            }
+            let mode = if auto { crate::fidelity::RulesMode::Automatic } else { crate::fidelity::RulesMode::Declared };
+            let report = tokio::task::spawn_blocking(move || {
+                let options = crate::fidelity::Options { mode, only, dump };
+                crate::fidelity::run(&cases, &options)
+            })
+            .await??;
+            match format {
+                Format::Text => print!("{}", report.render(verbose)),
+                Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+            }
+            ExitCode::SUCCESS
         }
         Command::Eval { what: Eval::Replay { dir, format } } => {
             if !dir.join("fixtures/replay/states").is_dir() {

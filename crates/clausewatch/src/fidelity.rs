@@ -1,0 +1,318 @@
+//! `eval extraction`: our extraction of real snapshots against the Markdown Open Terms Archive
+//! extracted from the same bytes (`fixtures/extraction-dev` layout: one folder per case with
+//! `source.json`, the snapshot files, `declaration.json` / `declaration_git.json`, `meta.json`
+//! and `expected.md`).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use clausewatch_core::{DocumentRules, SourceRules};
+use clausewatch_extract::{extract_document, SourceInput};
+
+use crate::textcompare::{comparable, compare, differences, Difference};
+
+/// Snapshots larger than this are not read (a case folder is input like any other).
+const MAX_CASE_FILE: u64 = 64 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RulesMode {
+    /// The declaration in force, as the reference used it.
+    Declared,
+    /// No select / remove rules: the main content must be found automatically.
+    Automatic,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CaseResult {
+    pub case: String,
+    pub identical: bool,
+    pub similarity: f64,
+    pub links_identical: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub differences: Vec<Difference>,
+    /// The case's recommended declaration matched nothing in the page and the other candidate
+    /// declaration of the case was used.
+    pub declaration_fallback: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FidelityReport {
+    pub mode: &'static str,
+    pub cases: Vec<CaseResult>,
+    pub total: usize,
+    pub identical: usize,
+    pub similar_099: usize,
+    pub similar_090: usize,
+    pub links_identical: usize,
+    pub errors: usize,
+    pub declaration_fallbacks: usize,
+    pub mean_similarity: f64,
+}
+
+fn pct(n: usize, d: usize) -> f64 {
+    if d == 0 {
+        0.0
+    } else {
+        100.0 * n as f64 / d as f64
+    }
+}
+
+impl FidelityReport {
+    pub fn render(&self, verbose: bool) -> String {
+        let mut out = String::new();
+        for c in &self.cases {
+            let mark = if c.identical { "identical" } else { "differs" };
+            out.push_str(&format!("{:.4} {mark:9} {}\n", c.similarity, c.case));
+            if let Some(e) = &c.error {
+                out.push_str(&format!("    error: {e}\n"));
+            }
+            if !c.identical && c.error.is_none() {
+                let (limit, width) = if verbose { (usize::MAX, 2000) } else { (3, 160) };
+                for d in c.differences.iter().take(limit) {
+                    out.push_str(&format!(
+                        "    after {:?}: missing {:?}, extra {:?}\n",
+                        clip(&d.before, 80),
+                        clip(&d.missing, width),
+                        clip(&d.extra, width)
+                    ));
+                }
+            }
+        }
+        let t = self.total;
+        out.push_str(&format!("mode: {}\n", self.mode));
+        out.push_str(&format!("cases: {t}\n"));
+        out.push_str(&format!("identical: {}/{t} ({:.1}%)\n", self.identical, pct(self.identical, t)));
+        out.push_str(&format!("similarity>=0.99: {}/{t} ({:.1}%)\n", self.similar_099, pct(self.similar_099, t)));
+        out.push_str(&format!("similarity>=0.90: {}/{t} ({:.1}%)\n", self.similar_090, pct(self.similar_090, t)));
+        out.push_str(&format!("links_identical: {}/{t} ({:.1}%)\n", self.links_identical, pct(self.links_identical, t)));
+        out.push_str(&format!("mean_similarity: {:.4}\n", self.mean_similarity));
+        out.push_str(&format!("errors: {}\n", self.errors));
+        out.push_str(&format!("declaration_fallbacks: {}\n", self.declaration_fallbacks));
+        out
+    }
+}
+
+fn clip(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… (+{} bytes)", &s[..end], s.len() - end)
+}
+
+/// Every folder under `root` holding `expected.md` and `source.json`, sorted.
+pub fn find_cases(root: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![(root.to_path_buf(), 0usize)];
+    while let Some((dir, depth)) = stack.pop() {
+        if dir.join("expected.md").is_file() && dir.join("source.json").is_file() {
+            out.push(dir);
+            continue;
+        }
+        if depth >= 6 {
+            continue;
+        }
+        for entry in std::fs::read_dir(&dir)? {
+            let entry = entry?;
+            if entry.file_type()?.is_dir() {
+                stack.push((entry.path(), depth + 1));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+struct SourceFile {
+    #[serde(default)]
+    order: usize,
+    file: String,
+    url: String,
+    #[serde(default)]
+    media_type: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct Meta {
+    #[serde(default)]
+    recommended_declaration: Option<String>,
+}
+
+fn read_limited(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let len = std::fs::metadata(path)?.len();
+    anyhow::ensure!(len <= MAX_CASE_FILE, "{} is larger than {MAX_CASE_FILE} bytes", path.display());
+    Ok(std::fs::read(path)?)
+}
+
+/// Extract one case with its recommended declaration; when that declaration's selectors match
+/// nothing in the page (the reference's rules changed in the very commit, as technical upgrades
+/// do), with the case's other candidate declaration. Returns the Markdown and whether the other
+/// declaration was used.
+pub fn extract_case(dir: &Path, mode: RulesMode) -> anyhow::Result<(String, bool)> {
+    let recommended = recommended_declaration(dir)?;
+    match extract_with(dir, &recommended, mode) {
+        Err(e) if is_selector_miss(&e) => {
+            let other = if recommended == "declaration.json" { "declaration_git.json" } else { "declaration.json" };
+            if dir.join(other).is_file() {
+                if let Ok(md) = extract_with(dir, other, mode) {
+                    return Ok((md, true));
+                }
+            }
+            Err(e)
+        }
+        other => other.map(|md| (md, false)),
+    }
+}
+
+fn is_selector_miss(e: &anyhow::Error) -> bool {
+    matches!(
+        e.downcast_ref::<clausewatch_extract::ExtractError>(),
+        Some(clausewatch_extract::ExtractError::SelectorMatchedNothing { .. })
+    )
+}
+
+fn recommended_declaration(dir: &Path) -> anyhow::Result<String> {
+    let meta: Meta = match std::fs::read(dir.join("meta.json")) {
+        Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
+        Err(_) => Meta::default(),
+    };
+    let decl_name = meta.recommended_declaration.unwrap_or_else(|| "declaration.json".into());
+    anyhow::ensure!(
+        !decl_name.contains('/') && !decl_name.contains(".."),
+        "meta.json names a declaration outside the case: {decl_name:?}"
+    );
+    Ok(decl_name)
+}
+
+fn extract_with(dir: &Path, decl_name: &str, mode: RulesMode) -> anyhow::Result<String> {
+    let decl_text = String::from_utf8(read_limited(&dir.join(decl_name))?)?;
+    let css = |s: &str| clausewatch_extract::check_css(s);
+    let (rules, problems) = clausewatch_core::declaration::parse_document_declaration(
+        decl_name,
+        &decl_text,
+        &css,
+        clausewatch_extract::KNOWN_FILTERS,
+    );
+    let Some(mut rules) = rules else {
+        let reasons: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        anyhow::bail!("declaration rejected: {}", reasons.join("; "));
+    };
+    let mut sources: Vec<SourceFile> = serde_json::from_slice(&read_limited(&dir.join("source.json"))?)?;
+    sources.sort_by_key(|s| s.order);
+    anyhow::ensure!(
+        sources.len() == rules.sources.len(),
+        "{} sources captured but the declaration has {}",
+        sources.len(),
+        rules.sources.len()
+    );
+    // Pair captures with declared sources by URL where they match, else by position.
+    let ordered = order_by_declaration(&rules, sources);
+    if mode == RulesMode::Automatic {
+        rules = DocumentRules {
+            sources: rules
+                .sources
+                .into_iter()
+                .map(|s| SourceRules { select: Vec::new(), remove: Vec::new(), ..s })
+                .collect(),
+        };
+    }
+    let mut bodies = Vec::with_capacity(ordered.len());
+    for s in &ordered {
+        anyhow::ensure!(!s.file.contains('/') && !s.file.contains(".."), "source.json names a file outside the case");
+        bodies.push(read_limited(&dir.join(&s.file))?);
+    }
+    let inputs: Vec<SourceInput<'_>> = ordered
+        .iter()
+        .zip(&bodies)
+        .map(|(s, b)| SourceInput { url: &s.url, bytes: b, content_type: s.media_type.as_deref() })
+        .collect();
+    Ok(extract_document(&rules, &inputs)?.markdown)
+}
+
+fn order_by_declaration(rules: &DocumentRules, mut sources: Vec<SourceFile>) -> Vec<SourceFile> {
+    let mut out = Vec::with_capacity(sources.len());
+    for declared in &rules.sources {
+        if let Some(i) = sources.iter().position(|s| s.url == declared.url) {
+            out.push(sources.remove(i));
+        } else {
+            out.push(sources.remove(0));
+        }
+    }
+    out
+}
+
+pub struct Options {
+    pub mode: RulesMode,
+    /// Only cases whose relative path contains this.
+    pub only: Option<String>,
+    /// Where to write each case's extraction.
+    pub dump: Option<PathBuf>,
+}
+
+pub fn run(root: &Path, options: &Options) -> anyhow::Result<FidelityReport> {
+    let mode = options.mode;
+    let dirs = find_cases(root)?;
+    let mut cases = Vec::with_capacity(dirs.len());
+    for dir in &dirs {
+        let name = dir.strip_prefix(root).unwrap_or(dir).display().to_string();
+        if options.only.as_ref().is_some_and(|o| !name.contains(o.as_str())) {
+            continue;
+        }
+        let expected = comparable(&String::from_utf8_lossy(&read_limited(&dir.join("expected.md"))?));
+        let result = match extract_case(dir, mode) {
+            Ok((md, fallback)) => {
+                if let Some(dump) = &options.dump {
+                    let to = dump.join(&name);
+                    std::fs::create_dir_all(&to)?;
+                    std::fs::write(to.join("actual.md"), &md)?;
+                }
+                let actual = comparable(&md);
+                let cmp = compare(&expected.text, &actual.text);
+                let differences =
+                    if cmp.identical { Vec::new() } else { differences(&expected.text, &actual.text, 50) };
+                CaseResult {
+                    case: name,
+                    identical: cmp.identical,
+                    similarity: cmp.similarity,
+                    links_identical: expected.links == actual.links,
+                    error: None,
+                    differences,
+                    declaration_fallback: fallback,
+                }
+            }
+            Err(e) => CaseResult {
+                case: name,
+                identical: false,
+                similarity: 0.0,
+                links_identical: false,
+                error: Some(format!("{e:#}")),
+                differences: Vec::new(),
+                declaration_fallback: false,
+            },
+        };
+        cases.push(result);
+    }
+    let total = cases.len();
+    let mean = if total == 0 { 0.0 } else { cases.iter().map(|c| c.similarity).sum::<f64>() / total as f64 };
+    Ok(FidelityReport {
+        mode: match mode {
+            RulesMode::Declared => "declared-rules",
+            RulesMode::Automatic => "automatic-main-content",
+        },
+        total,
+        identical: cases.iter().filter(|c| c.identical).count(),
+        similar_099: cases.iter().filter(|c| c.similarity >= 0.99).count(),
+        similar_090: cases.iter().filter(|c| c.similarity >= 0.90).count(),
+        links_identical: cases.iter().filter(|c| c.links_identical).count(),
+        errors: cases.iter().filter(|c| c.error.is_some()).count(),
+        declaration_fallbacks: cases.iter().filter(|c| c.declaration_fallback).count(),
+        mean_similarity: mean,
+        cases,
+    })
+}
