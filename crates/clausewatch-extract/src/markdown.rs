@@ -502,7 +502,8 @@ impl Converter<'_> {
                     return String::new();
                 }
                 let alt = clean_attr(el.attr("alt").unwrap_or(""));
-                format!("![{alt}]({})", self.absolute(src))
+                // Image sources stay as written (only link targets are made absolute).
+                format!("![{alt}]({src})")
             }
             "table" | "tr" | "td" | "th" if self.in_layout_table(node) => content.to_string(),
             "table" => format!("\n\n{}\n\n", content.trim_matches('\n')),
@@ -540,6 +541,10 @@ impl Converter<'_> {
 
     fn absolute(&self, href: &str) -> String {
         let href = href.trim();
+        // In-page anchors stay relative: they point into the document itself.
+        if href.starts_with('#') {
+            return href.to_string();
+        }
         let mut url = match self.options.base.and_then(|b| b.join(href).ok()) {
             Some(u) => u,
             None => match Url::parse(href) {

@@ -124,7 +124,8 @@ fn combine_joins_sources_in_order_and_hash_is_stable() {
     let one = extract_document(&doc, &inputs).unwrap();
     let two = extract_document(&doc, &inputs).unwrap();
     assert_eq!(one, two);
-    assert_eq!(one.markdown, "Terms of Service\n================\n\n### 1.1 Fees\n");
+    // Sources are separated by a rule, as in Open Terms Archive's versions.
+    assert_eq!(one.markdown, "Terms of Service\n================\n\n- - -\n\n### 1.1 Fees\n");
 }
 
 #[test]
@@ -182,4 +183,51 @@ fn matches_come_in_document_order() {
     let b = out.find("Cell").unwrap();
     let c = out.find("After").unwrap();
     assert!(a < b && b < c, "{out}");
+}
+
+/// Behaviours matched against Open Terms Archive's extractions (turndown + GFM tables).
+#[test]
+fn follows_the_reference_converter_on_real_page_patterns() {
+    let all = rules(vec![css("main")], vec![]);
+    let one = |html: &str| {
+        clausewatch_extract::normalize_markdown(
+            &md(&format!("<html><body><main>{html}</main></body></html>"), &all).unwrap(),
+        )
+    };
+    // A blank inline element keeps its space; a bold line break keeps nothing.
+    assert_eq!(
+        one("<p><b>safe</b><span>.</span><b><span> </span></b><span>Children</span></p>"),
+        "**safe**. Children\n"
+    );
+    // Line breaks inside table cells become <br>.
+    assert_eq!(
+        one("<table><tr><th>A</th><th>B</th></tr><tr><td>x<br>y</td><td><p>p1</p><p>p2</p></td></tr></table>"),
+        "| A | B |\n| --- | --- |\n| x  <br>y | p1<br><br>p2 |\n"
+    );
+    // A table holding a table is layout: its cells are plain content.
+    let layout =
+        one("<table><tr><td><p>Intro</p><table><tr><th>K</th></tr><tr><td>v</td></tr></table></td></tr></table>");
+    assert!(layout.starts_with("Intro\n\n| K |"), "{layout}");
+    // Text after a nested list that ends an item runs on (turndown's lastElementChild test).
+    assert_eq!(one("<ul><li>a<ul><li>b</li></ul>tail</li></ul>"), "*   a\n    *   btail\n");
+    // `pre` without `code` keeps its line breaks as Markdown breaks.
+    assert_eq!(one("<pre>a -<br>b</pre>"), "a -\nb\n");
+    // Inline code text is whitespace-collapsed.
+    assert_eq!(one("<p><code>   x   </code><br><code> y</code></p>"), "`x`\n`y`\n");
+    // Links: block content drops its line breaks, icon-only links vanish, anchors stay relative.
+    assert_eq!(
+        one("<a href='/h'><div>Home</div></a><a href='/i'><svg></svg><div></div></a>"),
+        "[Home](https://example.test/h)\n"
+    );
+    assert_eq!(one("<p><a href='#s2'>see</a> <img src='/i.png' alt='i'></p>"), "[see](#s2) ![i](/i.png)\n");
+    // Invisible characters are text.
+    assert_eq!(one("<p>tools\u{2060}</p>"), "tools\u{2060}\n");
+}
+
+#[test]
+fn relative_links_resolve_against_base_href() {
+    let page = "<html><head><base href='https://policies.example.test/'></head><body><main><a href='terms?hl=en'>t</a></main></body></html>";
+    let r =
+        SourceRules { url: "https://policies.example.test/terms/ai?hl=en".into(), ..rules(vec![css("main")], vec![]) };
+    assert_eq!(md(page, &r).unwrap(), "[t](https://policies.example.test/terms?hl=en)");
 }

@@ -86,7 +86,11 @@ impl FidelityReport {
         out.push_str(&format!("identical: {}/{t} ({:.1}%)\n", self.identical, pct(self.identical, t)));
         out.push_str(&format!("similarity>=0.99: {}/{t} ({:.1}%)\n", self.similar_099, pct(self.similar_099, t)));
         out.push_str(&format!("similarity>=0.90: {}/{t} ({:.1}%)\n", self.similar_090, pct(self.similar_090, t)));
-        out.push_str(&format!("links_identical: {}/{t} ({:.1}%)\n", self.links_identical, pct(self.links_identical, t)));
+        out.push_str(&format!(
+            "links_identical: {}/{t} ({:.1}%)\n",
+            self.links_identical,
+            pct(self.links_identical, t)
+        ));
         out.push_str(&format!("mean_similarity: {:.4}\n", self.mean_similarity));
         out.push_str(&format!("errors: {}\n", self.errors));
         out.push_str(&format!("declaration_fallbacks: {}\n", self.declaration_fallbacks));

@@ -82,7 +82,7 @@ fn strip_links(s: &str) -> (String, Vec<String>) {
             i += 1;
             continue;
         };
-        let start = if i > 0 && bytes[i - 1] == b'!' && i - 1 >= copied { i - 1 } else { i };
+        let start = if i > 0 && bytes[i - 1] == b'!' && i > copied { i - 1 } else { i };
         out.push_str(&s[copied..start]);
         // The link text may hold links itself (an image inside a link).
         let (inner, mut inner_links) = strip_links(&s[i + 1..close]);

@@ -3,6 +3,7 @@
 
 mod cli;
 mod crash;
+mod evals;
 mod fetching;
 mod helpers;
 mod import;
