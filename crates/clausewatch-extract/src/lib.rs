@@ -4,6 +4,7 @@
 //! and rules give the same text on every machine, which is what makes `rebuild` possible.
 
 pub mod decode;
+pub mod links;
 pub mod markdown;
 pub mod normalize;
 pub mod pdf;

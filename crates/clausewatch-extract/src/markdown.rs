@@ -326,6 +326,11 @@ impl Converter<'_> {
                 if depth > MAX_DEPTH {
                     return flat_text(node);
                 }
+                // Cloudflare-obfuscated address: the text is a placeholder, the attribute holds
+                // the address under a per-request key.
+                if let Some(email) = el.attr("data-cfemail").and_then(crate::links::decode_cloudflare_email) {
+                    return escape(&email);
+                }
                 let content = self.children_md(node, filter, depth, code || name == "code");
                 // Blank content is rare; only then check turndown's blank rule (a subtree scan).
                 if content.trim().is_empty() && is_blank(node) {
@@ -564,7 +569,7 @@ impl Converter<'_> {
                 url.query_pairs_mut().clear().extend_pairs(kept);
             }
         }
-        url.to_string()
+        crate::links::stable_link(url).to_string()
     }
 }
 

@@ -43,6 +43,11 @@ pub struct ReplayReport {
     pub byte_changes_ignored: usize,
     pub technical_upgrades: usize,
     pub failures: BTreeMap<String, usize>,
+    /// Missed changes by why: our capture failed at either date (by cause), or the document is
+    /// not declared at that date in the shared declarations.
+    pub missed_by_reason: BTreeMap<String, usize>,
+    /// Recall on the pairs where both captures succeeded (the text was extracted both times).
+    pub recall_when_captured: f64,
 }
 
 impl ReplayReport {
@@ -69,6 +74,10 @@ impl ReplayReport {
         for (cause, n) in &self.failures {
             out.push_str(&format!("failures_{cause}: {n}\n"));
         }
+        for (reason, n) in &self.missed_by_reason {
+            out.push_str(&format!("missed_{reason}: {n}\n"));
+        }
+        out.push_str(&format!("recall_when_captured: {:.3}\n", self.recall_when_captured));
         out
     }
 }
@@ -104,6 +113,8 @@ pub async fn run(shared: &Path, data_dir: &Path) -> anyhow::Result<ReplayReport>
     let mut new_versions: HashMap<String, BTreeSet<String>> = HashMap::new();
     let mut seen_versions: HashMap<i64, usize> = HashMap::new();
     let mut raw_hashes: HashMap<(String, String), Vec<String>> = HashMap::new();
+    // (document key, state) -> failure cause of that state's capture.
+    let mut failed_at: HashMap<(String, String), String> = HashMap::new();
 
     for date in &states {
         let state_dir = replay.join("states").join(date);
@@ -142,6 +153,9 @@ pub async fn run(shared: &Path, data_dir: &Path) -> anyhow::Result<ReplayReport>
         for (cause, n) in summary.failures_by_cause {
             *report.failures.entry(cause).or_default() += n;
         }
+        for f in &summary.failures {
+            failed_at.insert((format!("{}\t{}", f.platform, f.terms_type), date.clone()), f.cause.clone());
+        }
         for doc in store.documents(None).await? {
             let key = format!("{}\t{}", doc.platform_name, doc.terms_type);
             for v in store.version_summaries(doc.id).await? {
@@ -166,6 +180,8 @@ pub async fn run(shared: &Path, data_dir: &Path) -> anyhow::Result<ReplayReport>
     let expected = std::fs::read_to_string(replay.join("expected_docs.tsv"))?;
     let mut pairs: BTreeMap<(String, String), PairScore> = BTreeMap::new();
     let (mut tp, mut fp, mut fnn) = (0usize, 0usize, 0usize);
+    let (mut tp_captured, mut fn_captured) = (0usize, 0usize);
+    let declared: BTreeSet<String> = raw_hashes.keys().map(|(k, _)| k.clone()).collect();
     for line in expected.lines().skip(1) {
         let cols: Vec<&str> = line.split('\t').collect();
         if cols.len() < 10 {
@@ -183,15 +199,26 @@ pub async fn run(shared: &Path, data_dir: &Path) -> anyhow::Result<ReplayReport>
             ..Default::default()
         });
         let name = format!("{service} / {terms_type}");
+        let failure =
+            failed_at.get(&(key.clone(), from.to_string())).or_else(|| failed_at.get(&(key.clone(), to.to_string())));
+        let captured = failure.is_none() && declared.contains(&key);
         match (score == "positive", predicted) {
             (true, true) => {
                 p.true_positives += 1;
                 tp += 1;
+                tp_captured += usize::from(captured);
             }
             (true, false) => {
                 p.false_negatives += 1;
-                p.missed.push(name);
+                let reason = match failure {
+                    Some(cause) => format!("capture-failed-{cause}"),
+                    None if !declared.contains(&key) => "not-declared".to_string(),
+                    None => "text-unchanged-for-us".to_string(),
+                };
+                p.missed.push(format!("{name} ({reason})"));
+                *report.missed_by_reason.entry(reason).or_default() += 1;
                 fnn += 1;
+                fn_captured += usize::from(captured);
             }
             (false, true) => {
                 p.false_positives += 1;
@@ -211,6 +238,8 @@ pub async fn run(shared: &Path, data_dir: &Path) -> anyhow::Result<ReplayReport>
     report.pairs = pairs.into_values().collect();
     report.precision = if tp + fp == 0 { 1.0 } else { tp as f64 / (tp + fp) as f64 };
     report.recall = if tp + fnn == 0 { 1.0 } else { tp as f64 / (tp + fnn) as f64 };
+    report.recall_when_captured =
+        if tp_captured + fn_captured == 0 { 1.0 } else { tp_captured as f64 / (tp_captured + fn_captured) as f64 };
     store.close().await;
     Ok(report)
 }
