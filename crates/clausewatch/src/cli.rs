@@ -210,6 +210,24 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         config.validate()?;
     }
+    // Commands that need no store: they must not create a data folder where they run.
+    if let Command::Eval { what: Eval::Extraction { cases, auto, verbose, only, dump, format } } = cli.command {
+        if !cases.is_dir() {
+            eprintln!("skipped: {} is not a folder of extraction cases (run ../shared/unpack)", cases.display());
+            return Ok(ExitCode::SUCCESS);
+        }
+        let mode = if auto { crate::fidelity::RulesMode::Automatic } else { crate::fidelity::RulesMode::Declared };
+        let report = tokio::task::spawn_blocking(move || {
+            let options = crate::fidelity::Options { mode, only, dump };
+            crate::fidelity::run(&cases, &options)
+        })
+        .await??;
+        match format {
+            Format::Text => print!("{}", report.render(verbose)),
+            Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let store = Store::open(&config.data_dir).await?;
     let code = match cli.command {
         Command::Track { platform, terms_type, no_progress, format } => {
@@ -293,23 +311,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             }
         }
-        Command::Eval { what: Eval::Extraction { cases, auto, verbose, only, dump, format } } => {
-            if !cases.is_dir() {
-                eprintln!("skipped: {} is not a folder of extraction cases (run ../shared/unpack)", cases.display());
-                return Ok(ExitCode::SUCCESS);
-            }
-            let mode = if auto { crate::fidelity::RulesMode::Automatic } else { crate::fidelity::RulesMode::Declared };
-            let report = tokio::task::spawn_blocking(move || {
-                let options = crate::fidelity::Options { mode, only, dump };
-                crate::fidelity::run(&cases, &options)
-            })
-            .await??;
-            match format {
-                Format::Text => print!("{}", report.render(verbose)),
-                Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-            }
-            ExitCode::SUCCESS
-        }
+        Command::Eval { what: Eval::Extraction { .. } } => anyhow::bail!("eval extraction runs without a store"),
         Command::Eval { what: Eval::Replay { dir, format } } => {
             if !dir.join("fixtures/replay/states").is_dir() {
                 eprintln!("skipped: {} has no fixtures/replay/states (run ../shared/unpack)", dir.display());

@@ -88,7 +88,7 @@ pub async fn run(shared: &Path, data_dir: &Path) -> anyhow::Result<ReplayReport>
     let declarations = shared.join("ota/declarations/genai-eu-declarations/declarations");
     let mut states: Vec<String> = std::fs::read_dir(replay.join("states"))?
         .filter_map(|e| e.ok())
-        .filter(|e| e.path().is_dir())
+        .filter(|e| e.path().join("urls.json").is_file())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     states.sort();
