@@ -5,6 +5,7 @@
 
 pub mod decode;
 pub mod links;
+pub mod main_content;
 pub mod markdown;
 pub mod normalize;
 pub mod pdf;
@@ -174,7 +175,21 @@ fn html_to_markdown(text: &str, rules: &SourceRules, url: &str) -> Result<String
     }
     let mut html = scraper::Html::parse_document(text);
     select::apply_remove(&mut html, &rules.remove)?;
-    let pieces = select::apply_select(&html, &rules.select)?;
+    let pieces = if rules.select.is_empty() {
+        // No select rule: find the main content automatically (adding a platform needs only
+        // a URL), then drop the page furniture inside it.
+        match main_content::find(&html) {
+            Some(content) => {
+                for id in main_content::boilerplate_within(&html, content) {
+                    select::detach(&mut html, id);
+                }
+                vec![select::Piece::Subtree(content)]
+            }
+            None => Vec::new(),
+        }
+    } else {
+        select::apply_select(&html, &rules.select)?
+    };
     if pieces.is_empty() {
         let described: Vec<String> = rules.select.iter().map(|s| s.describe()).collect();
         return Err(ExtractError::SelectorMatchedNothing {

@@ -149,7 +149,7 @@ fn cloudflare_email_link(url: &Url) -> Option<String> {
 
 /// Cloudflare's obfuscation: the first byte is a key XORed into every following byte.
 pub fn decode_cloudflare_email(hex: &str) -> Option<String> {
-    if hex.len() < 4 || hex.len() % 2 != 0 || hex.len() > 1024 {
+    if hex.len() < 4 || !hex.len().is_multiple_of(2) || hex.len() > 1024 {
         return None;
     }
     let bytes: Vec<u8> =

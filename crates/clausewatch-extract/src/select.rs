@@ -55,7 +55,7 @@ pub fn apply_remove(html: &mut Html, remove: &[Selector]) -> Result<(), ExtractE
     Ok(())
 }
 
-fn detach(html: &mut Html, id: NodeId) {
+pub(crate) fn detach(html: &mut Html, id: NodeId) {
     if let Some(mut node) = html.tree.get_mut(id) {
         node.detach();
     }
@@ -129,9 +129,9 @@ fn order(html: &Html) -> Order {
 fn resolve_range(html: &Html, r: &RangeSelector) -> Result<(NodeId, HashSet<NodeId>, HashSet<NodeId>), ExtractError> {
     let first = |b: &RangeBoundary, which: &str| -> Result<NodeId, ExtractError> {
         let s = parse_css(b.css())?;
-        html.select(&s)
-            .next()
-            .map(|e| e.id())
+        matches(html, &s)
+            .first()
+            .copied()
             .ok_or_else(|| ExtractError::SelectorMatchedNothing { selector: format!("{which} boundary {}", b.css()) })
     };
     let start_el = first(&r.start, "start")?;

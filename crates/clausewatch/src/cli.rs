@@ -58,6 +58,14 @@ enum Eval {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Automatic main content on the latest replay state: every document's page extracted
+    /// with no select/remove rule, compared with its declared extraction. DIR is the unpacked
+    /// shared data.
+    MainContent {
+        dir: PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Replay the genai-eu monthly states on 127.0.0.1 and score new versions against
     /// expected_docs.tsv. DIR is the unpacked shared data (../shared/unpack).
     Replay {
@@ -228,6 +236,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
+    if let Command::Eval { what: Eval::MainContent { dir, format } } = cli.command {
+        if !dir.join("fixtures/replay/states").is_dir() {
+            eprintln!("skipped: {} has no fixtures/replay/states (run ../shared/unpack)", dir.display());
+            return Ok(ExitCode::SUCCESS);
+        }
+        let report = tokio::task::spawn_blocking(move || crate::fidelity::run_replay_main_content(&dir)).await??;
+        match format {
+            Format::Text => print!("{}", report.render()),
+            Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let store = Store::open(&config.data_dir).await?;
     let code = match cli.command {
         Command::Track { platform, terms_type, no_progress, format } => {
@@ -311,7 +331,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             }
         }
-        Command::Eval { what: Eval::Extraction { .. } } => anyhow::bail!("eval extraction runs without a store"),
+        Command::Eval { what: Eval::Extraction { .. } | Eval::MainContent { .. } } => {
+            anyhow::bail!("this evaluation runs without a store")
+        }
         Command::Eval { what: Eval::Replay { dir, format } } => {
             if !dir.join("fixtures/replay/states").is_dir() {
                 eprintln!("skipped: {} has no fixtures/replay/states (run ../shared/unpack)", dir.display());

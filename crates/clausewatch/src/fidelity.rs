@@ -32,6 +32,9 @@ pub struct CaseResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub differences: Vec<Difference>,
+    /// The reference holds its own opening passage twice (a `select` matching nested
+    /// elements converts the same text twice): a single extraction cannot reach it.
+    pub reference_repeats_itself: bool,
     /// The case's recommended declaration matched nothing in the page and the other candidate
     /// declaration of the case was used.
     pub declaration_fallback: bool,
@@ -49,6 +52,10 @@ pub struct FidelityReport {
     pub errors: usize,
     pub declaration_fallbacks: usize,
     pub mean_similarity: f64,
+    pub references_repeating_themselves: usize,
+    /// similarity >= 0.90 among cases whose reference does not repeat itself.
+    pub similar_090_single_references: usize,
+    pub single_references: usize,
 }
 
 fn pct(n: usize, d: usize) -> f64 {
@@ -94,6 +101,9 @@ impl FidelityReport {
         out.push_str(&format!("mean_similarity: {:.4}\n", self.mean_similarity));
         out.push_str(&format!("errors: {}\n", self.errors));
         out.push_str(&format!("declaration_fallbacks: {}\n", self.declaration_fallbacks));
+        out.push_str(&format!("references_repeating_themselves: {}\n", self.references_repeating_themselves));
+        let (n, d) = (self.similar_090_single_references, self.single_references);
+        out.push_str(&format!("similarity>=0.90_single_references: {n}/{d} ({:.1}%)\n", pct(n, d)));
         out
     }
 }
@@ -251,6 +261,18 @@ fn order_by_declaration(rules: &DocumentRules, mut sources: Vec<SourceFile>) -> 
     out
 }
 
+/// Whether much of the text occurs twice in it: fewer than 3 in 4 of its 8-word sequences are
+/// distinct (real documents sit above 0.9).
+fn repeats_itself(text: &str) -> bool {
+    let words: Vec<&str> = text.split(' ').collect();
+    if words.len() < 200 {
+        return false;
+    }
+    let grams: Vec<&[&str]> = words.windows(8).collect();
+    let distinct: std::collections::HashSet<&[&str]> = grams.iter().copied().collect();
+    distinct.len() * 4 < grams.len() * 3
+}
+
 pub struct Options {
     pub mode: RulesMode,
     /// Only cases whose relative path contains this.
@@ -288,6 +310,7 @@ pub fn run(root: &Path, options: &Options) -> anyhow::Result<FidelityReport> {
                     error: None,
                     differences,
                     declaration_fallback: fallback,
+                    reference_repeats_itself: repeats_itself(&expected.text),
                 }
             }
             Err(e) => CaseResult {
@@ -298,6 +321,7 @@ pub fn run(root: &Path, options: &Options) -> anyhow::Result<FidelityReport> {
                 error: Some(format!("{e:#}")),
                 differences: Vec::new(),
                 declaration_fallback: false,
+                reference_repeats_itself: repeats_itself(&expected.text),
             },
         };
         cases.push(result);
@@ -316,7 +340,170 @@ pub fn run(root: &Path, options: &Options) -> anyhow::Result<FidelityReport> {
         links_identical: cases.iter().filter(|c| c.links_identical).count(),
         errors: cases.iter().filter(|c| c.error.is_some()).count(),
         declaration_fallbacks: cases.iter().filter(|c| c.declaration_fallback).count(),
+        references_repeating_themselves: cases.iter().filter(|c| c.reference_repeats_itself).count(),
+        similar_090_single_references: cases
+            .iter()
+            .filter(|c| !c.reference_repeats_itself && c.similarity >= 0.90)
+            .count(),
+        single_references: cases.iter().filter(|c| !c.reference_repeats_itself).count(),
         mean_similarity: mean,
+        cases,
+    })
+}
+
+/// Automatic main content on the latest page of every document of the replay states: the
+/// reference is our extraction with the declared rules, the candidate the same pages with no
+/// select or remove rule.
+#[derive(Debug, Serialize)]
+pub struct ReplayMainContent {
+    pub state: String,
+    pub cases: Vec<CaseResult>,
+    pub total: usize,
+    pub similar_090: usize,
+    /// References (declared extractions) holding much of their text twice (nested `select`
+    /// matches), and the score without them.
+    pub references_repeating_themselves: usize,
+    pub similar_090_single_references: usize,
+    /// Documents whose declared extraction fails on that page (no reference) or whose sources
+    /// are not all in the state.
+    pub skipped: usize,
+}
+
+impl ReplayMainContent {
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for c in &self.cases {
+            out.push_str(&format!("{:.4} {}\n", c.similarity, c.case));
+            for d in c.differences.iter().take(2) {
+                out.push_str(&format!(
+                    "    after {:?}: missing {:?}, extra {:?}\n",
+                    clip(&d.before, 80),
+                    clip(&d.missing, 160),
+                    clip(&d.extra, 160)
+                ));
+            }
+        }
+        let (n, d) = (self.similar_090, self.total);
+        out.push_str(&format!("state: {}\n", self.state));
+        out.push_str(&format!("documents: {d}\n"));
+        out.push_str(&format!("skipped: {}\n", self.skipped));
+        out.push_str(&format!("similarity>=0.90: {n}/{d} ({:.1}%)\n", pct(n, d)));
+        out.push_str(&format!("references_repeating_themselves: {}\n", self.references_repeating_themselves));
+        let (n, d) = (self.similar_090_single_references, d - self.references_repeating_themselves);
+        out.push_str(&format!("similarity>=0.90_single_references: {n}/{d} ({:.1}%)\n", pct(n, d)));
+        out
+    }
+}
+
+pub fn run_replay_main_content(shared: &Path) -> anyhow::Result<ReplayMainContent> {
+    let replay = shared.join("fixtures/replay/states");
+    let declarations = shared.join("ota/declarations/genai-eu-declarations/declarations");
+    let mut states: Vec<String> = std::fs::read_dir(&replay)?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("urls.json").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    states.sort();
+    let state = states.last().cloned().ok_or_else(|| anyhow::anyhow!("no replay states in {}", replay.display()))?;
+    let dir = replay.join(&state);
+    let urls: std::collections::BTreeMap<String, String> =
+        serde_json::from_slice(&read_limited(&dir.join("urls.json"))?)?;
+    let manifest: serde_json::Value = serde_json::from_slice(&read_limited(&dir.join("manifest.json"))?)?;
+    let media: std::collections::HashMap<String, String> = manifest["files"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| Some((f["path"].as_str()?.to_string(), f["media_type"].as_str()?.to_string())))
+        .collect();
+    let at = clausewatch_core::declaration::parse_instant(&state)
+        .ok_or_else(|| anyhow::anyhow!("state folder {state} is not a date"))?;
+    let load = crate::catalog::load(&declarations)?;
+    let mut cases = Vec::new();
+    let mut skipped = 0;
+    for (_, platform) in &load.platforms {
+        for (terms_type, doc) in &platform.documents {
+            if !doc.in_force(at) {
+                continue;
+            }
+            let rules = doc.rules_at(at).clone();
+            let files: Option<Vec<&String>> = rules.sources.iter().map(|s| urls.get(&s.url)).collect();
+            let Some(files) = files else {
+                skipped += 1;
+                continue;
+            };
+            let mut bodies = Vec::new();
+            for f in &files {
+                anyhow::ensure!(!f.contains(".."), "urls.json names a file outside the state: {f}");
+                bodies.push(read_limited(&dir.join(f))?);
+            }
+            let inputs: Vec<SourceInput<'_>> = rules
+                .sources
+                .iter()
+                .zip(&files)
+                .zip(&bodies)
+                .map(|((s, f), b)| SourceInput {
+                    url: &s.url,
+                    bytes: b,
+                    content_type: media.get(*f).map(String::as_str),
+                })
+                .collect();
+            let Ok(reference) = extract_document(&rules, &inputs) else {
+                skipped += 1;
+                continue;
+            };
+            let automatic_rules = DocumentRules {
+                sources: rules
+                    .sources
+                    .iter()
+                    .map(|s| SourceRules { select: Vec::new(), remove: Vec::new(), ..s.clone() })
+                    .collect(),
+            };
+            let name = format!("{} / {terms_type}", platform.name);
+            let expected = comparable(&reference.markdown);
+            let result = match extract_document(&automatic_rules, &inputs) {
+                Ok(auto) => {
+                    let actual = comparable(&auto.markdown);
+                    let cmp = compare(&expected.text, &actual.text);
+                    CaseResult {
+                        case: name,
+                        identical: cmp.identical,
+                        similarity: cmp.similarity,
+                        links_identical: expected.links == actual.links,
+                        error: None,
+                        differences: if cmp.identical {
+                            Vec::new()
+                        } else {
+                            differences(&expected.text, &actual.text, 5)
+                        },
+                        declaration_fallback: false,
+                        reference_repeats_itself: repeats_itself(&expected.text),
+                    }
+                }
+                Err(e) => CaseResult {
+                    case: name,
+                    identical: false,
+                    similarity: 0.0,
+                    links_identical: false,
+                    error: Some(e.to_string()),
+                    differences: Vec::new(),
+                    declaration_fallback: false,
+                    reference_repeats_itself: repeats_itself(&expected.text),
+                },
+            };
+            cases.push(result);
+        }
+    }
+    cases.sort_by(|a, b| a.case.cmp(&b.case));
+    Ok(ReplayMainContent {
+        state,
+        total: cases.len(),
+        similar_090: cases.iter().filter(|c| c.similarity >= 0.90).count(),
+        references_repeating_themselves: cases.iter().filter(|c| c.reference_repeats_itself).count(),
+        similar_090_single_references: cases
+            .iter()
+            .filter(|c| !c.reference_repeats_itself && c.similarity >= 0.90)
+            .count(),
+        skipped,
         cases,
     })
 }

@@ -1,0 +1,337 @@
+//! Automatic main content, for sources declared with a URL only. Every text of the page gets a
+//! weight — its length, less for link text, nothing inside boilerplate (navigation, headers and
+//! footers of the site, cookie banners, forms, screen-reader-only text), more for sentences
+//! with legal cue words — and the content is the deepest element that still holds most of the
+//! page's weight. Boilerplate inside that element is removed before conversion.
+//!
+//! Like the rest of extraction this is a pure function of the parsed page.
+
+use ego_tree::{NodeId, NodeRef};
+use scraper::{Html, Node};
+
+/// The content element must hold at least this share of the page's weight.
+const SHARE: f64 = 0.85;
+
+/// Elements that are never the document's text.
+const BOILERPLATE_TAGS: &[&str] =
+    &["nav", "aside", "form", "select", "dialog", "menu", "script", "style", "noscript", "template", "svg"];
+
+/// Class / id / role fragments that mark page furniture.
+const BOILERPLATE_MARKS: &[&str] = &[
+    "cookie",
+    "consent",
+    "breadcrumb",
+    "navbar",
+    "navigation",
+    "sidebar",
+    "share",
+    "social",
+    "newsletter",
+    "subscribe",
+    "skip-link",
+    "skip-to",
+    "sr-only",
+    "visually-hidden",
+    "visuallyhidden",
+    "screen-reader",
+    "site-header",
+    "site-footer",
+    "global-header",
+    "global-footer",
+    "menu",
+    "toolbar",
+    "popup",
+    "modal",
+    "toast",
+    "language-selector",
+    "locale",
+];
+
+/// Words that legal text uses and page furniture rarely does.
+const LEGAL_CUES: &[&str] = &[
+    "agree",
+    "terms",
+    "policy",
+    "liability",
+    "liable",
+    "warrant",
+    "indemn",
+    "arbitration",
+    "governing law",
+    "jurisdiction",
+    "personal data",
+    "personal information",
+    "privacy",
+    "consent",
+    "terminate",
+    "shall",
+    "may not",
+    "you must",
+    "we may",
+    "rights",
+    "license",
+    "prohibited",
+    "third part",
+    "applicable law",
+];
+
+fn element_is_boilerplate(node: NodeRef<'_, Node>, inside_content_root: bool) -> bool {
+    let Some(el) = node.value().as_element() else {
+        return false;
+    };
+    let name = el.name();
+    if BOILERPLATE_TAGS.contains(&name) {
+        return true;
+    }
+    // A button is furniture ("Print", "Accept") unless it carries a sentence, as the
+    // questions of an FAQ accordion do.
+    if name == "button" {
+        let len: usize = node.descendants().filter_map(|d| d.value().as_text().map(|t| t.trim().len())).sum();
+        return len < 40;
+    }
+    // The site's header and footer; a header inside an article is the document's title block.
+    if (name == "header" || name == "footer") && !inside_content_root {
+        return true;
+    }
+    // `hidden` is never rendered. (`aria-hidden` is not a signal: pages with an open cookie
+    // dialog mark the whole document aria-hidden.)
+    if el.attr("hidden").is_some() {
+        return true;
+    }
+    if let Some(role) = el.attr("role") {
+        if matches!(role, "navigation" | "banner" | "contentinfo" | "dialog" | "alertdialog" | "menu" | "search") {
+            return true;
+        }
+    }
+    if let Some(style) = el.attr("style") {
+        let compact: String = style.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
+        if compact.contains("display:none") || compact.contains("visibility:hidden") {
+            return true;
+        }
+    }
+    let marks = |v: Option<&str>| {
+        v.is_some_and(|v| {
+            let v = v.to_ascii_lowercase();
+            BOILERPLATE_MARKS.iter().any(|m| {
+                v.split(|c: char| c.is_whitespace()).any(|token| {
+                    token == *m || token.starts_with(&format!("{m}-")) || token.starts_with(&format!("{m}_"))
+                })
+            })
+        })
+    };
+    marks(el.attr("class")) || marks(el.attr("id"))
+}
+
+fn is_article_like(node: NodeRef<'_, Node>) -> bool {
+    node.value().as_element().is_some_and(|e| matches!(e.name(), "main" | "article") || e.attr("role") == Some("main"))
+}
+
+/// Weight of one text: its non-space characters, scaled.
+fn text_weight(text: &str, in_link: bool) -> f64 {
+    let chars = text.chars().filter(|c| !c.is_whitespace()).count() as f64;
+    if chars == 0.0 {
+        return 0.0;
+    }
+    let mut w = chars;
+    if in_link {
+        w *= 0.3;
+    }
+    if chars > 40.0 {
+        let lower = text.to_lowercase();
+        let cues = LEGAL_CUES.iter().filter(|c| lower.contains(*c)).count();
+        w *= 1.0 + 0.25 * cues.min(4) as f64;
+    }
+    w
+}
+
+struct Weights {
+    by_node: std::collections::HashMap<NodeId, f64>,
+}
+
+/// Subtree weights of every element (iterative post-order; hostile nesting cannot overflow).
+fn weigh(html: &Html) -> Weights {
+    let mut by_node = std::collections::HashMap::new();
+    // (node, in_boilerplate, in_link, inside_article, children_pushed)
+    let root = html.tree.root();
+    let mut stack: Vec<(NodeRef<'_, Node>, bool, bool, bool, bool)> = vec![(root, false, false, false, false)];
+    while let Some((node, boiler, link, article, expanded)) = stack.pop() {
+        if expanded {
+            let sum: f64 = node.children().map(|c| by_node.get(&c.id()).copied().unwrap_or(0.0)).sum();
+            by_node.insert(node.id(), sum);
+            continue;
+        }
+        match node.value() {
+            Node::Text(t) => {
+                let w = if boiler { 0.0 } else { text_weight(t, link) };
+                by_node.insert(node.id(), w);
+            }
+            Node::Element(_) | Node::Document | Node::Fragment => {
+                let boiler = boiler || element_is_boilerplate(node, article);
+                let link = link || node.value().as_element().is_some_and(|e| e.name() == "a");
+                let article = article || is_article_like(node);
+                stack.push((node, boiler, link, article, true));
+                for child in node.children() {
+                    stack.push((child, boiler, link, article, false));
+                }
+            }
+            _ => {}
+        }
+    }
+    Weights { by_node }
+}
+
+/// The element holding the page's main content: from `body`, descend while one child holds at
+/// least `SHARE` of the page's weight. None when the page has no weighted text.
+pub fn find(html: &Html) -> Option<NodeId> {
+    let weights = weigh(html);
+    let body = html
+        .tree
+        .root()
+        .descendants()
+        .find(|n| n.value().as_element().is_some_and(|e| e.name() == "body"))
+        .unwrap_or(html.tree.root());
+    let total = weights.by_node.get(&body.id()).copied().unwrap_or(0.0);
+    if total <= 0.0 {
+        return None;
+    }
+    let mut current = body;
+    loop {
+        let best = current
+            .children()
+            .filter(|c| c.value().is_element())
+            .map(|c| (c, weights.by_node.get(&c.id()).copied().unwrap_or(0.0)))
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        match best {
+            Some((child, w)) if w >= SHARE * total && !siblings_hold_title(current, child, &weights) => current = child,
+            _ => break,
+        }
+    }
+    Some(current.id())
+}
+
+/// Whether another (weighted) child of `parent` holds the document's title or date line: the
+/// content then starts above `child` and the descent stops.
+fn siblings_hold_title(parent: NodeRef<'_, Node>, child: NodeRef<'_, Node>, weights: &Weights) -> bool {
+    parent.children().filter(|s| s.id() != child.id() && s.value().is_element()).any(|sibling| {
+        if weights.by_node.get(&sibling.id()).copied().unwrap_or(0.0) <= 0.0 {
+            return false;
+        }
+        sibling.descendants().any(|d| match d.value() {
+            Node::Element(e) => e.name() == "h1",
+            Node::Text(t) => {
+                let t = t.trim_start().to_ascii_lowercase();
+                t.len() < 80
+                    && ["last updated", "last modified", "effective", "updated:", "date:"]
+                        .iter()
+                        .any(|m| t.starts_with(m))
+            }
+            _ => false,
+        })
+    })
+}
+
+/// The descent `find` makes, one line per level: element, weight, share of the page.
+pub fn explain(html: &Html) -> Vec<String> {
+    let weights = weigh(html);
+    let describe = |n: NodeRef<'_, Node>| match n.value().as_element() {
+        Some(e) => format!(
+            "<{}{}{}>",
+            e.name(),
+            e.attr("id").map(|v| format!(" id={v:?}")).unwrap_or_default(),
+            e.attr("class").map(|v| format!(" class={:?}", v.chars().take(60).collect::<String>())).unwrap_or_default()
+        ),
+        None => "#document".into(),
+    };
+    let total = html
+        .tree
+        .root()
+        .descendants()
+        .find(|n| n.value().as_element().is_some_and(|e| e.name() == "body"))
+        .and_then(|b| weights.by_node.get(&b.id()).copied())
+        .unwrap_or(0.0);
+    let mut out = vec![format!("page weight {total:.0}")];
+    // The boilerplate elements hiding the most text.
+    let mut hidden: Vec<(usize, String)> = html
+        .tree
+        .root()
+        .descendants()
+        .filter(|n| element_is_boilerplate(*n, false))
+        .map(|n| {
+            let len: usize = n.descendants().filter_map(|d| d.value().as_text().map(|t| t.trim().len())).sum();
+            (len, describe(n))
+        })
+        .filter(|(len, _)| *len > 0)
+        .collect();
+    hidden.sort_by_key(|h| std::cmp::Reverse(h.0));
+    for (len, d) in hidden.iter().take(5) {
+        out.push(format!("boilerplate {d} hides {len} bytes of text"));
+    }
+    let mut current = html.tree.root();
+    for depth in 0..200 {
+        let mut kids: Vec<(NodeRef<'_, Node>, f64)> = current
+            .children()
+            .filter(|c| c.value().is_element())
+            .map(|c| (c, weights.by_node.get(&c.id()).copied().unwrap_or(0.0)))
+            .collect();
+        kids.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let Some(&(best, w)) = kids.first() else { break };
+        let others: Vec<String> =
+            kids.iter().skip(1).take(3).map(|(n, w)| format!("{} {:.0}", describe(*n), w)).collect();
+        out.push(format!(
+            "{:indent$}{} {:.0} ({:.0}%) boilerplate={} | next: {}",
+            "",
+            describe(best),
+            w,
+            if total > 0.0 { 100.0 * w / total } else { 0.0 },
+            element_is_boilerplate(best, false),
+            others.join(", "),
+            indent = depth.min(40)
+        ));
+        if total > 0.0 && w < SHARE * total && depth > 2 {
+            break;
+        }
+        current = best;
+    }
+    out
+}
+
+/// Boilerplate elements inside the content element, outermost only.
+pub fn boilerplate_within(html: &Html, content: NodeId) -> Vec<NodeId> {
+    let Some(root) = html.tree.get(content) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut stack: Vec<NodeRef<'_, Node>> = root.children().collect();
+    while let Some(node) = stack.pop() {
+        if element_is_boilerplate(node, true) {
+            out.push(node.id());
+        } else {
+            stack.extend(node.children());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_legal_text_among_furniture() {
+        let page = r#"<html><body>
+            <header class="site-header"><nav><a href="/">Home</a><a href="/p">Pricing</a><a href="/b">Blog</a></nav></header>
+            <div class="layout"><div class="cookie-banner">We use cookies to improve your experience on our website and for marketing.</div>
+            <div id="content"><h1>Terms of Service</h1>
+              <p>By using the service you agree to these terms. We may terminate your account at any time.</p>
+              <p>You must be 18. Our liability is limited to the fees you paid in the last twelve months.</p>
+              <button>Print</button></div></div>
+            <footer><p>Copyright 2026 Example Inc. All rights reserved. Follow us on social media.</p></footer>
+            </body></html>"#;
+        let html = Html::parse_document(page);
+        let id = find(&html).unwrap();
+        let el = html.tree.get(id).unwrap();
+        assert_eq!(el.value().as_element().unwrap().attr("id"), Some("content"));
+        let removed = boilerplate_within(&html, id);
+        assert_eq!(removed.len(), 1, "the button");
+    }
+}
