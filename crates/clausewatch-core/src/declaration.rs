@@ -213,7 +213,18 @@ fn parse_entry(ctx: &mut Ctx<'_>, id: &str, text: &str, history_text: Option<(&s
     let website = opt_string(ctx, "website");
     let imported_from = opt_string(ctx, "importedFrom");
     for key in obj.keys() {
-        if !["name", "terms", "category", "jurisdiction", "website", "importedFrom", "$schema"].contains(&key.as_str())
+        if ![
+            "name",
+            "terms",
+            "category",
+            "jurisdiction",
+            "website",
+            "importedFrom",
+            "provenance",
+            "unverified",
+            "$schema",
+        ]
+        .contains(&key.as_str())
         {
             ctx.warn(key, "unknown field, kept in the file but not used");
         }

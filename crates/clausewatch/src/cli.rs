@@ -76,6 +76,21 @@ enum Eval {
 }
 
 #[derive(Subcommand, Debug)]
+enum CatalogCommand {
+    /// Check every entry: schema, URL syntax, duplicates, known terms types and categories,
+    /// provenance of every URL and field. Exits 1 when an entry has an error.
+    Validate {
+        /// The catalog folder (default: the configured catalog folder).
+        dir: Option<PathBuf>,
+        /// Also list warnings.
+        #[arg(long)]
+        verbose: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 enum Command {
     /// Fetch documents, store snapshots, record new versions and changes.
     Track {
@@ -119,6 +134,11 @@ enum Command {
         to: Option<i64>,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+    },
+    /// Work on the catalog of platforms.
+    Catalog {
+        #[command(subcommand)]
+        what: CatalogCommand,
     },
     /// Import a folder of Open Terms Archive declarations into the catalog and the store.
     ImportOta {
@@ -236,6 +256,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
+    if let Command::Catalog { what: CatalogCommand::Validate { dir, verbose, format } } = cli.command {
+        let dir = dir.unwrap_or_else(|| config.catalog_dir.clone());
+        let report = crate::catalog::validate(&dir)?;
+        match format {
+            Format::Text => print!("{}", report.render(verbose)),
+            Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        }
+        return Ok(if report.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+    }
     if let Command::Eval { what: Eval::MainContent { dir, format } } = cli.command {
         if !dir.join("fixtures/replay/states").is_dir() {
             eprintln!("skipped: {} has no fixtures/replay/states (run ../shared/unpack)", dir.display());
@@ -331,7 +360,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             }
         }
-        Command::Eval { what: Eval::Extraction { .. } | Eval::MainContent { .. } } => {
+        Command::Catalog { .. } | Command::Eval { what: Eval::Extraction { .. } | Eval::MainContent { .. } } => {
             anyhow::bail!("this evaluation runs without a store")
         }
         Command::Eval { what: Eval::Replay { dir, format } } => {
