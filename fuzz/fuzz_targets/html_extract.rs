@@ -1,0 +1,40 @@
+//! Arbitrary bytes as an HTML page, through declared rules (CSS select + remove, a range) and
+//! through automatic main content: extraction must return text or a named error, never panic.
+#![no_main]
+
+use clausewatch_core::{RangeBoundary, RangeSelector, Selector, SourceRules};
+use clausewatch_extract::{extract_source, SourceInput};
+use libfuzzer_sys::fuzz_target;
+
+fn rules(select: Vec<Selector>, remove: Vec<Selector>) -> SourceRules {
+    SourceRules {
+        url: "https://fuzz.test/legal/terms".into(),
+        select,
+        remove,
+        filters: vec![],
+        execute_client_scripts: false,
+        origin: None,
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let input = SourceInput { url: "https://fuzz.test/legal/terms", bytes: data, content_type: Some("text/html") };
+    let css = |s: &str| Selector::Css(s.into());
+    for r in [
+        rules(vec![css("main"), css("article")], vec![css(".banner"), css("nav")]),
+        rules(
+            vec![Selector::Range(RangeSelector {
+                start: RangeBoundary::Before("h1".into()),
+                end: RangeBoundary::After("footer".into()),
+            })],
+            vec![],
+        ),
+        rules(vec![], vec![]),
+    ] {
+        if let Ok(md) = extract_source(&r, &input) {
+            // The normal form is idempotent.
+            let once = clausewatch_extract::normalize_markdown(&md);
+            assert_eq!(clausewatch_extract::normalize_markdown(&once), once);
+        }
+    }
+});
