@@ -2,8 +2,11 @@
 //! timeouts, a maximum body size, conditional GET, and per-host pools (a concurrency limit and
 //! pacing between request starts).
 //!
-//! Seams for later work: `Fetcher::fetch` is where a headless-browser fetcher, robots.txt and
-//! the address guard plug in; every failure is already classified by `FetchError::cause`.
+//! The address guard (`guard.rs`) refuses internal addresses after DNS resolution and on every
+//! redirect hop. Seams for later work: `Fetcher::fetch` is where a headless-browser fetcher and
+//! robots.txt plug in; every failure is classified by `FetchError::cause`.
+
+pub mod guard;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -27,6 +30,9 @@ pub struct FetchConfig {
     pub per_host_interval: Duration,
     /// Pace loopback hosts too (off by default: local test and benchmark servers).
     pub pace_loopback: bool,
+    /// Addresses and ranges the address guard lets through (it refuses private, loopback,
+    /// link-local, unique-local and metadata addresses otherwise).
+    pub allow_hosts: Vec<guard::IpRange>,
 }
 
 impl Default for FetchConfig {
@@ -45,6 +51,7 @@ impl Default for FetchConfig {
             per_host_concurrency: 2,
             per_host_interval: Duration::from_millis(200),
             pace_loopback: false,
+            allow_hosts: Vec::new(),
         }
     }
 }
@@ -96,6 +103,8 @@ pub enum FetchError {
     TooManyRedirects(usize),
     #[error("could not read the body: {0}")]
     Decode(String),
+    #[error("{0}")]
+    AddressBlocked(String),
     #[error("request failed: {0}")]
     Other(String),
 }
@@ -114,6 +123,7 @@ impl FetchError {
             FetchError::TooLarge { .. } => "too-large",
             FetchError::TooManyRedirects(_) => "redirect-loop",
             FetchError::Decode(_) => "decode-error",
+            FetchError::AddressBlocked(_) => "address-blocked",
             FetchError::Other(_) => "other",
         }
     }
@@ -127,24 +137,41 @@ struct HostPool {
 /// One client for the whole run, with a pool per host.
 pub struct Fetcher {
     client: reqwest::Client,
+    guard: Arc<guard::AddressGuard>,
     config: FetchConfig,
     hosts: Mutex<HashMap<String, Arc<HostPool>>>,
 }
 
 impl Fetcher {
     pub fn new(config: FetchConfig) -> Result<Self, FetchError> {
+        let guard = Arc::new(guard::AddressGuard { allow: config.allow_hosts.clone() });
+        let max_redirects = config.max_redirects;
+        let redirect_guard = guard.clone();
+        // Every hop is checked: IP-literal targets here, names when they are resolved.
+        let policy = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() > max_redirects {
+                return attempt.error(format!("too many redirects (limit {max_redirects})"));
+            }
+            if let Some(ip) = ip_literal(attempt.url()) {
+                if let Err(why) = redirect_guard.check(ip) {
+                    return attempt.error(why);
+                }
+            }
+            attempt.follow()
+        });
         let client = reqwest::Client::builder()
             .user_agent(config.user_agent.clone())
             .connect_timeout(config.connect_timeout)
             .timeout(config.total_timeout)
-            .redirect(reqwest::redirect::Policy::limited(config.max_redirects))
+            .redirect(policy)
+            .dns_resolver(Arc::new(guard::GuardedResolver { guard: guard.clone() }))
             .gzip(true)
             .brotli(true)
             .deflate(true)
             .pool_max_idle_per_host(config.per_host_concurrency.max(1))
             .build()
             .map_err(|e| FetchError::Other(e.to_string()))?;
-        Ok(Fetcher { client, config, hosts: Mutex::new(HashMap::new()) })
+        Ok(Fetcher { client, guard, config, hosts: Mutex::new(HashMap::new()) })
     }
 
     pub fn config(&self) -> &FetchConfig {
@@ -173,6 +200,9 @@ impl Fetcher {
                 url: url.into(),
                 reason: "only http and https can be fetched".into(),
             });
+        }
+        if let Some(ip) = ip_literal(&parsed) {
+            self.guard.check(ip).map_err(FetchError::AddressBlocked)?;
         }
         let host_key = format!("{}:{}", parsed.host_str().unwrap_or(""), parsed.port_or_known_default().unwrap_or(0));
         let pool = self.host_pool(&host_key).await;
@@ -260,6 +290,9 @@ impl Fetcher {
 
     fn classify(&self, e: reqwest::Error) -> FetchError {
         let chain = error_chain(&e);
+        if chain.contains(guard::BLOCKED_MARK) {
+            return FetchError::AddressBlocked(chain);
+        }
         if e.is_timeout() {
             return FetchError::Timeout(self.config.total_timeout);
         }
@@ -292,6 +325,14 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     out
+}
+
+fn ip_literal(url: &url::Url) -> Option<IpAddr> {
+    match url.host()? {
+        url::Host::Ipv4(ip) => Some(IpAddr::V4(ip)),
+        url::Host::Ipv6(ip) => Some(IpAddr::V6(ip)),
+        url::Host::Domain(_) => None,
+    }
 }
 
 fn is_loopback(url: &url::Url) -> bool {

@@ -32,6 +32,8 @@ pub struct FetchSettings {
     pub per_host_concurrency: usize,
     pub per_host_interval_ms: u64,
     pub pace_loopback: bool,
+    /// Addresses / CIDR ranges the address guard lets through ("127.0.0.0/8", "10.1.2.3").
+    pub allow_hosts: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -68,6 +70,7 @@ impl Default for FetchSettings {
             per_host_concurrency: d.per_host_concurrency,
             per_host_interval_ms: d.per_host_interval.as_millis() as u64,
             pace_loopback: d.pace_loopback,
+            allow_hosts: Vec::new(),
         }
     }
 }
@@ -142,6 +145,14 @@ impl Config {
                 "PER_HOST_CONCURRENCY" => self.fetch.per_host_concurrency = int(value)?,
                 "PER_HOST_INTERVAL_MS" => self.fetch.per_host_interval_ms = int(value)? as u64,
                 "PACE_LOOPBACK" => self.fetch.pace_loopback = boolean(value)?,
+                "ALLOW_HOSTS" => {
+                    clausewatch_fetch::guard::parse_allow_list(value).map_err(|e| bad(&e))?;
+                    self.fetch.allow_hosts = value
+                        .split([',', ' '])
+                        .filter(|p| !p.trim().is_empty())
+                        .map(|p| p.trim().to_string())
+                        .collect();
+                }
                 "LISTEN" => self.serve.listen = value.clone(),
                 "SCHEDULE_HOURS" => self.serve.schedule_hours = num(value)?,
                 "DEMO" => self.serve.demo = boolean(value)?,
@@ -178,6 +189,10 @@ impl Config {
                 reason: "must be at least 1".into(),
             });
         }
+        for entry in &self.fetch.allow_hosts {
+            clausewatch_fetch::guard::IpRange::parse(entry)
+                .map_err(|reason| ConfigError::Invalid { field: "fetch.allow_hosts", reason })?;
+        }
         if self.fetch.max_redirects > 50 {
             return Err(ConfigError::Invalid { field: "fetch.max_redirects", reason: "must be at most 50".into() });
         }
@@ -195,6 +210,13 @@ impl Config {
             per_host_concurrency: self.fetch.per_host_concurrency,
             per_host_interval: Duration::from_millis(self.fetch.per_host_interval_ms),
             pace_loopback: self.fetch.pace_loopback,
+            // Validated by `validate`; an entry that still fails to parse allows nothing.
+            allow_hosts: self
+                .fetch
+                .allow_hosts
+                .iter()
+                .filter_map(|e| clausewatch_fetch::guard::IpRange::parse(e).ok())
+                .collect(),
         }
     }
 }
@@ -229,5 +251,10 @@ mod tests {
         assert!(e.contains("CLAUSEWATCH_CONCURRENCY"), "{e}");
         let e = Config::load(None, &env(&[("CLAUSEWATCH_TOTAL_TIMEOUT_SECS", "-1")])).unwrap_err().to_string();
         assert!(e.contains("total_timeout_secs"), "{e}");
+        let e =
+            Config::load(None, &env(&[("CLAUSEWATCH_ALLOW_HOSTS", "127.0.0.0/8,intranet")])).unwrap_err().to_string();
+        assert!(e.contains("CLAUSEWATCH_ALLOW_HOSTS") && e.contains("intranet"), "{e}");
+        let c = Config::load(None, &env(&[("CLAUSEWATCH_ALLOW_HOSTS", "127.0.0.0/8, ::1")])).unwrap();
+        assert_eq!(c.fetch_config().allow_hosts.len(), 2);
     }
 }

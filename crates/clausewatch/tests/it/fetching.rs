@@ -183,3 +183,52 @@ async fn pdf_documents_become_text_versions() {
     assert_eq!((s.new_versions, s.failed), (0, 1), "{}", s.render());
     assert_eq!(app.store.versions(doc.id).await.unwrap().len(), 2);
 }
+
+/// The address guard: internal addresses are refused by default, before any request is sent,
+/// after DNS resolution, and again on every redirect hop; the allow-list lets ranges through.
+#[tokio::test]
+async fn address_guard_refuses_internal_addresses_on_every_hop() {
+    let allowed = TestServer::start().await; // 127.0.0.1
+    let other = TestServer::start_on("127.0.0.2").await;
+    other.set_html("/secret", &terms_page("", "", "<p>Internal.</p>"));
+    allowed.set_html("/t", &terms_page("", "", "<p>Public terms.</p>"));
+    let redirect = |to: String| Page { status: 302, headers: vec![("location".into(), to)], ..Page::html("moved") };
+    allowed.set("/to-internal", redirect(other.url("/secret")));
+    allowed.set("/to-name", redirect(format!("http://localhost:{}/t", allowed.addr.port())));
+
+    // Default configuration: loopback refused, nothing reaches the server.
+    let mut app = TestApp::new().await;
+    app.config.fetch.allow_hosts.clear();
+    one_doc(&app, &allowed, "/t");
+    let s = app.track().await;
+    assert_eq!(s.failures_by_cause.get("address-blocked"), Some(&1), "{}", s.render());
+    assert_eq!(allowed.hits("/t"), 0);
+    assert!(s.failures[0].message.contains("loopback"), "{}", s.failures[0].message);
+
+    // Only 127.0.0.1 allowed: a redirect to 127.0.0.2 is refused at the hop; a redirect to a
+    // name resolving to 127.0.0.1 (and ::1, dropped) is followed.
+    let mut app = TestApp::new().await;
+    app.config.fetch.allow_hosts = vec!["127.0.0.1/32".into()];
+    app.write_catalog(
+        "G",
+        json!({"name": "G", "terms": {
+            "Terms of Service": {"fetch": allowed.url("/to-name"), "select": "main"},
+            "Privacy Policy": {"fetch": allowed.url("/to-internal"), "select": "main"}
+        }}),
+    );
+    let s = app.track().await;
+    assert_eq!((s.new_versions, s.failed), (1, 1), "{}", s.render());
+    assert_eq!(s.failures_by_cause.get("address-blocked"), Some(&1), "{}", s.render());
+    assert_eq!(other.hits("/secret"), 0, "the refused hop was never requested");
+
+    // A name whose every address is refused fails at resolution.
+    let mut app = TestApp::new().await;
+    app.config.fetch.allow_hosts = vec!["127.0.0.2/32".into()];
+    app.write_catalog(
+        "H",
+        json!({"name": "H", "terms": {"Terms of Service": {
+            "fetch": format!("http://localhost:{}/t", allowed.addr.port()), "select": "main"}}}),
+    );
+    let s = app.track().await;
+    assert_eq!(s.failures_by_cause.get("address-blocked"), Some(&1), "{}", s.render());
+}

@@ -47,6 +47,11 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        TestServer::start_on("127.0.0.1").await
+    }
+
+    /// A server on another loopback address (127.0.0.2, ...), for tests that need two hosts.
+    pub async fn start_on(ip: &str) -> TestServer {
         let pages: Arc<Mutex<HashMap<String, Page>>> = Arc::default();
         let hits: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
         let in_flight: Arc<(std::sync::atomic::AtomicUsize, std::sync::atomic::AtomicUsize)> = Arc::default();
@@ -62,7 +67,7 @@ impl TestServer {
                 r
             }
         });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = tokio::net::TcpListener::bind(format!("{ip}:0")).await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         TestServer { addr, pages, hits, in_flight }
@@ -147,6 +152,8 @@ impl TestApp {
         config.fetch.total_timeout_secs = 2.0;
         config.fetch.connect_timeout_secs = 2.0;
         config.fetch.max_body_mb = 1.0;
+        // Test servers are on loopback, which the address guard refuses by default.
+        config.fetch.allow_hosts = vec!["127.0.0.0/8".into()];
         std::fs::create_dir_all(&config.catalog_dir).unwrap();
         let store = Store::open(&config.data_dir).await.unwrap();
         TestApp { dir, config, store }
@@ -183,7 +190,8 @@ impl TestApp {
             .arg(&self.config.data_dir)
             .arg("--catalog")
             .arg(&self.config.catalog_dir)
-            .env("CLAUSEWATCH_LOG", "error");
+            .env("CLAUSEWATCH_LOG", "error")
+            .env("CLAUSEWATCH_ALLOW_HOSTS", "127.0.0.0/8");
         c
     }
 }

@@ -93,6 +93,7 @@ async fn serve_loads_demo_and_tracks_on_a_schedule() {
         .arg("--catalog")
         .arg(app.catalog_dir())
         .env("CLAUSEWATCH_LOG", "error")
+        .env("CLAUSEWATCH_ALLOW_HOSTS", "127.0.0.0/8")
         // Demo sources point at the real hosts; keep test traffic on loopback by refusing them
         // at the proxy level: an unroutable proxy on 127.0.0.1 makes them fail fast.
         .env("HTTPS_PROXY", "http://127.0.0.1:9")
