@@ -14,6 +14,7 @@ fn rules(select: Vec<Selector>, remove: Vec<Selector>) -> SourceRules {
         filters: vec![],
         execute_client_scripts: false,
         origin: None,
+                ignore_robots: None,
     }
 }
 

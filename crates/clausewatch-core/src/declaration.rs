@@ -408,6 +408,7 @@ struct SourceFields {
     filters: Vec<Value>,
     execute_client_scripts: bool,
     origin: Option<String>,
+    ignore_robots: Option<String>,
 }
 
 impl SourceFields {
@@ -419,6 +420,7 @@ impl SourceFields {
             filters: self.filters,
             execute_client_scripts: self.execute_client_scripts,
             origin: self.origin,
+            ignore_robots: self.ignore_robots,
         }
     }
 }
@@ -451,9 +453,20 @@ fn parse_source_fields(
         Some(Value::String(s)) if s.len() <= MAX_URL_LEN => out.origin = Some(s.clone()),
         Some(_) => ctx.warn(&format!("{field}.origin"), "ignored: must be a short string"),
     }
+    match obj.get("ignoreRobots") {
+        None => {}
+        Some(Value::String(reason)) if !reason.trim().is_empty() && reason.len() <= MAX_URL_LEN => {
+            out.ignore_robots = Some(reason.trim().to_string())
+        }
+        Some(_) => ctx.reject(
+            &format!("{field}.ignoreRobots"),
+            "must be the reason robots.txt is not followed for this source (a non-empty string)",
+        ),
+    }
     for key in obj.keys() {
         if ![
             "fetch",
+            "ignoreRobots",
             "combine",
             "select",
             "remove",

@@ -51,6 +51,10 @@ pub struct SourceRules {
     /// Where this URL came from (our extension: a declaration, a website footer, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
+    /// Fetch even where robots.txt disallows it, for the recorded reason (our extension,
+    /// `"ignoreRobots": "reason"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ignore_robots: Option<String>,
 }
 
 /// All sources of one document, in the order their text is combined.

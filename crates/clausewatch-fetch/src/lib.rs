@@ -7,6 +7,7 @@
 //! robots.txt plug in; every failure is classified by `FetchError::cause`.
 
 pub mod guard;
+pub mod robots;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -33,6 +34,14 @@ pub struct FetchConfig {
     /// Addresses and ranges the address guard lets through (it refuses private, loopback,
     /// link-local, unique-local and metadata addresses otherwise).
     pub allow_hosts: Vec<guard::IpRange>,
+    /// Fetch and honour robots.txt (a source may still opt out, with a reason).
+    pub respect_robots: bool,
+    /// Retries of transient failures (connection refused or reset, 429, 502, 503, 504).
+    pub retries: u32,
+    /// First backoff; doubled at each retry, with jitter. `Retry-After` wins when given.
+    pub retry_base: Duration,
+    /// A `Retry-After` longer than this is not waited for: the fetch fails instead.
+    pub max_retry_wait: Duration,
 }
 
 impl Default for FetchConfig {
@@ -52,6 +61,10 @@ impl Default for FetchConfig {
             per_host_interval: Duration::from_millis(200),
             pace_loopback: false,
             allow_hosts: Vec::new(),
+            respect_robots: true,
+            retries: 2,
+            retry_base: Duration::from_secs(1),
+            max_retry_wait: Duration::from_secs(60),
         }
     }
 }
@@ -96,7 +109,7 @@ pub enum FetchError {
     #[error("timed out after {0:?}")]
     Timeout(Duration),
     #[error("HTTP {status}")]
-    HttpStatus { status: u16 },
+    HttpStatus { status: u16, retry_after: Option<Duration> },
     #[error("body larger than {limit} bytes")]
     TooLarge { limit: u64 },
     #[error("too many redirects (limit {0})")]
@@ -105,6 +118,8 @@ pub enum FetchError {
     Decode(String),
     #[error("{0}")]
     AddressBlocked(String),
+    #[error("{0}")]
+    RobotsDisallowed(String),
     #[error("request failed: {0}")]
     Other(String),
 }
@@ -118,12 +133,13 @@ impl FetchError {
             FetchError::Connect(_) => "connect",
             FetchError::Tls(_) => "tls",
             FetchError::Timeout(_) => "timeout",
-            FetchError::HttpStatus { status } if *status < 500 => "http-4xx",
+            FetchError::HttpStatus { status, .. } if *status < 500 => "http-4xx",
             FetchError::HttpStatus { .. } => "http-5xx",
             FetchError::TooLarge { .. } => "too-large",
             FetchError::TooManyRedirects(_) => "redirect-loop",
             FetchError::Decode(_) => "decode-error",
             FetchError::AddressBlocked(_) => "address-blocked",
+            FetchError::RobotsDisallowed(_) => "robots-disallowed",
             FetchError::Other(_) => "other",
         }
     }
@@ -135,9 +151,20 @@ struct HostPool {
 }
 
 /// One client for the whole run, with a pool per host.
+/// Whether a fetch honours robots.txt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RobotsPolicy {
+    Respect,
+    /// The source opted out (its declaration records why).
+    Ignore,
+}
+
+type RobotsCache = Mutex<HashMap<String, Arc<tokio::sync::OnceCell<robots::Robots>>>>;
+
 pub struct Fetcher {
     client: reqwest::Client,
     guard: Arc<guard::AddressGuard>,
+    robots: RobotsCache,
     config: FetchConfig,
     hosts: Mutex<HashMap<String, Arc<HostPool>>>,
 }
@@ -171,7 +198,7 @@ impl Fetcher {
             .pool_max_idle_per_host(config.per_host_concurrency.max(1))
             .build()
             .map_err(|e| FetchError::Other(e.to_string()))?;
-        Ok(Fetcher { client, guard, config, hosts: Mutex::new(HashMap::new()) })
+        Ok(Fetcher { client, guard, robots: Mutex::new(HashMap::new()), config, hosts: Mutex::new(HashMap::new()) })
     }
 
     pub fn config(&self) -> &FetchConfig {
@@ -191,8 +218,19 @@ impl Fetcher {
             .clone()
     }
 
-    /// Fetch one URL, waiting for its host's turn.
+    /// Fetch one URL, honouring robots.txt, waiting for its host's turn.
     pub async fn fetch(&self, url: &str, conditional: &Conditional) -> Result<FetchResponse, FetchError> {
+        self.fetch_with(url, conditional, RobotsPolicy::Respect).await
+    }
+
+    /// Fetch one URL: address guard, robots.txt (unless ignored), then the request with
+    /// retries of transient failures.
+    pub async fn fetch_with(
+        &self,
+        url: &str,
+        conditional: &Conditional,
+        robots_policy: RobotsPolicy,
+    ) -> Result<FetchResponse, FetchError> {
         let parsed =
             url::Url::parse(url).map_err(|e| FetchError::InvalidUrl { url: url.into(), reason: e.to_string() })?;
         if !matches!(parsed.scheme(), "http" | "https") {
@@ -204,10 +242,45 @@ impl Fetcher {
         if let Some(ip) = ip_literal(&parsed) {
             self.guard.check(ip).map_err(FetchError::AddressBlocked)?;
         }
+        if self.config.respect_robots && robots_policy == RobotsPolicy::Respect {
+            let rules = self.robots_for(&parsed).await;
+            let path = match parsed.query() {
+                Some(q) => format!("{}?{q}", parsed.path()),
+                None => parsed.path().to_string(),
+            };
+            rules.check(&path).map_err(FetchError::RobotsDisallowed)?;
+        }
+        let mut attempt = 0u32;
+        loop {
+            let result = self.paced_request(&parsed, url, conditional).await;
+            let Err(error) = &result else { return result };
+            if attempt >= self.config.retries || !is_transient(error) {
+                return result;
+            }
+            let wait = match error {
+                FetchError::HttpStatus { retry_after: Some(after), .. } => *after,
+                _ => backoff(self.config.retry_base, attempt),
+            };
+            if wait > self.config.max_retry_wait {
+                return result;
+            }
+            tracing::debug!(url, attempt, ?wait, %error, "retrying");
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    /// One request in its host's turn: the per-host permit and pacing, then the total timeout.
+    async fn paced_request(
+        &self,
+        parsed: &url::Url,
+        url: &str,
+        conditional: &Conditional,
+    ) -> Result<FetchResponse, FetchError> {
         let host_key = format!("{}:{}", parsed.host_str().unwrap_or(""), parsed.port_or_known_default().unwrap_or(0));
         let pool = self.host_pool(&host_key).await;
         let _permit = pool.permits.acquire().await.map_err(|e| FetchError::Other(e.to_string()))?;
-        if self.config.pace_loopback || !is_loopback(&parsed) {
+        if self.config.pace_loopback || !is_loopback(parsed) {
             let wait_until = {
                 let mut next = pool.next_start.lock().await;
                 let start = (*next).max(Instant::now());
@@ -222,6 +295,32 @@ impl Fetcher {
             Ok(r) => r,
             Err(_) => Err(FetchError::Timeout(started.elapsed())),
         }
+    }
+
+    /// The origin's robots.txt, fetched once per run (concurrent fetches wait for the first).
+    async fn robots_for(&self, parsed: &url::Url) -> robots::Robots {
+        let origin = parsed.origin().ascii_serialization();
+        let cell = {
+            let mut cache = self.robots.lock().await;
+            cache.entry(origin.clone()).or_insert_with(|| Arc::new(tokio::sync::OnceCell::new())).clone()
+        };
+        cell.get_or_init(|| async {
+            let Ok(robots_url) = parsed.join("/robots.txt") else {
+                return robots::Robots::AllowAll;
+            };
+            match self.paced_request(&robots_url, robots_url.as_str(), &Conditional::default()).await {
+                Ok(r) => robots::Robots::parse(&String::from_utf8_lossy(&r.body)),
+                // No robots.txt: everything allowed.
+                Err(FetchError::HttpStatus { status, .. }) if status < 500 => robots::Robots::AllowAll,
+                Err(FetchError::HttpStatus { status, .. }) => {
+                    robots::Robots::Unreachable(format!("{robots_url} answered HTTP {status}"))
+                }
+                // Unreachable host: the document fetch reports the real cause.
+                Err(_) => robots::Robots::AllowAll,
+            }
+        })
+        .await
+        .clone()
     }
 
     async fn request(&self, url: &str, conditional: &Conditional) -> Result<FetchResponse, FetchError> {
@@ -258,7 +357,12 @@ impl Fetcher {
             });
         }
         if status >= 400 {
-            return Err(FetchError::HttpStatus { status });
+            let retry_after = resp
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_retry_after);
+            return Err(FetchError::HttpStatus { status, retry_after });
         }
         let limit = self.config.max_body_bytes;
         if resp.content_length().is_some_and(|n| n > limit) {
@@ -325,6 +429,34 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     out
+}
+
+/// Failures worth another try: the server was busy or the connection dropped.
+fn is_transient(e: &FetchError) -> bool {
+    match e {
+        FetchError::HttpStatus { status, .. } => matches!(status, 429 | 502 | 503 | 504),
+        FetchError::Connect(_) => true,
+        _ => false,
+    }
+}
+
+/// `base * 2^attempt`, with up to ±25 % jitter so hosts are not hit in lockstep.
+fn backoff(base: Duration, attempt: u32) -> Duration {
+    let exp = base.saturating_mul(1u32 << attempt.min(10));
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let jitter = 0.75 + (nanos % 1000) as f64 / 2000.0;
+    exp.mul_f64(jitter)
+}
+
+/// `Retry-After`: delay in seconds, or an HTTP date.
+fn parse_retry_after(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs.min(7 * 24 * 3600)));
+    }
+    let when = DateTime::parse_from_rfc2822(v).ok()?.with_timezone(&Utc);
+    Some((when - Utc::now()).to_std().unwrap_or(Duration::ZERO))
 }
 
 fn ip_literal(url: &url::Url) -> Option<IpAddr> {

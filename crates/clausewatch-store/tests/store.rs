@@ -18,6 +18,7 @@ fn platform(id: &str, types: &[&str]) -> PlatformEntry {
                 filters: vec![],
                 execute_client_scripts: false,
                 origin: None,
+                ignore_robots: None,
             }],
         };
         documents.insert(

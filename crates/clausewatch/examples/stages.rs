@@ -12,6 +12,7 @@ fn main() {
         filters: vec![],
         execute_client_scripts: false,
         origin: None,
+        ignore_robots: None,
     };
     let mb = bytes as f64 / 1e6;
     let rate = |t: Instant| mb / t.elapsed().as_secs_f64();

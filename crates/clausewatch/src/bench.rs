@@ -226,6 +226,7 @@ fn catalog(addrs: &[SocketAddr], pages: usize) -> Vec<PlatformEntry> {
                     filters: vec![],
                     execute_client_scripts: false,
                     origin: Some("benchmark".into()),
+                    ignore_robots: None,
                 }],
             };
             documents.insert(

@@ -34,6 +34,10 @@ pub struct FetchSettings {
     pub pace_loopback: bool,
     /// Addresses / CIDR ranges the address guard lets through ("127.0.0.0/8", "10.1.2.3").
     pub allow_hosts: Vec<String>,
+    pub respect_robots: bool,
+    pub retries: u32,
+    pub retry_base_ms: u64,
+    pub max_retry_wait_secs: f64,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -71,6 +75,10 @@ impl Default for FetchSettings {
             per_host_interval_ms: d.per_host_interval.as_millis() as u64,
             pace_loopback: d.pace_loopback,
             allow_hosts: Vec::new(),
+            respect_robots: d.respect_robots,
+            retries: d.retries,
+            retry_base_ms: d.retry_base.as_millis() as u64,
+            max_retry_wait_secs: d.max_retry_wait.as_secs_f64(),
         }
     }
 }
@@ -145,6 +153,10 @@ impl Config {
                 "PER_HOST_CONCURRENCY" => self.fetch.per_host_concurrency = int(value)?,
                 "PER_HOST_INTERVAL_MS" => self.fetch.per_host_interval_ms = int(value)? as u64,
                 "PACE_LOOPBACK" => self.fetch.pace_loopback = boolean(value)?,
+                "RESPECT_ROBOTS" => self.fetch.respect_robots = boolean(value)?,
+                "RETRIES" => self.fetch.retries = int(value)?.min(10) as u32,
+                "RETRY_BASE_MS" => self.fetch.retry_base_ms = int(value)? as u64,
+                "MAX_RETRY_WAIT_SECS" => self.fetch.max_retry_wait_secs = num(value)?,
                 "ALLOW_HOSTS" => {
                     clausewatch_fetch::guard::parse_allow_list(value).map_err(|e| bad(&e))?;
                     self.fetch.allow_hosts = value
@@ -174,6 +186,7 @@ impl Config {
         positive("fetch.connect_timeout_secs", self.fetch.connect_timeout_secs)?;
         positive("fetch.total_timeout_secs", self.fetch.total_timeout_secs)?;
         positive("fetch.max_body_mb", self.fetch.max_body_mb)?;
+        positive("fetch.max_retry_wait_secs", self.fetch.max_retry_wait_secs)?;
         if !(self.serve.schedule_hours.is_finite() && self.serve.schedule_hours >= 0.0) {
             return Err(ConfigError::Invalid {
                 field: "serve.schedule_hours",
@@ -217,6 +230,10 @@ impl Config {
                 .iter()
                 .filter_map(|e| clausewatch_fetch::guard::IpRange::parse(e).ok())
                 .collect(),
+            respect_robots: self.fetch.respect_robots,
+            retries: self.fetch.retries.min(10),
+            retry_base: Duration::from_millis(self.fetch.retry_base_ms),
+            max_retry_wait: Duration::from_secs_f64(self.fetch.max_retry_wait_secs),
         }
     }
 }

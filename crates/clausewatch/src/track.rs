@@ -281,7 +281,11 @@ async fn try_track_document(
                 last_modified: p.header("last-modified").map(str::to_string),
             })
             .unwrap_or_default();
-        let response = match fetcher.fetch(&source.url, &conditional).await {
+        let robots = match &source.ignore_robots {
+            Some(_) => clausewatch_fetch::RobotsPolicy::Ignore,
+            None => clausewatch_fetch::RobotsPolicy::Respect,
+        };
+        let response = match fetcher.fetch_with(&source.url, &conditional, robots).await {
             Ok(r) => r,
             Err(e) => {
                 let message = format!("{}: {e}", source.url);

@@ -232,3 +232,78 @@ async fn address_guard_refuses_internal_addresses_on_every_hop() {
     let s = app.track().await;
     assert_eq!(s.failures_by_cause.get("address-blocked"), Some(&1), "{}", s.render());
 }
+
+/// robots.txt is fetched once per host and honoured; a source may opt out with a reason.
+#[tokio::test]
+async fn robots_txt_is_honoured_unless_a_source_opts_out() {
+    let server = TestServer::start().await;
+    let app = TestApp::new().await;
+    server.set(
+        "/robots.txt",
+        Page { content_type: "text/plain".into(), ..Page::html("User-agent: *\nDisallow: /private\n") },
+    );
+    for path in ["/terms", "/private/terms", "/private/imprint"] {
+        server.set_html(path, &terms_page("", "", &format!("<p>Text of {path}.</p>")));
+    }
+    app.write_catalog(
+        "Robots",
+        json!({"name": "Robots", "terms": {
+            "Terms of Service": {"fetch": server.url("/terms"), "select": "main"},
+            "Privacy Policy": {"fetch": server.url("/private/terms"), "select": "main"},
+            "Imprint": {"fetch": server.url("/private/imprint"), "select": "main",
+                        "ignoreRobots": "legal notice the operator must publish; checked with them"}
+        }}),
+    );
+    let s = app.track().await;
+    assert_eq!((s.new_versions, s.failed), (2, 1), "{}", s.render());
+    assert_eq!(s.failures_by_cause.get("robots-disallowed"), Some(&1), "{}", s.render());
+    assert!(s.failures[0].message.contains("Disallow: /private"), "{}", s.failures[0].message);
+    assert_eq!(server.hits("/private/terms"), 0);
+    assert_eq!(server.hits("/private/imprint"), 1);
+    assert_eq!(server.hits("/robots.txt"), 1, "cached per host for the run");
+
+    // A robots.txt the server cannot serve (5xx) means complete disallow (RFC 9309).
+    let other = TestServer::start().await;
+    other.set("/robots.txt", Page { status: 503, ..Page::html("down") });
+    other.set_html("/t", &terms_page("", "", "<p>T.</p>"));
+    let app = TestApp::new().await;
+    one_doc(&app, &other, "/t");
+    let s = app.track().await;
+    assert_eq!(s.failures_by_cause.get("robots-disallowed"), Some(&1), "{}", s.render());
+    assert_eq!(other.hits("/t"), 0);
+}
+
+/// Transient failures are retried with backoff; Retry-After is honoured, and one longer than
+/// the configured maximum is not waited for; permanent failures are not retried.
+#[tokio::test]
+async fn transient_failures_are_retried_with_backoff() {
+    let server = TestServer::start().await;
+    let app = TestApp::new().await;
+    let status = |code: u16, retry_after: Option<&str>| Page {
+        status: code,
+        headers: retry_after.map(|r| vec![("retry-after".into(), r.into())]).unwrap_or_default(),
+        ..Page::html("busy")
+    };
+    server.set("/busy", status(503, Some("0")));
+    server.set("/later", status(429, Some("3600")));
+    server.set("/broken", status(500, None));
+    server.set("/gone", status(404, None));
+    app.write_catalog(
+        "Busy",
+        json!({"name": "Busy", "terms": {
+            "Terms of Service": {"fetch": server.url("/busy"), "select": "main"},
+            "Privacy Policy": {"fetch": server.url("/later"), "select": "main"},
+            "Imprint": {"fetch": server.url("/broken"), "select": "main"},
+            "Trackers Policy": {"fetch": server.url("/gone"), "select": "main"}
+        }}),
+    );
+    let started = std::time::Instant::now();
+    let s = app.track().await;
+    assert_eq!(s.failed, 4, "{}", s.render());
+    let retries = app.config.fetch.retries as usize;
+    assert_eq!(server.hits("/busy"), 1 + retries, "503 is retried");
+    assert_eq!(server.hits("/later"), 1, "a Retry-After of an hour is not waited for");
+    assert_eq!(server.hits("/broken"), 1, "500 is not transient");
+    assert_eq!(server.hits("/gone"), 1);
+    assert!(started.elapsed() < Duration::from_secs(5));
+}

@@ -154,6 +154,8 @@ impl TestApp {
         config.fetch.max_body_mb = 1.0;
         // Test servers are on loopback, which the address guard refuses by default.
         config.fetch.allow_hosts = vec!["127.0.0.0/8".into()];
+        // Retries wait milliseconds, not seconds.
+        config.fetch.retry_base_ms = 5;
         std::fs::create_dir_all(&config.catalog_dir).unwrap();
         let store = Store::open(&config.data_dir).await.unwrap();
         TestApp { dir, config, store }
@@ -191,7 +193,8 @@ impl TestApp {
             .arg("--catalog")
             .arg(&self.config.catalog_dir)
             .env("CLAUSEWATCH_LOG", "error")
-            .env("CLAUSEWATCH_ALLOW_HOSTS", "127.0.0.0/8");
+            .env("CLAUSEWATCH_ALLOW_HOSTS", "127.0.0.0/8")
+            .env("CLAUSEWATCH_RETRY_BASE_MS", "5");
         c
     }
 }
