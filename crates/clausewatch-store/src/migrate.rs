@@ -5,8 +5,10 @@ use sqlx::{Row, SqlitePool};
 
 use crate::StoreError;
 
-pub const SQLITE_MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "tracking", include_str!("../migrations/sqlite/0001_tracking.sql"))];
+pub const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "tracking", include_str!("../migrations/sqlite/0001_tracking.sql")),
+    (2, "incidents", include_str!("../migrations/sqlite/0002_incidents.sql")),
+];
 
 pub async fn run(pool: &SqlitePool) -> Result<(), StoreError> {
     sqlx::query(

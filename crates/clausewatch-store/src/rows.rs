@@ -233,3 +233,26 @@ pub struct ProcessedCapture {
     /// (cause, message) when extraction failed: the capture is stored as failed.
     pub failure: Option<(String, String)>,
 }
+
+/// What one run did for one document, for incidents: success, or the failure's cause and message.
+#[derive(Clone, Debug)]
+pub struct DocumentOutcome {
+    pub document: DocumentId,
+    pub failure: Option<(String, String)>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct IncidentRow {
+    pub id: i64,
+    pub document_id: DocumentId,
+    pub platform_id: String,
+    pub platform_name: String,
+    pub terms_type: String,
+    pub cause: String,
+    pub opened_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub occurrences: i64,
+    pub reopened: i64,
+    pub last_message: String,
+}

@@ -505,6 +505,112 @@ impl Store {
         row.as_ref().map(change_row).transpose()
     }
 
+    /// Update incidents from one run's outcomes, in one transaction: a failure opens the
+    /// (document, cause) incident or counts another occurrence (reopening the latest resolved
+    /// one on relapse); a success resolves every open incident of the document.
+    pub async fn update_incidents(&self, run: RunId, at: DateTime<Utc>, outcomes: &[DocumentOutcome]) -> Result<()> {
+        let _turn = self.write_lock.lock().await;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let now = format_time(at);
+        for outcome in outcomes {
+            match &outcome.failure {
+                None => {
+                    sqlx::query(
+                        "UPDATE incidents SET resolved_at = ?, last_run_id = ? WHERE document_id = ? AND resolved_at IS NULL",
+                    )
+                    .bind(&now)
+                    .bind(run)
+                    .bind(outcome.document)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Some((cause, message)) => {
+                    let message = truncate(message, 2000);
+                    let bumped = sqlx::query(
+                        "UPDATE incidents SET occurrences = occurrences + 1, last_seen_at = ?, last_message = ?,
+                           last_run_id = ? WHERE document_id = ? AND cause = ? AND resolved_at IS NULL",
+                    )
+                    .bind(&now)
+                    .bind(&message)
+                    .bind(run)
+                    .bind(outcome.document)
+                    .bind(cause)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if bumped > 0 {
+                        continue;
+                    }
+                    let reopened = sqlx::query(
+                        "UPDATE incidents SET resolved_at = NULL, reopened = reopened + 1, occurrences = occurrences + 1,
+                           last_seen_at = ?, last_message = ?, last_run_id = ?
+                         WHERE id = (SELECT id FROM incidents WHERE document_id = ? AND cause = ? ORDER BY id DESC LIMIT 1)",
+                    )
+                    .bind(&now)
+                    .bind(&message)
+                    .bind(run)
+                    .bind(outcome.document)
+                    .bind(cause)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if reopened > 0 {
+                        continue;
+                    }
+                    sqlx::query(
+                        "INSERT INTO incidents (document_id, cause, opened_at, last_seen_at, last_message, last_run_id)
+                         VALUES (?, ?, ?, ?, ?, ?)",
+                    )
+                    .bind(outcome.document)
+                    .bind(cause)
+                    .bind(&now)
+                    .bind(&now)
+                    .bind(&message)
+                    .bind(run)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Incidents, newest first: all, or only the open ones; optionally of one platform.
+    pub async fn incidents(&self, open_only: bool, platform: Option<&str>) -> Result<Vec<IncidentRow>> {
+        let rows = sqlx::query(
+            "SELECT i.id, i.document_id, p.id AS platform_id, p.name AS platform_name, d.terms_type, i.cause,
+                    i.opened_at, i.last_seen_at, i.resolved_at, i.occurrences, i.reopened, i.last_message
+             FROM incidents i JOIN documents d ON d.id = i.document_id JOIN platforms p ON p.id = d.platform_id
+             WHERE (? = 0 OR i.resolved_at IS NULL) AND (? IS NULL OR p.id = ? OR p.name = ?)
+             ORDER BY i.last_seen_at DESC, i.id DESC",
+        )
+        .bind(i64::from(open_only))
+        .bind(platform)
+        .bind(platform)
+        .bind(platform)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(IncidentRow {
+                    id: r.try_get("id")?,
+                    document_id: r.try_get("document_id")?,
+                    platform_id: r.try_get("platform_id")?,
+                    platform_name: r.try_get("platform_name")?,
+                    terms_type: r.try_get("terms_type")?,
+                    cause: r.try_get("cause")?,
+                    opened_at: time_col(r, "opened_at")?,
+                    last_seen_at: time_col(r, "last_seen_at")?,
+                    resolved_at: opt_time_col(r, "resolved_at")?,
+                    occurrences: r.try_get("occurrences")?,
+                    reopened: r.try_get("reopened")?,
+                    last_message: r.try_get("last_message")?,
+                })
+            })
+            .collect()
+    }
+
     /// Replace a document's versions and changes with regenerated ones (rebuild --apply).
     pub async fn replace_versions(&self, document: DocumentId, versions: &[NewVersion]) -> Result<()> {
         let _turn = self.write_lock.lock().await;

@@ -135,6 +135,18 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Fetch incidents: one per (document, cause), opened on failure, resolved on recovery,
+    /// reopened on relapse. Open ones by default.
+    Incidents {
+        /// Resolved ones too.
+        #[arg(long)]
+        all: bool,
+        /// Only this platform (id or name).
+        #[arg(long)]
+        platform: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Work on the catalog of platforms.
     Catalog {
         #[command(subcommand)]
@@ -301,6 +313,36 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Diff { platform, terms_type, from, to, format } => {
             diff(&store, &platform, &terms_type, from, to, format).await?
+        }
+        Command::Incidents { all, platform, format } => {
+            let incidents = store.incidents(!all, platform.as_deref()).await?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&incidents)?),
+                Format::Text => {
+                    for i in &incidents {
+                        let state = match i.resolved_at {
+                            Some(r) => format!("resolved {}", r.format("%Y-%m-%d %H:%M")),
+                            None => "OPEN".to_string(),
+                        };
+                        println!(
+                            "{:<8} {} / {} — {} (since {}, last {}, {}×{})\n         {}",
+                            state,
+                            i.platform_name,
+                            i.terms_type,
+                            i.cause,
+                            i.opened_at.format("%Y-%m-%d %H:%M"),
+                            i.last_seen_at.format("%Y-%m-%d %H:%M"),
+                            i.occurrences,
+                            if i.reopened > 0 { format!(", reopened {}×", i.reopened) } else { String::new() },
+                            i.last_message
+                        );
+                    }
+                    let open = incidents.iter().filter(|i| i.resolved_at.is_none()).count();
+                    println!("incidents: {}", incidents.len());
+                    println!("open: {open}");
+                }
+            }
+            ExitCode::SUCCESS
         }
         Command::ImportOta { folder, format } => {
             let report = crate::catalog::import_ota(&store, &folder, &config.catalog_dir, Utc::now()).await?;

@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use clausewatch_fetch::{Conditional, Fetcher};
 use clausewatch_store::{
-    CaptureRow, DocumentId, DocumentRow, NewSnapshot, RulesRow, RunId, SnapshotRow, Store, StoreError,
+    CaptureRow, DocumentId, DocumentOutcome, DocumentRow, NewSnapshot, RulesRow, RunId, SnapshotRow, Store, StoreError,
 };
 
 use crate::config::Config;
@@ -219,6 +219,7 @@ pub async fn track(store: &Store, config: &Config, opts: &TrackOptions) -> anyho
     }))
     .buffer_unordered(config.concurrency);
 
+    let mut outcomes = Vec::new();
     while let Some(joined) = results.next().await {
         let (doc, result) = joined.map_err(|e| anyhow::anyhow!("a tracking task failed: {e}"))?;
         progress.inc(1);
@@ -227,11 +228,19 @@ pub async fn track(store: &Store, config: &Config, opts: &TrackOptions) -> anyho
             DocResult::Fetched(step) => {
                 summary.fetched += 1;
                 summary.add_step(&step);
-                if let Outcome::Failed { cause, message } = &step.outcome {
-                    summary.add_failure(&doc, cause, message);
-                }
+                let failure = match &step.outcome {
+                    Outcome::Failed { cause, message } => {
+                        summary.add_failure(&doc, cause, message);
+                        Some((cause.clone(), message.clone()))
+                    }
+                    _ => None,
+                };
+                outcomes.push(DocumentOutcome { document: doc.id, failure });
             }
-            DocResult::FetchFailed { cause, message } => summary.add_failure(&doc, &cause, &message),
+            DocResult::FetchFailed { cause, message } => {
+                summary.add_failure(&doc, &cause, &message);
+                outcomes.push(DocumentOutcome { document: doc.id, failure: Some((cause, message)) });
+            }
             DocResult::StoreFailed(e) => {
                 progress.finish_and_clear();
                 return Err(anyhow::anyhow!(
@@ -243,6 +252,8 @@ pub async fn track(store: &Store, config: &Config, opts: &TrackOptions) -> anyho
         }
     }
     progress.finish_and_clear();
+    // One open incident per (document, cause); recovery resolves, relapse reopens.
+    store.update_incidents(run_id, Utc::now(), &outcomes).await?;
     summary.failures.sort_by(|a, b| (&a.platform, &a.terms_type).cmp(&(&b.platform, &b.terms_type)));
     summary.elapsed_ms = started.elapsed().as_millis();
     store.finish_run(run_id, Utc::now(), &serde_json::to_string(&summary)?).await?;

@@ -160,6 +160,25 @@ async fn platform(State(st): State<AppState>, Path(id): Path<String>) -> Result<
         );
     }
     body.push_str("</table>");
+    let incidents = st.store.incidents(false, Some(&p.id)).await?;
+    if !incidents.is_empty() {
+        body.push_str("<h2>Fetch incidents</h2><table><tr><th>Document</th><th>Cause</th><th>Opened</th><th>Last seen</th><th>Resolved</th><th>Times</th><th>Last message</th></tr>");
+        for i in &incidents {
+            let _ = write!(
+                body,
+                "<tr><td><a href=\"/documents/{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                i.document_id,
+                esc(&i.terms_type),
+                esc(&i.cause),
+                i.opened_at.format("%Y-%m-%d %H:%M"),
+                i.last_seen_at.format("%Y-%m-%d %H:%M"),
+                i.resolved_at.map(|r| r.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_else(|| "open".into()),
+                i.occurrences,
+                esc(&i.last_message)
+            );
+        }
+        body.push_str("</table>");
+    }
     Ok(Html(page(&p.name, &body)))
 }
 

@@ -307,3 +307,39 @@ async fn transient_failures_are_retried_with_backoff() {
     assert_eq!(server.hits("/gone"), 1);
     assert!(started.elapsed() < Duration::from_secs(5));
 }
+
+/// Incidents: one open per (document, cause); a later failure counts another occurrence, a
+/// success resolves, a relapse reopens; never a version from a failed fetch.
+#[tokio::test]
+async fn incidents_open_resolve_and_reopen() {
+    let server = TestServer::start().await;
+    let app = TestApp::new().await;
+    one_doc(&app, &server, "/t");
+    server.set("/t", Page { status: 404, ..Page::html("missing") });
+    app.track().await;
+    app.track().await;
+    let open = app.store.incidents(true, None).await.unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!((open[0].cause.as_str(), open[0].occurrences), ("http-4xx", 2));
+    let doc = app.doc("F", "Terms of Service").await;
+    assert!(app.store.latest_version(doc.id).await.unwrap().is_none(), "no version from a failed fetch");
+
+    server.set_html("/t", &terms_page("", "", "<p>Back.</p>"));
+    app.track().await;
+    assert!(app.store.incidents(true, None).await.unwrap().is_empty(), "recovery resolves");
+    let all = app.store.incidents(false, None).await.unwrap();
+    assert!(all[0].resolved_at.is_some());
+
+    server.set("/t", Page { status: 404, ..Page::html("missing") });
+    app.track().await;
+    let open = app.store.incidents(true, None).await.unwrap();
+    assert_eq!((open.len(), open[0].reopened, open[0].occurrences), (1, 1, 3), "relapse reopens");
+
+    // A different cause is its own incident; the CLI lists open ones.
+    server.set("/t", Page { status: 200, ..Page::html("<html><body><nav>only a menu</nav></body></html>") });
+    app.track().await;
+    let out = app.command(&["incidents"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("selector-matched-nothing") && text.contains("http-4xx"), "{text}");
+    assert!(text.contains("open: 2"), "{text}");
+}
