@@ -225,12 +225,90 @@ pub async fn step(
             Outcome::First
         }
         Some(cur) if cur.text_hash == extracted.text_hash => Outcome::Unchanged,
+        Some(cur) if not_the_document(&cur.markdown, &extracted.markdown).is_some() => {
+            let message = not_the_document(&cur.markdown, &extracted.markdown).unwrap_or_default();
+            return Ok(Step { versions, outcome: Outcome::Failed { cause: "not-the-document".into(), message } });
+        }
         Some(cur) => {
             versions.push(new_version(cur, capture.id, &rules, VersionKind::Change, capture.captured_at, extracted));
             Outcome::Changed
         }
     };
     Ok(Step { versions, outcome })
+}
+
+/// Headings of a Markdown text (ATX `#` lines and setext-underlined lines), normalised.
+fn headings(md: &str) -> Vec<String> {
+    let lines: Vec<&str> = md.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let t = line.trim();
+        let text = if let Some(rest) = t.strip_prefix('#') {
+            Some(rest.trim_start_matches('#').trim())
+        } else if lines.get(i + 1).is_some_and(|n| {
+            let n = n.trim();
+            n.len() >= 3 && (n.bytes().all(|b| b == b'=') || n.bytes().all(|b| b == b'-'))
+        }) && !t.is_empty()
+        {
+            Some(t)
+        } else {
+            None
+        };
+        if let Some(h) = text {
+            let h: String =
+                h.chars().filter(|c| c.is_alphanumeric() || c.is_whitespace()).collect::<String>().to_lowercase();
+            let h = h.split_whitespace().collect::<Vec<_>>().join(" ");
+            if !h.is_empty() {
+                out.push(h);
+            }
+        }
+    }
+    out
+}
+
+/// A page served with success that is not the document (an error, login or home page): the
+/// document's title is gone and either the text collapses or the document's own headings and
+/// most of its vocabulary are gone. A document that keeps its title is the document, however
+/// much it changed. Such a capture is an incident, never a version. Short
+/// documents are not judged.
+pub fn not_the_document(previous: &str, new: &str) -> Option<String> {
+    let prev_words: Vec<&str> = previous.split_whitespace().collect();
+    let new_words: Vec<&str> = new.split_whitespace().collect();
+    if prev_words.len() < 150 {
+        return None;
+    }
+    let prev_headings = headings(previous);
+    let new_lower = new.to_lowercase();
+    let title_gone = prev_headings.first().is_none_or(|t| !new_lower.contains(t.as_str()));
+    if new_words.len() * 5 < prev_words.len() && title_gone {
+        return Some(format!(
+            "the text collapsed from {} to {} words and lost the document's title{}: not the document (an error, login or home page?)",
+            prev_words.len(),
+            new_words.len(),
+            prev_headings.first().map(|t| format!(" ({t:?})")).unwrap_or_default()
+        ));
+    }
+    if prev_headings.len() >= 3 && title_gone {
+        let new_headings: std::collections::HashSet<String> = headings(new).into_iter().collect();
+        let kept = prev_headings.iter().filter(|h| new_headings.contains(*h)).count();
+        let vocabulary = |words: &[&str]| -> std::collections::HashSet<String> {
+            words
+                .iter()
+                .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
+                .filter(|w| w.len() > 3)
+                .collect()
+        };
+        let (pv, nv) = (vocabulary(&prev_words), vocabulary(&new_words));
+        let shared = pv.intersection(&nv).count() as f64 / pv.len().max(1) as f64;
+        if kept * 5 < prev_headings.len() && shared < 0.3 {
+            return Some(format!(
+                "the page kept {kept} of the document's {} headings and {:.0}% of its vocabulary: not the document",
+                prev_headings.len(),
+                shared * 100.0
+            ));
+        }
+    }
+    None
 }
 
 fn new_version(
@@ -366,4 +444,38 @@ pub async fn record_fresh_capture(
         })
         .await?;
     Ok(step)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::not_the_document;
+
+    fn policy(extra: &str) -> String {
+        let mut s = String::from("Privacy Policy\n==============\n\n");
+        for (i, h) in ["Data we collect", "How we use data", "Sharing", "Your rights", "Contact"].iter().enumerate() {
+            s.push_str(&format!("## {h}\n\n"));
+            for j in 0..8 {
+                s.push_str(&format!(
+                    "Clause {i}.{j}: we process personal information lawfully and retain records securely. "
+                ));
+            }
+            s.push_str("\n\n");
+        }
+        s.push_str(extra);
+        s
+    }
+
+    #[test]
+    fn error_and_home_pages_are_not_the_document() {
+        let doc = policy("");
+        assert!(not_the_document(&doc, "This page isn't available\n\nTry again later.").unwrap().contains("collapsed"));
+        let home = "# Welcome to Example\n\n## Products\n\nBuy our phones and laptops today, free delivery.\n\n## Blog\n\nNews stories.\n"
+            .repeat(20);
+        assert!(not_the_document(&doc, &home).is_some());
+        // Real edits, even large ones, are the document.
+        assert_eq!(not_the_document(&doc, &policy("## New section\n\nWe now also use cookies.")), None);
+        let shrunk = "Privacy Policy\n==============\n\nWe collect nothing and keep nothing.";
+        assert_eq!(not_the_document(&doc, shrunk), None, "a short policy keeping its title is a change");
+        assert_eq!(not_the_document("short text", "x"), None);
+    }
 }

@@ -343,3 +343,24 @@ async fn incidents_open_resolve_and_reopen() {
     assert!(text.contains("selector-matched-nothing") && text.contains("http-4xx"), "{text}");
     assert!(text.contains("open: 2"), "{text}");
 }
+
+/// A login or error page served with 200 instead of the document is an incident, not a version.
+#[tokio::test]
+async fn a_page_that_is_not_the_document_is_an_incident() {
+    let server = TestServer::start().await;
+    let app = TestApp::new().await;
+    one_doc(&app, &server, "/t");
+    let clauses: String =
+        (0..40).map(|i| format!("<p>Clause {i}: you agree that we may process your data.</p>")).collect();
+    server.set_html("/t", &terms_page("", "", &format!("<h2>Scope</h2>{clauses}<h2>Law</h2><p>Irish law.</p>")));
+    assert_eq!(app.track().await.new_versions, 1);
+    server.set_html(
+        "/t",
+        &terms_page("", "", "").replace("<h1>Terms of Service</h1>", "<h1>Sign in</h1><p>Enter your password.</p>"),
+    );
+    let s = app.track().await;
+    assert_eq!((s.new_versions, s.failed), (0, 1), "{}", s.render());
+    assert_eq!(s.failures_by_cause.get("not-the-document"), Some(&1), "{}", s.render());
+    let open = app.store.incidents(true, None).await.unwrap();
+    assert_eq!(open[0].cause, "not-the-document");
+}
