@@ -7,6 +7,7 @@ mod crash;
 mod evals;
 mod fetching;
 mod helpers;
+mod hostile;
 mod import;
 mod replay;
 mod tracking;
