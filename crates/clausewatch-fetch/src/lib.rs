@@ -6,7 +6,9 @@
 //! redirect hop. Seams for later work: `Fetcher::fetch` is where a headless-browser fetcher and
 //! robots.txt plug in; every failure is classified by `FetchError::cause`.
 
+pub mod browser;
 pub mod guard;
+pub mod proxy;
 pub mod robots;
 
 use std::collections::HashMap;
@@ -42,6 +44,10 @@ pub struct FetchConfig {
     pub retry_base: Duration,
     /// A `Retry-After` longer than this is not waited for: the fetch fails instead.
     pub max_retry_wait: Duration,
+    /// The headless browser for `executeClientScripts` sources (None: look for `chromium`).
+    pub browser_path: Option<std::path::PathBuf>,
+    /// Browser pages rendered at once.
+    pub max_browser_tabs: usize,
 }
 
 impl Default for FetchConfig {
@@ -65,6 +71,8 @@ impl Default for FetchConfig {
             retries: 2,
             retry_base: Duration::from_secs(1),
             max_retry_wait: Duration::from_secs(60),
+            browser_path: None,
+            max_browser_tabs: 2,
         }
     }
 }
@@ -120,6 +128,8 @@ pub enum FetchError {
     AddressBlocked(String),
     #[error("{0}")]
     RobotsDisallowed(String),
+    #[error("{0}")]
+    BrowserUnavailable(String),
     #[error("request failed: {0}")]
     Other(String),
 }
@@ -140,6 +150,7 @@ impl FetchError {
             FetchError::Decode(_) => "decode-error",
             FetchError::AddressBlocked(_) => "address-blocked",
             FetchError::RobotsDisallowed(_) => "robots-disallowed",
+            FetchError::BrowserUnavailable(_) => "browser-unavailable",
             FetchError::Other(_) => "other",
         }
     }
@@ -163,6 +174,7 @@ type RobotsCache = Mutex<HashMap<String, Arc<tokio::sync::OnceCell<robots::Robot
 
 pub struct Fetcher {
     client: reqwest::Client,
+    browser: browser::BrowserPool,
     guard: Arc<guard::AddressGuard>,
     robots: RobotsCache,
     config: FetchConfig,
@@ -198,7 +210,21 @@ impl Fetcher {
             .pool_max_idle_per_host(config.per_host_concurrency.max(1))
             .build()
             .map_err(|e| FetchError::Other(e.to_string()))?;
-        Ok(Fetcher { client, guard, robots: Mutex::new(HashMap::new()), config, hosts: Mutex::new(HashMap::new()) })
+        let browser = browser::BrowserPool::new(
+            browser::find_browser(config.browser_path.as_deref()),
+            config.max_browser_tabs,
+            guard.clone(),
+            config.connect_timeout,
+            config.user_agent.clone(),
+        );
+        Ok(Fetcher {
+            client,
+            browser,
+            guard,
+            robots: Mutex::new(HashMap::new()),
+            config,
+            hosts: Mutex::new(HashMap::new()),
+        })
     }
 
     pub fn config(&self) -> &FetchConfig {
@@ -268,6 +294,71 @@ impl Fetcher {
             tokio::time::sleep(wait).await;
             attempt += 1;
         }
+    }
+
+    /// Fetch a page that needs its scripts run: address guard and robots.txt as for `fetch`,
+    /// the host's turn, then headless Chromium; waits for `wait_for` (a CSS selector) when
+    /// given. A PDF the browser is served is fetched as bytes.
+    pub async fn fetch_rendered(
+        &self,
+        url: &str,
+        wait_for: Option<&str>,
+        robots_policy: RobotsPolicy,
+    ) -> Result<FetchResponse, FetchError> {
+        let parsed =
+            url::Url::parse(url).map_err(|e| FetchError::InvalidUrl { url: url.into(), reason: e.to_string() })?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(FetchError::InvalidUrl {
+                url: url.into(),
+                reason: "only http and https can be fetched".into(),
+            });
+        }
+        if let Some(ip) = ip_literal(&parsed) {
+            self.guard.check(ip).map_err(FetchError::AddressBlocked)?;
+        }
+        if self.config.respect_robots && robots_policy == RobotsPolicy::Respect {
+            let rules = self.robots_for(&parsed).await;
+            let path = match parsed.query() {
+                Some(q) => format!("{}?{q}", parsed.path()),
+                None => parsed.path().to_string(),
+            };
+            rules.check(&path).map_err(FetchError::RobotsDisallowed)?;
+        }
+        let host_key = format!("{}:{}", parsed.host_str().unwrap_or(""), parsed.port_or_known_default().unwrap_or(0));
+        let pool = self.host_pool(&host_key).await;
+        let permit = pool.permits.acquire().await.map_err(|e| FetchError::Other(e.to_string()))?;
+        if self.config.pace_loopback || !is_loopback(&parsed) {
+            let wait_until = {
+                let mut next = pool.next_start.lock().await;
+                let start = (*next).max(Instant::now());
+                *next = start + self.config.per_host_interval;
+                start
+            };
+            tokio::time::sleep_until(wait_until.into()).await;
+        }
+        let fetched_at = Utc::now();
+        let rendered = self.browser.render(url, wait_for, self.config.total_timeout).await?;
+        drop(permit);
+        if rendered.mime.eq_ignore_ascii_case("application/pdf") {
+            let mut r = self.fetch_with(url, &Conditional::default(), RobotsPolicy::Ignore).await?;
+            r.fetcher = "chromium+http";
+            return Ok(r);
+        }
+        let body = rendered.html.into_bytes();
+        if body.len() as u64 > self.config.max_body_bytes {
+            return Err(FetchError::TooLarge { limit: self.config.max_body_bytes });
+        }
+        Ok(FetchResponse {
+            url: url.into(),
+            final_url: rendered.final_url,
+            status: 200,
+            headers: Vec::new(),
+            content_type: Some("text/html; charset=utf-8".into()),
+            body,
+            not_modified: false,
+            fetched_at,
+            fetcher: "chromium",
+        })
     }
 
     /// One request in its host's turn: the per-host permit and pacing, then the total timeout.

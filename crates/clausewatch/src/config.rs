@@ -38,6 +38,9 @@ pub struct FetchSettings {
     pub retries: u32,
     pub retry_base_ms: u64,
     pub max_retry_wait_secs: f64,
+    /// Headless Chromium for `executeClientScripts` sources (default: `chromium` on PATH).
+    pub browser_path: Option<PathBuf>,
+    pub max_browser_tabs: usize,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -79,6 +82,8 @@ impl Default for FetchSettings {
             retries: d.retries,
             retry_base_ms: d.retry_base.as_millis() as u64,
             max_retry_wait_secs: d.max_retry_wait.as_secs_f64(),
+            browser_path: None,
+            max_browser_tabs: d.max_browser_tabs,
         }
     }
 }
@@ -153,6 +158,8 @@ impl Config {
                 "PER_HOST_CONCURRENCY" => self.fetch.per_host_concurrency = int(value)?,
                 "PER_HOST_INTERVAL_MS" => self.fetch.per_host_interval_ms = int(value)? as u64,
                 "PACE_LOOPBACK" => self.fetch.pace_loopback = boolean(value)?,
+                "BROWSER_PATH" => self.fetch.browser_path = Some(PathBuf::from(value)),
+                "MAX_BROWSER_TABS" => self.fetch.max_browser_tabs = int(value)?.clamp(1, 16),
                 "RESPECT_ROBOTS" => self.fetch.respect_robots = boolean(value)?,
                 "RETRIES" => self.fetch.retries = int(value)?.min(10) as u32,
                 "RETRY_BASE_MS" => self.fetch.retry_base_ms = int(value)? as u64,
@@ -234,6 +241,8 @@ impl Config {
             retries: self.fetch.retries.min(10),
             retry_base: Duration::from_millis(self.fetch.retry_base_ms),
             max_retry_wait: Duration::from_secs_f64(self.fetch.max_retry_wait_secs),
+            browser_path: self.fetch.browser_path.clone(),
+            max_browser_tabs: self.fetch.max_browser_tabs.clamp(1, 16),
         }
     }
 }

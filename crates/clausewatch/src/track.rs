@@ -296,7 +296,17 @@ async fn try_track_document(
             Some(_) => clausewatch_fetch::RobotsPolicy::Ignore,
             None => clausewatch_fetch::RobotsPolicy::Respect,
         };
-        let response = match fetcher.fetch_with(&source.url, &conditional, robots).await {
+        let fetched = if source.execute_client_scripts {
+            // Wait for what the rules select, when it is a plain CSS selector.
+            let wait_for = source.select.iter().find_map(|s| match s {
+                clausewatch_core::Selector::Css(css) => Some(css.as_str()),
+                _ => None,
+            });
+            fetcher.fetch_rendered(&source.url, wait_for, robots).await
+        } else {
+            fetcher.fetch_with(&source.url, &conditional, robots).await
+        };
+        let response = match fetched {
             Ok(r) => r,
             Err(e) => {
                 let message = format!("{}: {e}", source.url);

@@ -364,3 +364,51 @@ async fn a_page_that_is_not_the_document_is_an_incident() {
     let open = app.store.incidents(true, None).await.unwrap();
     assert_eq!(open[0].cause, "not-the-document");
 }
+
+/// `executeClientScripts` sources are rendered by headless Chromium (Debian's `chromium`,
+/// installed by .ci/run): the text written by scripts is captured, requests the page makes go
+/// through the address guard, and without a browser the source fails with a clear incident.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn script_rendered_pages_use_headless_chromium() {
+    let server = TestServer::start().await;
+    let internal = TestServer::start_on("127.0.0.2").await;
+    internal.set("/beacon.js", Page { content_type: "text/javascript".into(), ..Page::html("window.leaked = 1;") });
+    let page = format!(
+        "<!doctype html><html><body><main id=app></main><script src=\"{}\"></script><script>\
+         setTimeout(function () {{ document.getElementById('app').innerHTML = \
+         '<section id=terms><h2>Rendered terms</h2><p>Written by scripts.</p></section>'; }}, 300);</script></body></html>",
+        internal.url("/beacon.js")
+    );
+    server.set_html("/js", &page);
+    let mut app = TestApp::new().await;
+    app.config.fetch.allow_hosts = vec!["127.0.0.1/32".into()];
+    app.write_catalog(
+        "Js",
+        json!({"name": "Js", "terms": {"Terms of Service": {
+            "fetch": server.url("/js"), "select": "#terms", "executeClientScripts": true}}}),
+    );
+    if clausewatch_fetch::browser::find_browser(None).is_none() {
+        eprintln!("skipped the rendering half: no chromium on this machine (.ci/run installs it)");
+    } else {
+        let s = app.track().await;
+        assert_eq!(s.new_versions, 1, "{}", s.render());
+        let doc = app.doc("Js", "Terms of Service").await;
+        let v = app.store.latest_version(doc.id).await.unwrap().unwrap();
+        assert!(v.markdown.contains("Written by scripts."), "{}", v.markdown);
+        let snap = &app.store.snapshots(v.capture_id).await.unwrap()[0];
+        assert_eq!(snap.fetcher, "chromium");
+        assert_eq!(internal.hits("/beacon.js"), 0, "the page's request to a refused address never left");
+    }
+
+    // No browser: a clear incident, not a crash.
+    let mut app = TestApp::new().await;
+    app.config.fetch.browser_path = Some("/nonexistent/chromium".into());
+    app.write_catalog(
+        "Js",
+        json!({"name": "Js", "terms": {"Terms of Service": {
+            "fetch": server.url("/js"), "select": "#terms", "executeClientScripts": true}}}),
+    );
+    let s = app.track().await;
+    assert_eq!(s.failures_by_cause.get("browser-unavailable"), Some(&1), "{}", s.render());
+    assert!(s.failures[0].message.contains("chromium"), "{}", s.failures[0].message);
+}
