@@ -68,6 +68,10 @@ impl BrowserPool {
         }
     }
 
+    pub fn available(&self) -> bool {
+        self.executable.is_some()
+    }
+
     /// Render `url` and return the DOM as HTML.
     pub async fn render(&self, url: &str, wait_for: Option<&str>, timeout: Duration) -> Result<Rendered, FetchError> {
         let Some(exe) = self.executable.clone() else {

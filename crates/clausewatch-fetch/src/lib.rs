@@ -48,6 +48,9 @@ pub struct FetchConfig {
     pub browser_path: Option<std::path::PathBuf>,
     /// Browser pages rendered at once.
     pub max_browser_tabs: usize,
+    /// Whole render (browser start, page, scripts), separate from `total_timeout`: a browser
+    /// needs longer than a plain request.
+    pub browser_timeout: Duration,
 }
 
 impl Default for FetchConfig {
@@ -73,6 +76,7 @@ impl Default for FetchConfig {
             max_retry_wait: Duration::from_secs(60),
             browser_path: None,
             max_browser_tabs: 2,
+            browser_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -130,6 +134,8 @@ pub enum FetchError {
     RobotsDisallowed(String),
     #[error("{0}")]
     BrowserUnavailable(String),
+    #[error("bot-blocked: {0}")]
+    BotBlocked(String),
     #[error("request failed: {0}")]
     Other(String),
 }
@@ -151,6 +157,7 @@ impl FetchError {
             FetchError::AddressBlocked(_) => "address-blocked",
             FetchError::RobotsDisallowed(_) => "robots-disallowed",
             FetchError::BrowserUnavailable(_) => "browser-unavailable",
+            FetchError::BotBlocked(_) => "bot-blocked",
             FetchError::Other(_) => "other",
         }
     }
@@ -225,6 +232,11 @@ impl Fetcher {
             config,
             hosts: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Whether a headless browser is available for pages that need one.
+    pub fn has_browser(&self) -> bool {
+        self.browser.available()
     }
 
     pub fn config(&self) -> &FetchConfig {
@@ -337,7 +349,7 @@ impl Fetcher {
             tokio::time::sleep_until(wait_until.into()).await;
         }
         let fetched_at = Utc::now();
-        let rendered = self.browser.render(url, wait_for, self.config.total_timeout).await?;
+        let rendered = self.browser.render(url, wait_for, self.config.browser_timeout).await?;
         drop(permit);
         if rendered.mime.eq_ignore_ascii_case("application/pdf") {
             let mut r = self.fetch_with(url, &Conditional::default(), RobotsPolicy::Ignore).await?;
@@ -453,6 +465,20 @@ impl Fetcher {
                 .get(reqwest::header::RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
                 .and_then(parse_retry_after);
+            // Bot defences answer 403/406/429/503 with a challenge page: say so.
+            if matches!(status, 403 | 406 | 429 | 503) {
+                let mut head = Vec::new();
+                let mut stream = resp.bytes_stream();
+                while let Some(Ok(chunk)) = stream.next().await {
+                    head.extend_from_slice(&chunk);
+                    if head.len() >= 64 * 1024 {
+                        break;
+                    }
+                }
+                if let Some(marker) = challenge_marker(&head) {
+                    return Err(FetchError::BotBlocked(format!("HTTP {status} with a bot challenge ({marker})")));
+                }
+            }
             return Err(FetchError::HttpStatus { status, retry_after });
         }
         let limit = self.config.max_body_bytes;
@@ -520,6 +546,29 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     out
+}
+
+/// Marks of bot-defence challenge pages (Cloudflare, Akamai, PerimeterX, DataDome, Imperva,
+/// reCAPTCHA / hCaptcha), looked for in the first 64 KB of an error response.
+fn challenge_marker(body: &[u8]) -> Option<&'static str> {
+    const MARKERS: &[(&str, &str)] = &[
+        ("cf-chl", "Cloudflare challenge"),
+        ("challenge-platform", "Cloudflare challenge"),
+        ("just a moment...", "Cloudflare interstitial"),
+        ("attention required! | cloudflare", "Cloudflare block"),
+        ("_incapsula_resource", "Imperva"),
+        ("px-captcha", "PerimeterX"),
+        ("captcha-delivery.com", "DataDome"),
+        ("datadome", "DataDome"),
+        ("ak_bmsc", "Akamai Bot Manager"),
+        ("/_sec/cp_challenge", "Akamai challenge"),
+        ("g-recaptcha", "reCAPTCHA"),
+        ("h-captcha", "hCaptcha"),
+        ("are you a robot", "robot check"),
+        ("verify you are human", "human verification"),
+    ];
+    let text = String::from_utf8_lossy(body).to_lowercase();
+    MARKERS.iter().find(|(m, _)| text.contains(m)).map(|(_, name)| *name)
 }
 
 /// Failures worth another try: the server was busy or the connection dropped.

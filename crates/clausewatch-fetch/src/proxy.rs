@@ -61,6 +61,7 @@ async fn serve(mut client: TcpStream, guard: &AddressGuard, connect_timeout: Dur
     let first_line = String::from_utf8_lossy(&head[..head.iter().position(|b| *b == b'\r').unwrap_or(0)]).to_string();
     let mut parts = first_line.split_whitespace();
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let mut origin_form = None;
     let (host, port, connect) = if method.eq_ignore_ascii_case("CONNECT") {
         let Some((h, p)) = target.rsplit_once(':') else {
             return refuse(&mut client, "400 Bad Request").await;
@@ -73,6 +74,10 @@ async fn serve(mut client: TcpStream, guard: &AddressGuard, connect_timeout: Dur
         if url.scheme() != "http" {
             return refuse(&mut client, "400 Bad Request").await;
         }
+        origin_form = Some(match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        });
         (
             url.host_str().unwrap_or("").trim_start_matches('[').trim_end_matches(']').to_string(),
             url.port().unwrap_or(80),
@@ -95,7 +100,12 @@ async fn serve(mut client: TcpStream, guard: &AddressGuard, connect_timeout: Dur
         client.write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n").await?;
         upstream.write_all(&head[end..]).await?;
     } else {
-        upstream.write_all(&head).await?;
+        // Servers expect the origin form (`GET /path`), not the proxy form (`GET http://...`).
+        let line_end = head.iter().position(|b| *b == b'\r').unwrap_or(0);
+        let version = first_line.split_whitespace().nth(2).unwrap_or("HTTP/1.1");
+        let line = format!("{method} {} {version}", origin_form.unwrap_or_else(|| "/".into()));
+        upstream.write_all(line.as_bytes()).await?;
+        upstream.write_all(&head[line_end..]).await?;
     }
     let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
     Ok(())

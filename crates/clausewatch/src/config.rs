@@ -41,6 +41,7 @@ pub struct FetchSettings {
     /// Headless Chromium for `executeClientScripts` sources (default: `chromium` on PATH).
     pub browser_path: Option<PathBuf>,
     pub max_browser_tabs: usize,
+    pub browser_timeout_secs: f64,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -84,6 +85,7 @@ impl Default for FetchSettings {
             max_retry_wait_secs: d.max_retry_wait.as_secs_f64(),
             browser_path: None,
             max_browser_tabs: d.max_browser_tabs,
+            browser_timeout_secs: d.browser_timeout.as_secs_f64(),
         }
     }
 }
@@ -159,6 +161,7 @@ impl Config {
                 "PER_HOST_INTERVAL_MS" => self.fetch.per_host_interval_ms = int(value)? as u64,
                 "PACE_LOOPBACK" => self.fetch.pace_loopback = boolean(value)?,
                 "BROWSER_PATH" => self.fetch.browser_path = Some(PathBuf::from(value)),
+                "BROWSER_TIMEOUT_SECS" => self.fetch.browser_timeout_secs = num(value)?,
                 "MAX_BROWSER_TABS" => self.fetch.max_browser_tabs = int(value)?.clamp(1, 16),
                 "RESPECT_ROBOTS" => self.fetch.respect_robots = boolean(value)?,
                 "RETRIES" => self.fetch.retries = int(value)?.min(10) as u32,
@@ -194,6 +197,7 @@ impl Config {
         positive("fetch.total_timeout_secs", self.fetch.total_timeout_secs)?;
         positive("fetch.max_body_mb", self.fetch.max_body_mb)?;
         positive("fetch.max_retry_wait_secs", self.fetch.max_retry_wait_secs)?;
+        positive("fetch.browser_timeout_secs", self.fetch.browser_timeout_secs)?;
         if !(self.serve.schedule_hours.is_finite() && self.serve.schedule_hours >= 0.0) {
             return Err(ConfigError::Invalid {
                 field: "serve.schedule_hours",
@@ -243,6 +247,7 @@ impl Config {
             max_retry_wait: Duration::from_secs_f64(self.fetch.max_retry_wait_secs),
             browser_path: self.fetch.browser_path.clone(),
             max_browser_tabs: self.fetch.max_browser_tabs.clamp(1, 16),
+            browser_timeout: Duration::from_secs_f64(self.fetch.browser_timeout_secs),
         }
     }
 }

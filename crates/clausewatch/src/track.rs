@@ -304,7 +304,22 @@ async fn try_track_document(
             });
             fetcher.fetch_rendered(&source.url, wait_for, robots).await
         } else {
-            fetcher.fetch_with(&source.url, &conditional, robots).await
+            match fetcher.fetch_with(&source.url, &conditional, robots).await {
+                // A bot challenge for a plain HTTP client: try as a browser would.
+                Err(clausewatch_fetch::FetchError::BotBlocked(why)) if fetcher.has_browser() => {
+                    let wait_for = source.select.iter().find_map(|s| match s {
+                        clausewatch_core::Selector::Css(css) => Some(css.as_str()),
+                        _ => None,
+                    });
+                    fetcher.fetch_rendered(&source.url, wait_for, robots).await.map_err(|e| match e {
+                        clausewatch_fetch::FetchError::HttpStatus { .. } => {
+                            clausewatch_fetch::FetchError::BotBlocked(why)
+                        }
+                        other => other,
+                    })
+                }
+                other => other,
+            }
         };
         let response = match fetched {
             Ok(r) => r,
