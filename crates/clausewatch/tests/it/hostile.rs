@@ -112,8 +112,11 @@ async fn handle(mut stream: TcpStream) {
             let _ = stream.write_all(&body).await;
         }
         "/redirect-loop" => {
-            let _ =
-                stream.write_all(b"HTTP/1.1 302 Found\r\nlocation: /redirect-loop\r\ncontent-length: 0\r\n\r\n").await;
+            let _ = stream
+                .write_all(
+                    b"HTTP/1.1 302 Found\r\nlocation: /redirect-loop\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                )
+                .await;
         }
         // Says UTF-16 and an unknown charset; is really UTF-8.
         "/wrong-charset" | "/bogus-charset" => {
