@@ -164,7 +164,7 @@ impl FetchError {
 }
 
 struct HostPool {
-    permits: Semaphore,
+    permits: Arc<Semaphore>,
     next_start: Mutex<Instant>,
 }
 
@@ -249,26 +249,15 @@ impl Fetcher {
             .entry(host.to_string())
             .or_insert_with(|| {
                 Arc::new(HostPool {
-                    permits: Semaphore::new(self.config.per_host_concurrency.max(1)),
+                    permits: Arc::new(Semaphore::new(self.config.per_host_concurrency.max(1))),
                     next_start: Mutex::new(Instant::now()),
                 })
             })
             .clone()
     }
 
-    /// Fetch one URL, honouring robots.txt, waiting for its host's turn.
-    pub async fn fetch(&self, url: &str, conditional: &Conditional) -> Result<FetchResponse, FetchError> {
-        self.fetch_with(url, conditional, RobotsPolicy::Respect).await
-    }
-
-    /// Fetch one URL: address guard, robots.txt (unless ignored), then the request with
-    /// retries of transient failures.
-    pub async fn fetch_with(
-        &self,
-        url: &str,
-        conditional: &Conditional,
-        robots_policy: RobotsPolicy,
-    ) -> Result<FetchResponse, FetchError> {
+    /// Parse and admit a URL: http(s) only, the address guard for IP literals, robots.txt.
+    async fn admit(&self, url: &str, robots_policy: RobotsPolicy) -> Result<url::Url, FetchError> {
         let parsed =
             url::Url::parse(url).map_err(|e| FetchError::InvalidUrl { url: url.into(), reason: e.to_string() })?;
         if !matches!(parsed.scheme(), "http" | "https") {
@@ -288,6 +277,41 @@ impl Fetcher {
             };
             rules.check(&path).map_err(FetchError::RobotsDisallowed)?;
         }
+        Ok(parsed)
+    }
+
+    /// Wait for the host's turn: a permit of its pool, and the pacing interval since the last
+    /// request start (loopback unpaced unless configured).
+    async fn take_turn(&self, parsed: &url::Url) -> Result<tokio::sync::OwnedSemaphorePermit, FetchError> {
+        let host_key = format!("{}:{}", parsed.host_str().unwrap_or(""), parsed.port_or_known_default().unwrap_or(0));
+        let pool = self.host_pool(&host_key).await;
+        let permit = pool.permits.clone().acquire_owned().await.map_err(|e| FetchError::Other(e.to_string()))?;
+        if self.config.pace_loopback || !is_loopback(parsed) {
+            let wait_until = {
+                let mut next = pool.next_start.lock().await;
+                let start = (*next).max(Instant::now());
+                *next = start + self.config.per_host_interval;
+                start
+            };
+            tokio::time::sleep_until(wait_until.into()).await;
+        }
+        Ok(permit)
+    }
+
+    /// Fetch one URL, honouring robots.txt, waiting for its host's turn.
+    pub async fn fetch(&self, url: &str, conditional: &Conditional) -> Result<FetchResponse, FetchError> {
+        self.fetch_with(url, conditional, RobotsPolicy::Respect).await
+    }
+
+    /// Fetch one URL: address guard, robots.txt (unless ignored), then the request with
+    /// retries of transient failures.
+    pub async fn fetch_with(
+        &self,
+        url: &str,
+        conditional: &Conditional,
+        robots_policy: RobotsPolicy,
+    ) -> Result<FetchResponse, FetchError> {
+        let parsed = self.admit(url, robots_policy).await?;
         let mut attempt = 0u32;
         loop {
             let result = self.paced_request(&parsed, url, conditional).await;
@@ -317,37 +341,8 @@ impl Fetcher {
         wait_for: Option<&str>,
         robots_policy: RobotsPolicy,
     ) -> Result<FetchResponse, FetchError> {
-        let parsed =
-            url::Url::parse(url).map_err(|e| FetchError::InvalidUrl { url: url.into(), reason: e.to_string() })?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(FetchError::InvalidUrl {
-                url: url.into(),
-                reason: "only http and https can be fetched".into(),
-            });
-        }
-        if let Some(ip) = ip_literal(&parsed) {
-            self.guard.check(ip).map_err(FetchError::AddressBlocked)?;
-        }
-        if self.config.respect_robots && robots_policy == RobotsPolicy::Respect {
-            let rules = self.robots_for(&parsed).await;
-            let path = match parsed.query() {
-                Some(q) => format!("{}?{q}", parsed.path()),
-                None => parsed.path().to_string(),
-            };
-            rules.check(&path).map_err(FetchError::RobotsDisallowed)?;
-        }
-        let host_key = format!("{}:{}", parsed.host_str().unwrap_or(""), parsed.port_or_known_default().unwrap_or(0));
-        let pool = self.host_pool(&host_key).await;
-        let permit = pool.permits.acquire().await.map_err(|e| FetchError::Other(e.to_string()))?;
-        if self.config.pace_loopback || !is_loopback(&parsed) {
-            let wait_until = {
-                let mut next = pool.next_start.lock().await;
-                let start = (*next).max(Instant::now());
-                *next = start + self.config.per_host_interval;
-                start
-            };
-            tokio::time::sleep_until(wait_until.into()).await;
-        }
+        let parsed = self.admit(url, robots_policy).await?;
+        let permit = self.take_turn(&parsed).await?;
         let fetched_at = Utc::now();
         let rendered = self.browser.render(url, wait_for, self.config.browser_timeout).await?;
         drop(permit);
@@ -380,18 +375,7 @@ impl Fetcher {
         url: &str,
         conditional: &Conditional,
     ) -> Result<FetchResponse, FetchError> {
-        let host_key = format!("{}:{}", parsed.host_str().unwrap_or(""), parsed.port_or_known_default().unwrap_or(0));
-        let pool = self.host_pool(&host_key).await;
-        let _permit = pool.permits.acquire().await.map_err(|e| FetchError::Other(e.to_string()))?;
-        if self.config.pace_loopback || !is_loopback(parsed) {
-            let wait_until = {
-                let mut next = pool.next_start.lock().await;
-                let start = (*next).max(Instant::now());
-                *next = start + self.config.per_host_interval;
-                start
-            };
-            tokio::time::sleep_until(wait_until.into()).await;
-        }
+        let _permit = self.take_turn(parsed).await?;
         let started = Instant::now();
         let result = tokio::time::timeout(self.config.total_timeout, self.request(url, conditional)).await;
         match result {

@@ -40,6 +40,49 @@ pub struct CaseResult {
     pub declaration_fallback: bool,
 }
 
+impl CaseResult {
+    /// Compare an extraction (or its error) with the reference, keeping at most `max_differences`.
+    fn scored(
+        case: String,
+        expected: &crate::textcompare::Comparable,
+        actual: Result<&str, String>,
+        declaration_fallback: bool,
+        max_differences: usize,
+    ) -> CaseResult {
+        let reference_repeats_itself = repeats_itself(&expected.text);
+        match actual {
+            Ok(md) => {
+                let actual = comparable(md);
+                let cmp = compare(&expected.text, &actual.text);
+                CaseResult {
+                    case,
+                    identical: cmp.identical,
+                    similarity: cmp.similarity,
+                    links_identical: expected.links == actual.links,
+                    error: None,
+                    differences: if cmp.identical {
+                        Vec::new()
+                    } else {
+                        differences(&expected.text, &actual.text, max_differences)
+                    },
+                    declaration_fallback,
+                    reference_repeats_itself,
+                }
+            }
+            Err(error) => CaseResult {
+                case,
+                identical: false,
+                similarity: 0.0,
+                links_identical: false,
+                error: Some(error),
+                differences: Vec::new(),
+                declaration_fallback,
+                reference_repeats_itself,
+            },
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct FidelityReport {
     pub mode: &'static str,
@@ -298,31 +341,9 @@ pub fn run(root: &Path, options: &Options) -> anyhow::Result<FidelityReport> {
                     std::fs::create_dir_all(&to)?;
                     std::fs::write(to.join("actual.md"), &md)?;
                 }
-                let actual = comparable(&md);
-                let cmp = compare(&expected.text, &actual.text);
-                let differences =
-                    if cmp.identical { Vec::new() } else { differences(&expected.text, &actual.text, 50) };
-                CaseResult {
-                    case: name,
-                    identical: cmp.identical,
-                    similarity: cmp.similarity,
-                    links_identical: expected.links == actual.links,
-                    error: None,
-                    differences,
-                    declaration_fallback: fallback,
-                    reference_repeats_itself: repeats_itself(&expected.text),
-                }
+                CaseResult::scored(name, &expected, Ok(&md), fallback, 50)
             }
-            Err(e) => CaseResult {
-                case: name,
-                identical: false,
-                similarity: 0.0,
-                links_identical: false,
-                error: Some(format!("{e:#}")),
-                differences: Vec::new(),
-                declaration_fallback: false,
-                reference_repeats_itself: repeats_itself(&expected.text),
-            },
+            Err(e) => CaseResult::scored(name, &expected, Err(format!("{e:#}")), false, 50),
         };
         cases.push(result);
     }
@@ -461,34 +482,8 @@ pub fn run_replay_main_content(shared: &Path) -> anyhow::Result<ReplayMainConten
             let name = format!("{} / {terms_type}", platform.name);
             let expected = comparable(&reference.markdown);
             let result = match extract_document(&automatic_rules, &inputs) {
-                Ok(auto) => {
-                    let actual = comparable(&auto.markdown);
-                    let cmp = compare(&expected.text, &actual.text);
-                    CaseResult {
-                        case: name,
-                        identical: cmp.identical,
-                        similarity: cmp.similarity,
-                        links_identical: expected.links == actual.links,
-                        error: None,
-                        differences: if cmp.identical {
-                            Vec::new()
-                        } else {
-                            differences(&expected.text, &actual.text, 5)
-                        },
-                        declaration_fallback: false,
-                        reference_repeats_itself: repeats_itself(&expected.text),
-                    }
-                }
-                Err(e) => CaseResult {
-                    case: name,
-                    identical: false,
-                    similarity: 0.0,
-                    links_identical: false,
-                    error: Some(e.to_string()),
-                    differences: Vec::new(),
-                    declaration_fallback: false,
-                    reference_repeats_itself: repeats_itself(&expected.text),
-                },
+                Ok(auto) => CaseResult::scored(name, &expected, Ok(&auto.markdown), false, 5),
+                Err(e) => CaseResult::scored(name, &expected, Err(e.to_string()), false, 5),
             };
             cases.push(result);
         }
