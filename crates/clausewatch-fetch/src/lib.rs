@@ -132,6 +132,8 @@ pub enum FetchError {
     AddressBlocked(String),
     #[error("{0}")]
     RobotsDisallowed(String),
+    #[error("{why}")]
+    RobotsUnavailable { status: u16, why: String },
     #[error("{0}")]
     BrowserUnavailable(String),
     #[error("bot-blocked: {0}")]
@@ -156,6 +158,8 @@ impl FetchError {
             FetchError::Decode(_) => "decode-error",
             FetchError::AddressBlocked(_) => "address-blocked",
             FetchError::RobotsDisallowed(_) => "robots-disallowed",
+            FetchError::RobotsUnavailable { status, .. } if *status < 500 => "http-4xx",
+            FetchError::RobotsUnavailable { .. } => "http-5xx",
             FetchError::BrowserUnavailable(_) => "browser-unavailable",
             FetchError::BotBlocked(_) => "bot-blocked",
             FetchError::Other(_) => "other",
@@ -164,6 +168,9 @@ impl FetchError {
 }
 
 struct HostPool {
+    /// Set when the host timed out or refused connections (after retries): the rest of the
+    /// run fails fast for it instead of paying the timeout once per document.
+    down: std::sync::Mutex<Option<FetchError>>,
     permits: Arc<Semaphore>,
     next_start: Mutex<Instant>,
 }
@@ -249,6 +256,7 @@ impl Fetcher {
             .entry(host.to_string())
             .or_insert_with(|| {
                 Arc::new(HostPool {
+                    down: std::sync::Mutex::new(None),
                     permits: Arc::new(Semaphore::new(self.config.per_host_concurrency.max(1))),
                     next_start: Mutex::new(Instant::now()),
                 })
@@ -275,7 +283,16 @@ impl Fetcher {
                 Some(q) => format!("{}?{q}", parsed.path()),
                 None => parsed.path().to_string(),
             };
-            rules.check(&path).map_err(FetchError::RobotsDisallowed)?;
+            // A server failing on robots.txt is a server failure first (the incident says
+            // http-5xx); the document is not fetched meanwhile.
+            rules.check(&path).map_err(|why| match &rules {
+                robots::Robots::Unreachable { status, .. } => FetchError::RobotsUnavailable { status: *status, why },
+                _ => FetchError::RobotsDisallowed(why),
+            })?;
+        }
+        let pool = self.host_pool(&host_key(&parsed)).await;
+        if let Some(earlier) = pool.down.lock().ok().and_then(|d| d.clone()) {
+            return Err(earlier);
         }
         Ok(parsed)
     }
@@ -283,8 +300,7 @@ impl Fetcher {
     /// Wait for the host's turn: a permit of its pool, and the pacing interval since the last
     /// request start (loopback unpaced unless configured).
     async fn take_turn(&self, parsed: &url::Url) -> Result<tokio::sync::OwnedSemaphorePermit, FetchError> {
-        let host_key = format!("{}:{}", parsed.host_str().unwrap_or(""), parsed.port_or_known_default().unwrap_or(0));
-        let pool = self.host_pool(&host_key).await;
+        let pool = self.host_pool(&host_key(parsed)).await;
         let permit = pool.permits.clone().acquire_owned().await.map_err(|e| FetchError::Other(e.to_string()))?;
         if self.config.pace_loopback || !is_loopback(parsed) {
             let wait_until = {
@@ -312,11 +328,19 @@ impl Fetcher {
         robots_policy: RobotsPolicy,
     ) -> Result<FetchResponse, FetchError> {
         let parsed = self.admit(url, robots_policy).await?;
+        let pool = self.host_pool(&host_key(&parsed)).await;
         let mut attempt = 0u32;
         loop {
             let result = self.paced_request(&parsed, url, conditional).await;
             let Err(error) = &result else { return result };
             if attempt >= self.config.retries || !is_transient(error) {
+                // A refused or unreachable host stays so for the run. (A slow page is not a
+                // down host; a robots.txt that never answers is, see `robots_for`.)
+                if let FetchError::Connect(_) = error {
+                    if let Ok(mut down) = pool.down.lock() {
+                        *down = Some(host_down(error));
+                    }
+                }
                 return result;
             }
             let wait = match error {
@@ -400,9 +424,18 @@ impl Fetcher {
                 // No robots.txt: everything allowed.
                 Err(FetchError::HttpStatus { status, .. }) if status < 500 => robots::Robots::AllowAll,
                 Err(FetchError::HttpStatus { status, .. }) => {
-                    robots::Robots::Unreachable(format!("{robots_url} answered HTTP {status}"))
+                    robots::Robots::Unreachable { status, why: format!("{robots_url} answered HTTP {status}") }
                 }
-                // Unreachable host: the document fetch reports the real cause.
+                // The host does not answer at all: its documents fail fast with that cause
+                // instead of each paying the timeout.
+                Err(e @ (FetchError::Timeout(_) | FetchError::Connect(_))) => {
+                    let pool = self.host_pool(&host_key(parsed)).await;
+                    if let Ok(mut down) = pool.down.lock() {
+                        *down = Some(host_down(&e));
+                    }
+                    robots::Robots::AllowAll
+                }
+                // Other failures: the document fetch reports the real cause.
                 Err(_) => robots::Robots::AllowAll,
             }
         })
@@ -553,6 +586,18 @@ fn challenge_marker(body: &[u8]) -> Option<&'static str> {
     ];
     let text = String::from_utf8_lossy(body).to_lowercase();
     MARKERS.iter().find(|(m, _)| text.contains(m)).map(|(_, name)| *name)
+}
+
+fn host_key(parsed: &url::Url) -> String {
+    format!("{}:{}", parsed.host_str().unwrap_or(""), parsed.port_or_known_default().unwrap_or(0))
+}
+
+/// The failure later documents of a host that is down get, without another request.
+fn host_down(error: &FetchError) -> FetchError {
+    match error {
+        FetchError::Timeout(d) => FetchError::Timeout(*d),
+        _ => FetchError::Connect(format!("the host did not answer earlier in this run ({error})")),
+    }
 }
 
 /// Failures worth another try: the server was busy or the connection dropped.

@@ -19,8 +19,11 @@ struct Rule {
 pub enum Robots {
     /// No robots.txt (4xx) or nothing that applies.
     AllowAll,
-    /// The server failed (5xx) or could not be reached: RFC 9309 says assume complete disallow.
-    Unreachable(String),
+    /// robots.txt answered 5xx: RFC 9309 says assume complete disallow until it recovers.
+    Unreachable {
+        status: u16,
+        why: String,
+    },
     Rules(Vec<RuleSet>),
 }
 
@@ -98,9 +101,7 @@ impl Robots {
     pub fn check(&self, path_and_query: &str) -> Result<(), String> {
         match self {
             Robots::AllowAll => Ok(()),
-            Robots::Unreachable(why) => {
-                Err(format!("robots.txt could not be read ({why}): assuming complete disallow"))
-            }
+            Robots::Unreachable { why, .. } => Err(format!("{why}: assuming complete disallow (RFC 9309)")),
             Robots::Rules(sets) => {
                 // Merge the groups that apply; the longest matching pattern decides.
                 let mut best: Option<&Rule> = None;

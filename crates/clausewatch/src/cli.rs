@@ -185,6 +185,20 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Tracking under politeness limits: 1,000 documents over 50 local hosts (2 at a time and
+    /// 5 a second per host), five of them broken (2 refuse, 1 answers 500, 1 answers 404, 1
+    /// never answers); wall time against the politeness floor, and the incidents produced.
+    BenchFetch {
+        #[arg(long, default_value_t = 1000)]
+        documents: usize,
+        #[arg(long, default_value_t = 50)]
+        hosts: usize,
+        /// The fetch timeout: what the silent host costs.
+        #[arg(long, default_value_t = 5.0)]
+        timeout_secs: f64,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Serve the HTML listing and track on a schedule (loads the bundled demo into an empty store).
     Serve {
         /// Address to listen on. Also CLAUSEWATCH_LISTEN. Default 127.0.0.1:8080.
@@ -412,6 +426,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let work = tempfile_dir(&config.data_dir, "replay")?;
             let report = crate::replay::run(&dir, &work).await?;
+            match format {
+                Format::Text => print!("{}", report.render()),
+                Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+            }
+            ExitCode::SUCCESS
+        }
+        Command::BenchFetch { documents, hosts, timeout_secs, format } => {
+            let work = tempfile_dir(&config.data_dir, "bench-fetch")?;
+            let report = crate::bench_fetch::run(documents, hosts, timeout_secs, &work).await;
+            let _ = std::fs::remove_dir_all(&work);
+            let report = report?;
             match format {
                 Format::Text => print!("{}", report.render()),
                 Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),

@@ -5,6 +5,7 @@
 //! `versioning` (extract -> version -> change), `rebuild` (replay), `demo`, `web` (serve).
 
 pub mod bench;
+pub mod bench_fetch;
 pub mod catalog;
 pub mod cli;
 pub mod config;

@@ -262,14 +262,16 @@ async fn robots_txt_is_honoured_unless_a_source_opts_out() {
     assert_eq!(server.hits("/private/imprint"), 1);
     assert_eq!(server.hits("/robots.txt"), 1, "cached per host for the run");
 
-    // A robots.txt the server cannot serve (5xx) means complete disallow (RFC 9309).
+    // A robots.txt the server cannot serve (5xx) means complete disallow (RFC 9309); the
+    // incident names the server failure.
     let other = TestServer::start().await;
     other.set("/robots.txt", Page { status: 503, ..Page::html("down") });
     other.set_html("/t", &terms_page("", "", "<p>T.</p>"));
     let app = TestApp::new().await;
     one_doc(&app, &other, "/t");
     let s = app.track().await;
-    assert_eq!(s.failures_by_cause.get("robots-disallowed"), Some(&1), "{}", s.render());
+    assert_eq!(s.failures_by_cause.get("http-5xx"), Some(&1), "{}", s.render());
+    assert!(s.failures[0].message.contains("robots.txt answered HTTP 503"), "{}", s.failures[0].message);
     assert_eq!(other.hits("/t"), 0);
 }
 

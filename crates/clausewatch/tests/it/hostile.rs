@@ -238,3 +238,41 @@ async fn bot_challenges_are_classified_and_retried_in_the_browser() {
     let v = app.store.latest_version(doc.id).await.unwrap().unwrap();
     assert!(v.markdown.contains("Past the challenge."), "{}", v.markdown);
 }
+
+/// A host that never answers costs the timeout once per run, not once per document; a host
+/// that refuses connections fails its documents at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_host_costs_the_timeout_once() {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_addr = silent.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = silent.accept().await {
+            held.push(s);
+        }
+    });
+    let refused_addr = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let app = TestApp::new().await;
+    let types =
+        ["Terms of Service", "Privacy Policy", "Imprint", "Trackers Policy", "Developer Terms", "Commercial Terms"];
+    let terms: serde_json::Map<String, serde_json::Value> = types
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let addr = if i < 4 { silent_addr } else { refused_addr };
+            (t.to_string(), json!({"fetch": format!("http://{addr}/doc/{i}"), "select": "main"}))
+        })
+        .collect();
+    app.write_catalog("Dead", json!({"name": "Dead", "terms": terms}));
+    let started = Instant::now();
+    let s = app.track().await;
+    let elapsed = started.elapsed();
+    assert_eq!(s.failures_by_cause.get("timeout"), Some(&4), "{}", s.render());
+    assert_eq!(s.failures_by_cause.get("connect"), Some(&2), "{}", s.render());
+    // TestApp's timeout is 2 s: four documents on a silent host with two permits would take
+    // 2 × 2 s more without the per-run memory of dead hosts.
+    assert!(elapsed < Duration::from_millis(3500), "{elapsed:?}");
+}
