@@ -1,5 +1,8 @@
-//! PDF -> text. The PDF parser is third-party code fed hostile bytes: it runs under
-//! `catch_unwind`, and its output is bounded and reshaped into paragraphs.
+//! PDF -> Markdown. The PDF parser is third-party code fed hostile bytes: it runs under
+//! `catch_unwind`, and its output is bounded and reshaped into paragraphs, with the lines that
+//! are headings (numbered titles such as "4. Payment" or "Article 12 – Liability", and short
+//! all-capital titles) marked as Markdown headings so that diffs and findings have sections.
+//! Page breaks are not written into the text: a reflow would otherwise look like a change.
 
 use crate::ExtractError;
 
@@ -33,7 +36,43 @@ pub fn pdf_to_markdown(bytes: &[u8]) -> Result<String, ExtractError> {
     Ok(out)
 }
 
-/// Lines joined into paragraphs; a blank line ends a paragraph.
+/// Whether a line of a PDF is a heading: short, no closing punctuation, and either numbered
+/// ("4.", "4.2", "IV.", "Article 12", "Section 3") with a capitalised title of a few words, or
+/// entirely in capitals.
+pub fn is_heading(line: &str) -> bool {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    if words.is_empty() || words.len() > 10 || line.len() > 90 {
+        return false;
+    }
+    if line.ends_with(['.', ',', ';', ':']) && !line.ends_with("..") {
+        // "4." alone is a number, not a heading; a sentence ends with a full stop.
+        return false;
+    }
+    let letters: Vec<char> = line.chars().filter(|c| c.is_alphabetic()).collect();
+    if letters.len() < 3 {
+        return false;
+    }
+    let first = words[0].trim_end_matches(['.', ')']);
+    let numbered = !first.is_empty()
+        && (first.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+            || (first.len() <= 4
+                && first.chars().all(|c| matches!(c, 'I' | 'V' | 'X' | 'L'))
+                && words[0].ends_with('.'))
+            || ["article", "section", "chapter", "part", "annex", "schedule", "appendix"]
+                .contains(&first.to_lowercase().as_str()));
+    let rest: Vec<&&str> = words.iter().skip(1).collect();
+    let title_cased = rest
+        .iter()
+        .find(|w| w.chars().next().is_some_and(char::is_alphabetic))
+        .is_some_and(|w| w.chars().next().is_some_and(char::is_uppercase));
+    if numbered && words.len() >= 2 && words.len() <= 8 && title_cased {
+        return true;
+    }
+    let upper = letters.iter().filter(|c| c.is_uppercase()).count();
+    words.len() >= 2 && upper == letters.len()
+}
+
+/// Lines joined into paragraphs; a blank line ends a paragraph; a heading line stands alone.
 fn paragraphs(page: &str) -> String {
     let mut paras: Vec<String> = Vec::new();
     let mut current = String::new();
@@ -45,6 +84,13 @@ fn paragraphs(page: &str) -> String {
             }
             continue;
         }
+        if is_heading(&line) {
+            if !current.is_empty() {
+                paras.push(std::mem::take(&mut current));
+            }
+            paras.push(format!("## {}", crate::markdown::escape(&line)));
+            continue;
+        }
         if !current.is_empty() {
             current.push(' ');
         }
@@ -54,4 +100,37 @@ fn paragraphs(page: &str) -> String {
         paras.push(current);
     }
     paras.join("\n\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headings_are_found_and_clauses_are_not() {
+        for h in [
+            "4. Payment Terms",
+            "4.2 Refunds",
+            "IV. Liability",
+            "Article 12 Liability",
+            "GOVERNING LAW",
+            "Section 3 Your Account",
+        ] {
+            assert!(is_heading(h), "{h}");
+        }
+        for not in [
+            "4.2 We may refund purchases made within fourteen days of the order.",
+            "THE SERVICES ARE PROVIDED AS IS, WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING",
+            "12",
+            "4. we may",
+            "and the Company.",
+            "OK",
+        ] {
+            assert!(!is_heading(not), "{not}");
+        }
+        assert_eq!(
+            paragraphs("1. Scope\nThese terms apply to\nall users.\n\nGOVERNING LAW\nIrish law applies."),
+            "## 1\\. Scope\n\nThese terms apply to all users.\n\n## GOVERNING LAW\n\nIrish law applies."
+        );
+    }
 }
