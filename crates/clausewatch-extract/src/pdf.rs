@@ -9,7 +9,40 @@ use crate::ExtractError;
 /// Largest text kept from one PDF (a decompression bomb must not fill memory downstream).
 const MAX_PDF_TEXT: usize = 16 * 1024 * 1024;
 
+/// Most bytes the streams of one PDF may inflate to. The parser inflates every stream in memory,
+/// so a decompression bomb (a few kilobytes that inflate to gigabytes) is refused before it runs.
+pub const MAX_PDF_INFLATED: u64 = 256 * 1024 * 1024;
+
+/// Inflate every Flate stream of the file into nothing, counting, and stop past the limit.
+fn check_inflated_size(bytes: &[u8], limit: u64) -> Result<(), ExtractError> {
+    use std::io::Read;
+    let mut total = 0u64;
+    let mut at = 0usize;
+    while let Some(p) = memchr::memmem::find(&bytes[at..], b"stream") {
+        let start = at + p + b"stream".len();
+        at = start;
+        // `endstream` also contains `stream`: only a keyword followed by a line break opens one.
+        let data_start = if bytes[start..].starts_with(b"\r\n") {
+            start + 2
+        } else if bytes[start..].starts_with(b"\n") {
+            start + 1
+        } else {
+            continue;
+        };
+        let end = memchr::memmem::find(&bytes[data_start..], b"endstream").map_or(bytes.len(), |e| data_start + e);
+        let mut decoder = flate2::read::ZlibDecoder::new(&bytes[data_start..end]).take(limit - total + 1);
+        let inflated = std::io::copy(&mut decoder, &mut std::io::sink()).unwrap_or(0);
+        total += inflated;
+        if total > limit {
+            return Err(ExtractError::TooLarge { limit: limit as usize });
+        }
+        at = end;
+    }
+    Ok(())
+}
+
 pub fn pdf_to_markdown(bytes: &[u8]) -> Result<String, ExtractError> {
+    check_inflated_size(bytes, MAX_PDF_INFLATED)?;
     let result = std::panic::catch_unwind(|| pdf_extract::extract_text_from_mem_by_pages(bytes));
     let pages = match result {
         Ok(Ok(pages)) => pages,
@@ -105,6 +138,26 @@ fn paragraphs(page: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decompression_bombs_are_refused_before_parsing() {
+        use std::io::Write;
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..300 {
+            z.write_all(&zeros).unwrap();
+        }
+        let bomb = z.finish().unwrap();
+        assert!(bomb.len() < 2 << 20, "{}", bomb.len());
+        let mut pdf = b"%PDF-1.4\n1 0 obj << /Length 0 /Filter /FlateDecode >>\nstream\n".to_vec();
+        pdf.extend_from_slice(&bomb);
+        pdf.extend_from_slice(b"\nendstream\nendobj\n%%EOF\n");
+        let started = std::time::Instant::now();
+        assert!(matches!(pdf_to_markdown(&pdf), Err(ExtractError::TooLarge { .. })));
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        // Small streams pass the check.
+        assert!(check_inflated_size(&pdf[..200], MAX_PDF_INFLATED).is_ok());
+    }
 
     #[test]
     fn headings_are_found_and_clauses_are_not() {
