@@ -22,6 +22,9 @@ use crate::guard::AddressGuard;
 use crate::proxy::GuardedProxy;
 use crate::FetchError;
 
+/// How long selected elements may take to appear once the page has loaded.
+const SETTLE: Duration = Duration::from_secs(5);
+
 /// Where to look for a browser when none is configured.
 const CANDIDATES: &[&str] = &["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"];
 
@@ -329,11 +332,21 @@ fn render_blocking(
         Some(sel) => format!("document.readyState === 'complete' && !!document.querySelector({sel})"),
         None => "document.readyState === 'complete'".to_string(),
     };
+    // Once loaded, selected elements get a few seconds to appear: scripts that fill a page do
+    // so quickly, and a selector that never matches must not cost the whole timeout.
+    let mut loaded_at: Option<Instant> = None;
     loop {
         if s.evaluate(&session, &check).unwrap_or(Value::Bool(false)) == Value::Bool(true) {
             break;
         }
-        if Instant::now() + Duration::from_millis(300) >= deadline {
+        if loaded_at.is_none()
+            && s.evaluate(&session, "document.readyState === 'complete'").unwrap_or(Value::Bool(false))
+                == Value::Bool(true)
+        {
+            loaded_at = Some(Instant::now());
+        }
+        let settled = loaded_at.is_some_and(|t| t.elapsed() >= SETTLE);
+        if settled || Instant::now() + Duration::from_millis(300) >= deadline {
             // Read what is there: extraction reports what is missing.
             break;
         }

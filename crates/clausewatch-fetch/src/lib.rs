@@ -46,6 +46,8 @@ pub struct FetchConfig {
     pub max_retry_wait: Duration,
     /// The headless browser for `executeClientScripts` sources (None: look for `chromium`).
     pub browser_path: Option<std::path::PathBuf>,
+    /// Use a headless browser at all (off: pages that need one fail `browser-unavailable`).
+    pub use_browser: bool,
     /// Browser pages rendered at once.
     pub max_browser_tabs: usize,
     /// Whole render (browser start, page, scripts), separate from `total_timeout`: a browser
@@ -75,6 +77,7 @@ impl Default for FetchConfig {
             retry_base: Duration::from_secs(1),
             max_retry_wait: Duration::from_secs(60),
             browser_path: None,
+            use_browser: true,
             max_browser_tabs: 2,
             browser_timeout: Duration::from_secs(60),
         }
@@ -225,7 +228,7 @@ impl Fetcher {
             .build()
             .map_err(|e| FetchError::Other(e.to_string()))?;
         let browser = browser::BrowserPool::new(
-            browser::find_browser(config.browser_path.as_deref()),
+            if config.use_browser { browser::find_browser(config.browser_path.as_deref()) } else { None },
             config.max_browser_tabs,
             guard.clone(),
             config.connect_timeout,

@@ -317,6 +317,7 @@ pub async fn run(
     config.fetch.per_host_concurrency = concurrency.div_ceil(hosts).max(2);
     // The benchmark's own page servers are on loopback.
     config.fetch.allow_hosts = vec!["127.0.0.0/8".into()];
+    config.fetch.browser = false;
     let fetcher = Fetcher::new(config.fetch_config())?;
 
     let (floor_download_s, bytes) = floor(&fetcher, &addrs, pages, concurrency, false).await?;

@@ -162,6 +162,7 @@ pub async fn run(
     config.fetch.total_timeout_secs = timeout_s;
     config.fetch.connect_timeout_secs = timeout_s;
     config.fetch.allow_hosts = vec!["127.0.0.0/8".into()];
+    config.fetch.browser = false;
     config.validate()?;
 
     let store = Store::open(&config.data_dir).await?;

@@ -40,6 +40,7 @@ pub struct FetchSettings {
     pub max_retry_wait_secs: f64,
     /// Headless Chromium for `executeClientScripts` sources (default: `chromium` on PATH).
     pub browser_path: Option<PathBuf>,
+    pub browser: bool,
     pub max_browser_tabs: usize,
     pub browser_timeout_secs: f64,
 }
@@ -84,6 +85,7 @@ impl Default for FetchSettings {
             retry_base_ms: d.retry_base.as_millis() as u64,
             max_retry_wait_secs: d.max_retry_wait.as_secs_f64(),
             browser_path: None,
+            browser: d.use_browser,
             max_browser_tabs: d.max_browser_tabs,
             browser_timeout_secs: d.browser_timeout.as_secs_f64(),
         }
@@ -160,6 +162,7 @@ impl Config {
                 "PER_HOST_CONCURRENCY" => self.fetch.per_host_concurrency = int(value)?,
                 "PER_HOST_INTERVAL_MS" => self.fetch.per_host_interval_ms = int(value)? as u64,
                 "PACE_LOOPBACK" => self.fetch.pace_loopback = boolean(value)?,
+                "BROWSER" => self.fetch.browser = boolean(value)?,
                 "BROWSER_PATH" => self.fetch.browser_path = Some(PathBuf::from(value)),
                 "BROWSER_TIMEOUT_SECS" => self.fetch.browser_timeout_secs = num(value)?,
                 "MAX_BROWSER_TABS" => self.fetch.max_browser_tabs = int(value)?.clamp(1, 16),
@@ -246,6 +249,7 @@ impl Config {
             retry_base: Duration::from_millis(self.fetch.retry_base_ms),
             max_retry_wait: Duration::from_secs_f64(self.fetch.max_retry_wait_secs),
             browser_path: self.fetch.browser_path.clone(),
+            use_browser: self.fetch.browser,
             max_browser_tabs: self.fetch.max_browser_tabs.clamp(1, 16),
             browser_timeout: Duration::from_secs_f64(self.fetch.browser_timeout_secs),
         }

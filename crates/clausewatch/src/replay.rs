@@ -108,8 +108,9 @@ pub async fn run(shared: &Path, data_dir: &Path) -> anyhow::Result<ReplayReport>
     let mut config =
         Config { data_dir: data_dir.to_path_buf(), catalog_dir: data_dir.join("no-catalog"), ..Config::default() };
     config.concurrency = 8;
-    // The replay server is on loopback.
+    // The replay server is on loopback; its pages are already rendered (no browser).
     config.fetch.allow_hosts = vec!["127.0.0.0/8".into()];
+    config.fetch.browser = false;
     let mut report = ReplayReport { states: states.clone(), ..Default::default() };
     // document key -> (kinds of versions recorded in the run of each state)
     let mut new_versions: HashMap<String, BTreeSet<String>> = HashMap::new();

@@ -280,6 +280,64 @@ async fn try_track_document(
         Some(r) => r,
         None => store.rules_at(doc.id, now).await?,
     };
+    let (snapshots, bodies) =
+        match fetch_sources(store, fetcher, &doc, &rules, &previous_snapshots, run_id, now, false).await? {
+            Ok(fetched) => fetched,
+            Err(failed) => return Ok(failed),
+        };
+    let step = record_fresh_capture(
+        store,
+        cache,
+        doc.id,
+        previous_done.clone(),
+        Some(run_id),
+        now,
+        rules.id,
+        snapshots,
+        bodies,
+    )
+    .await?;
+    // The selectors matched nothing in the static page: it may be a shell its scripts fill in.
+    // Look again as a browser would (the static capture stays recorded as failed).
+    let shell = matches!(&step.outcome, Outcome::Failed { cause, .. }
+        if cause == "selector-matched-nothing" || cause == "empty-content");
+    if shell && fetcher.has_browser() && rules.rules.sources.iter().any(|s| !s.execute_client_scripts) {
+        let now = Utc::now();
+        if let Ok((snapshots, bodies)) =
+            fetch_sources(store, fetcher, &doc, &rules, &previous_snapshots, run_id, now, true).await?
+        {
+            let rendered = record_fresh_capture(
+                store,
+                cache,
+                doc.id,
+                previous_done,
+                Some(run_id),
+                now,
+                rules.id,
+                snapshots,
+                bodies,
+            )
+            .await?;
+            return Ok(DocResult::Fetched(rendered));
+        }
+    }
+    Ok(DocResult::Fetched(step))
+}
+
+/// Fetch every source of a document (through the browser when a source asks for it, or for
+/// all when `force_browser`): the snapshots and, when every body came back, the bodies. A
+/// failure is recorded as a failed capture and returned as the document's result.
+#[allow(clippy::too_many_arguments)]
+async fn fetch_sources(
+    store: &Store,
+    fetcher: &Fetcher,
+    doc: &DocumentRow,
+    rules: &RulesRow,
+    previous_snapshots: &HashMap<String, SnapshotRow>,
+    run_id: RunId,
+    now: chrono::DateTime<Utc>,
+    force_browser: bool,
+) -> Result<Result<(Vec<NewSnapshot>, Option<Vec<Vec<u8>>>), DocResult>, StoreError> {
     let mut snapshots = Vec::with_capacity(rules.rules.sources.len());
     // The fetched bytes, kept for extraction (None once any source was answered "not modified").
     let mut bodies: Option<Vec<Vec<u8>>> = Some(Vec::new());
@@ -296,7 +354,7 @@ async fn try_track_document(
             Some(_) => clausewatch_fetch::RobotsPolicy::Ignore,
             None => clausewatch_fetch::RobotsPolicy::Respect,
         };
-        let fetched = if source.execute_client_scripts {
+        let fetched = if source.execute_client_scripts || force_browser {
             // Wait for what the rules select, when it is a plain CSS selector.
             let wait_for = source.select.iter().find_map(|s| match s {
                 clausewatch_core::Selector::Css(css) => Some(css.as_str()),
@@ -326,7 +384,7 @@ async fn try_track_document(
             Err(e) => {
                 let message = format!("{}: {e}", source.url);
                 store.record_failed_capture(doc.id, Some(run_id), now, rules.id, e.cause(), &message).await?;
-                return Ok(DocResult::FetchFailed { cause: e.cause().into(), message });
+                return Ok(Err(DocResult::FetchFailed { cause: e.cause().into(), message }));
             }
         };
         // What the capture holds: the previous bytes when the server says "not modified".
@@ -335,7 +393,7 @@ async fn try_track_document(
             let Some(p) = previous else {
                 let message = format!("{}: 304 Not Modified without a previous capture", source.url);
                 store.record_failed_capture(doc.id, Some(run_id), now, rules.id, "http-4xx", &message).await?;
-                return Ok(DocResult::FetchFailed { cause: "http-4xx".into(), message });
+                return Ok(Err(DocResult::FetchFailed { cause: "http-4xx".into(), message }));
             };
             (p.content_type.clone(), p.content_hash, p.size)
         } else {
@@ -364,8 +422,5 @@ async fn try_track_document(
         };
         snapshots.push(snapshot);
     }
-    let step =
-        record_fresh_capture(store, cache, doc.id, previous_done, Some(run_id), now, rules.id, snapshots, bodies)
-            .await?;
-    Ok(DocResult::Fetched(step))
+    Ok(Ok((snapshots, bodies)))
 }

@@ -383,6 +383,7 @@ async fn script_rendered_pages_use_headless_chromium() {
     );
     server.set_html("/js", &page);
     let mut app = TestApp::new().await;
+    app.config.fetch.browser = true;
     app.config.fetch.allow_hosts = vec!["127.0.0.1/32".into()];
     app.write_catalog(
         "Js",
@@ -404,6 +405,7 @@ async fn script_rendered_pages_use_headless_chromium() {
 
     // No browser: a clear incident, not a crash.
     let mut app = TestApp::new().await;
+    app.config.fetch.browser = true;
     app.config.fetch.browser_path = Some("/nonexistent/chromium".into());
     app.write_catalog(
         "Js",
@@ -413,4 +415,33 @@ async fn script_rendered_pages_use_headless_chromium() {
     let s = app.track().await;
     assert_eq!(s.failures_by_cause.get("browser-unavailable"), Some(&1), "{}", s.render());
     assert!(s.failures[0].message.contains("chromium"), "{}", s.failures[0].message);
+}
+
+/// A source not marked as needing scripts whose static page is an empty shell (the selectors
+/// match nothing) is looked at again in the browser.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_shells_switch_to_the_browser() {
+    if clausewatch_fetch::browser::find_browser(None).is_none() {
+        eprintln!("skipped: no chromium on this machine (.ci/run installs it)");
+        return;
+    }
+    let server = TestServer::start().await;
+    server.set_html(
+        "/shell",
+        "<!doctype html><html><body><div id=root></div><script>document.getElementById('root').innerHTML = \
+         '<article id=terms><h2>Terms</h2><p>Filled in by scripts.</p></article>';</script></body></html>",
+    );
+    let mut app = TestApp::new().await;
+    app.config.fetch.browser = true;
+    app.write_catalog(
+        "Shell",
+        json!({"name": "Shell", "terms": {"Terms of Service": {"fetch": server.url("/shell"), "select": "#terms"}}}),
+    );
+    let s = app.track().await;
+    assert_eq!((s.new_versions, s.failed), (1, 0), "{}", s.render());
+    let doc = app.doc("Shell", "Terms of Service").await;
+    let v = app.store.latest_version(doc.id).await.unwrap().unwrap();
+    assert!(v.markdown.contains("Filled in by scripts."), "{}", v.markdown);
+    assert_eq!(app.store.snapshots(v.capture_id).await.unwrap()[0].fetcher, "chromium");
+    assert!(app.store.incidents(true, None).await.unwrap().is_empty());
 }

@@ -156,6 +156,8 @@ impl TestApp {
         config.fetch.allow_hosts = vec!["127.0.0.0/8".into()];
         // Retries wait milliseconds, not seconds.
         config.fetch.retry_base_ms = 5;
+        // Static fetching unless a test is about the browser (it turns it on).
+        config.fetch.browser = false;
         std::fs::create_dir_all(&config.catalog_dir).unwrap();
         let store = Store::open(&config.data_dir).await.unwrap();
         TestApp { dir, config, store }
@@ -194,7 +196,8 @@ impl TestApp {
             .arg(&self.config.catalog_dir)
             .env("CLAUSEWATCH_LOG", "error")
             .env("CLAUSEWATCH_ALLOW_HOSTS", "127.0.0.0/8")
-            .env("CLAUSEWATCH_RETRY_BASE_MS", "5");
+            .env("CLAUSEWATCH_RETRY_BASE_MS", "5")
+            .env("CLAUSEWATCH_BROWSER", "false");
         c
     }
 }

@@ -220,6 +220,7 @@ async fn bot_challenges_are_classified_and_retried_in_the_browser() {
     let catalog = json!({"name": "Guarded", "terms": {"Terms of Service": {
         "fetch": format!("http://{addr}/challenge"), "select": "main"}}});
     let mut app = TestApp::new().await;
+    app.config.fetch.browser = true;
     app.config.fetch.browser_path = Some("/nonexistent/chromium".into());
     app.write_catalog("Guarded", catalog.clone());
     let s = app.track().await;
@@ -230,7 +231,8 @@ async fn bot_challenges_are_classified_and_retried_in_the_browser() {
         eprintln!("skipped the browser half: no chromium on this machine");
         return;
     }
-    let app = TestApp::new().await;
+    let mut app = TestApp::new().await;
+    app.config.fetch.browser = true;
     app.write_catalog("Guarded", catalog);
     let s = app.track().await;
     assert_eq!(s.new_versions, 1, "{}", s.render());
