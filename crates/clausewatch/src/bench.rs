@@ -27,7 +27,7 @@ use clausewatch_store::Store;
 
 use crate::config::Config;
 
-const TERMS_TYPES: [&str; 5] =
+pub const TERMS_TYPES: [&str; 5] =
     ["Terms of Service", "Privacy Policy", "Acceptable Use Policy", "Developer Terms", "Trackers Policy"];
 
 #[derive(Debug, Serialize)]
@@ -213,7 +213,9 @@ fn url(addrs: &[SocketAddr], i: usize) -> String {
     format!("http://{}/p/{i}", addrs[i % addrs.len()])
 }
 
-fn catalog(addrs: &[SocketAddr], pages: usize) -> Vec<PlatformEntry> {
+/// The generated catalog: page i of `/p/i` on host i mod N, five terms types per platform
+/// (`Bench 0000` holds pages 0..5).
+pub fn catalog(addrs: &[SocketAddr], pages: usize) -> Vec<PlatformEntry> {
     let mut out = Vec::new();
     for (platform, chunk) in (0..pages).collect::<Vec<_>>().chunks(TERMS_TYPES.len()).enumerate() {
         let mut documents = std::collections::BTreeMap::new();

@@ -14,7 +14,6 @@ use axum::http::Uri;
 use axum::response::Response;
 use serde::Serialize;
 
-use clausewatch_core::{DocumentEntry, DocumentRules, PlatformEntry, Selector, SourceRules};
 use clausewatch_store::Store;
 
 use crate::config::Config;
@@ -166,41 +165,15 @@ pub async fn run(
     config.validate()?;
 
     let store = Store::open(&config.data_dir).await?;
-    let mut host_of_doc = BTreeMap::new();
-    const TYPES: [&str; 5] =
-        ["Terms of Service", "Privacy Policy", "Acceptable Use Policy", "Developer Terms", "Trackers Policy"];
-    for (platform, chunk) in (0..documents).collect::<Vec<_>>().chunks(TYPES.len()).enumerate() {
-        let mut docs = BTreeMap::new();
-        for (t, &i) in chunk.iter().enumerate() {
-            let (addr, kind) = addrs[i % hosts];
-            let rules = DocumentRules {
-                sources: vec![SourceRules {
-                    url: format!("http://{addr}/p/{i}"),
-                    select: vec![Selector::Css("article.legal".into())],
-                    remove: vec![Selector::Css(".promo".into())],
-                    filters: vec![],
-                    execute_client_scripts: false,
-                    origin: Some("benchmark".into()),
-                    ignore_robots: None,
-                }],
-            };
-            docs.insert(
-                TYPES[t].to_string(),
-                DocumentEntry { terms_type: TYPES[t].into(), rules, history: vec![], retired_at: None },
-            );
-            host_of_doc.insert((format!("Fetch bench {platform:04}"), TYPES[t].to_string()), kind);
-        }
-        let entry = PlatformEntry {
-            id: format!("fetch-bench-{platform:04}"),
-            name: format!("Fetch bench {platform:04}"),
-            category: None,
-            jurisdiction: None,
-            website: None,
-            imported_from: None,
-            documents: docs,
-        };
+    let host_addrs: Vec<SocketAddr> = addrs.iter().map(|(a, _)| *a).collect();
+    for entry in crate::bench::catalog(&host_addrs, documents) {
         store.sync_platform(&entry, chrono::Utc::now()).await?;
     }
+    // Document i is page i on host i mod N, in platform i / 5 under the (i mod 5)th type.
+    let types = crate::bench::TERMS_TYPES;
+    let host_of_doc: BTreeMap<(String, String), HostKind> = (0..documents)
+        .map(|i| ((format!("Bench {:04}", i / types.len()), types[i % types.len()].to_string()), addrs[i % hosts].1))
+        .collect();
 
     let started = Instant::now();
     let opts = crate::track::TrackOptions { trigger: "bench-fetch".into(), ..Default::default() };
