@@ -618,17 +618,20 @@ fn inline_code(content: &str) -> String {
     format!("{delim}{extra}{content}{extra}{delim}")
 }
 
+/// turndown's cleanAttribute: every run of line breaks and the whitespace after them becomes
+/// one line break; nothing else is trimmed (an alt text keeps its trailing space).
 fn clean_attr(s: &str) -> String {
-    let mut out = String::new();
-    for line in s.split('\n') {
-        if !out.is_empty() {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\n' {
+            while chars.peek().is_some_and(|n| n.is_whitespace()) {
+                chars.next();
+            }
             out.push('\n');
+        } else {
+            out.push(c);
         }
-        out.push_str(line.trim());
-    }
-    // Collapse blank lines as turndown's cleanAttribute does.
-    while out.contains("\n\n") {
-        out = out.replace("\n\n", "\n");
     }
     out
 }
@@ -751,6 +754,12 @@ mod tests {
         assert_eq!(collapse_ws("a  b\n\t c "), "a b c ");
         assert_eq!(collapse_ws("\n x\ny\r\n"), " x y ");
         assert_eq!(collapse_ws("déjà\u{a0} vu"), "déjà\u{a0} vu");
+    }
+
+    #[test]
+    fn attributes_are_cleaned_like_turndown() {
+        assert_eq!(clean_attr("Logo for Example, Inc. "), "Logo for Example, Inc. ");
+        assert_eq!(clean_attr("a\n   \n  b"), "a\nb");
     }
 
     #[test]
