@@ -276,19 +276,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::fidelity::run(&cases, &options)
         })
         .await??;
-        match format {
-            Format::Text => print!("{}", report.render(verbose)),
-            Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        }
+        print_report(format, &report, || report.render(verbose))?;
         return Ok(ExitCode::SUCCESS);
     }
     if let Command::Catalog { what: CatalogCommand::Validate { dir, verbose, format } } = cli.command {
         let dir = dir.unwrap_or_else(|| config.catalog_dir.clone());
         let report = crate::catalog::validate(&dir)?;
-        match format {
-            Format::Text => print!("{}", report.render(verbose)),
-            Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        }
+        print_report(format, &report, || report.render(verbose))?;
         return Ok(if report.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
     }
     if let Command::Eval { what: Eval::MainContent { dir, format } } = cli.command {
@@ -297,10 +291,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         let report = tokio::task::spawn_blocking(move || crate::fidelity::run_replay_main_content(&dir)).await??;
-        match format {
-            Format::Text => print!("{}", report.render()),
-            Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        }
+        print_report(format, &report, || report.render())?;
         return Ok(ExitCode::SUCCESS);
     }
     let store = Store::open(&config.data_dir).await?;
@@ -383,10 +374,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rebuild { apply, format } => {
             let _lock = crate::track::RunLock::acquire(&config.data_dir)?;
             let report = crate::rebuild::rebuild(&store, apply).await?;
-            match format {
-                Format::Text => print!("{}", report.render()),
-                Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-            }
+            print_report(format, &report, || report.render())?;
             if report.mismatches.is_empty() || apply {
                 ExitCode::SUCCESS
             } else {
@@ -426,10 +414,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let work = tempfile_dir(&config.data_dir, "replay")?;
             let report = crate::replay::run(&dir, &work).await?;
-            match format {
-                Format::Text => print!("{}", report.render()),
-                Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-            }
+            print_report(format, &report, || report.render())?;
             ExitCode::SUCCESS
         }
         Command::BenchFetch { documents, hosts, timeout_secs, format } => {
@@ -437,10 +422,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let report = crate::bench_fetch::run(documents, hosts, timeout_secs, &work).await;
             let _ = std::fs::remove_dir_all(&work);
             let report = report?;
-            match format {
-                Format::Text => print!("{}", report.render()),
-                Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-            }
+            print_report(format, &report, || report.render())?;
             ExitCode::SUCCESS
         }
         Command::Bench { pages, hosts, concurrency, format } => {
@@ -451,10 +433,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let report = crate::bench::run(pages, hosts, concurrency, &work).await;
             let _ = std::fs::remove_dir_all(&work);
             let report = report?;
-            match format {
-                Format::Text => print!("{}", report.render()),
-                Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-            }
+            print_report(format, &report, || report.render())?;
             ExitCode::SUCCESS
         }
         Command::Serve { .. } => {
@@ -495,6 +474,15 @@ async fn serve(store: Store, config: Config) -> anyhow::Result<()> {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
+    Ok(())
+}
+
+/// A report as labelled lines, or as JSON.
+fn print_report<R: serde::Serialize>(format: Format, report: &R, text: impl FnOnce() -> String) -> anyhow::Result<()> {
+    match format {
+        Format::Text => print!("{}", text()),
+        Format::Json => println!("{}", serde_json::to_string_pretty(report)?),
+    }
     Ok(())
 }
 

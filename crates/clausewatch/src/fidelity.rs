@@ -417,28 +417,12 @@ impl ReplayMainContent {
 }
 
 pub fn run_replay_main_content(shared: &Path) -> anyhow::Result<ReplayMainContent> {
-    let replay = shared.join("fixtures/replay/states");
-    let declarations = shared.join("ota/declarations/genai-eu-declarations/declarations");
-    let mut states: Vec<String> = std::fs::read_dir(&replay)?
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().join("urls.json").is_file())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    states.sort();
-    let state = states.last().cloned().ok_or_else(|| anyhow::anyhow!("no replay states in {}", replay.display()))?;
-    let dir = replay.join(&state);
-    let urls: std::collections::BTreeMap<String, String> =
-        serde_json::from_slice(&read_limited(&dir.join("urls.json"))?)?;
-    let manifest: serde_json::Value = serde_json::from_slice(&read_limited(&dir.join("manifest.json"))?)?;
-    let media: std::collections::HashMap<String, String> = manifest["files"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|f| Some((f["path"].as_str()?.to_string(), f["media_type"].as_str()?.to_string())))
-        .collect();
+    let states = crate::replay::state_dates(shared)?;
+    let state = states.last().cloned().ok_or_else(|| anyhow::anyhow!("no replay states in {}", shared.display()))?;
+    let crate::replay::ReplayState { dir, urls, media } = crate::replay::load_state(shared, &state)?;
     let at = clausewatch_core::declaration::parse_instant(&state)
         .ok_or_else(|| anyhow::anyhow!("state folder {state} is not a date"))?;
-    let load = crate::catalog::load(&declarations)?;
+    let load = crate::catalog::load(&shared.join(crate::replay::GENAI_DECLARATIONS))?;
     let mut cases = Vec::new();
     let mut skipped = 0;
     for (_, platform) in &load.platforms {

@@ -82,17 +82,47 @@ impl ReplayReport {
     }
 }
 
-/// Run the replay from the unpacked shared data into a fresh store at `data_dir`.
-pub async fn run(shared: &Path, data_dir: &Path) -> anyhow::Result<ReplayReport> {
-    let replay = shared.join("fixtures/replay");
-    let declarations = shared.join("ota/declarations/genai-eu-declarations/declarations");
-    let mut states: Vec<String> = std::fs::read_dir(replay.join("states"))?
+/// The genai-eu declarations the replay points at its local copies.
+pub const GENAI_DECLARATIONS: &str = "ota/declarations/genai-eu-declarations/declarations";
+
+/// One monthly state of the replay web: its folder, original URL -> file, file -> media type.
+pub struct ReplayState {
+    pub dir: PathBuf,
+    pub urls: BTreeMap<String, String>,
+    pub media: HashMap<String, String>,
+}
+
+/// The dates of the replay states (folders holding a `urls.json`), in order.
+pub fn state_dates(shared: &Path) -> anyhow::Result<Vec<String>> {
+    let mut states: Vec<String> = std::fs::read_dir(shared.join("fixtures/replay/states"))?
         .filter_map(|e| e.ok())
         .filter(|e| e.path().join("urls.json").is_file())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     states.sort();
-    let load = crate::catalog::load(&declarations)?;
+    Ok(states)
+}
+
+pub fn load_state(shared: &Path, date: &str) -> anyhow::Result<ReplayState> {
+    let dir = shared.join("fixtures/replay/states").join(date);
+    let urls: BTreeMap<String, String> = serde_json::from_slice(&std::fs::read(dir.join("urls.json"))?)?;
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("manifest.json"))?)?;
+    let media = manifest["files"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| {
+            Some((f["path"].as_str()?.to_string(), f["media_type"].as_str().unwrap_or("text/html").to_string()))
+        })
+        .collect();
+    Ok(ReplayState { dir, urls, media })
+}
+
+/// Run the replay from the unpacked shared data into a fresh store at `data_dir`.
+pub async fn run(shared: &Path, data_dir: &Path) -> anyhow::Result<ReplayReport> {
+    let replay = shared.join("fixtures/replay");
+    let states = state_dates(shared)?;
+    let load = crate::catalog::load(&shared.join(GENAI_DECLARATIONS))?;
 
     let served: Served = Arc::default();
     let s = served.clone();
@@ -120,23 +150,7 @@ pub async fn run(shared: &Path, data_dir: &Path) -> anyhow::Result<ReplayReport>
     let mut failed_at: HashMap<(String, String), String> = HashMap::new();
 
     for date in &states {
-        let state_dir = replay.join("states").join(date);
-        let urls: BTreeMap<String, String> = serde_json::from_slice(&std::fs::read(state_dir.join("urls.json"))?)?;
-        let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(state_dir.join("manifest.json"))?)?;
-        let media: HashMap<String, String> = manifest["files"]
-            .as_array()
-            .map(|files| {
-                files
-                    .iter()
-                    .filter_map(|f| {
-                        Some((
-                            f["path"].as_str()?.to_string(),
-                            f["media_type"].as_str().unwrap_or("text/html").to_string(),
-                        ))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let ReplayState { dir: state_dir, urls, media } = load_state(shared, date)?;
         {
             let mut map = served.write().expect("lock");
             map.clear();

@@ -324,6 +324,14 @@ async fn try_track_document(
     Ok(DocResult::Fetched(step))
 }
 
+/// What the browser waits for: the first CSS selector of the source's `select`.
+fn wait_for(source: &clausewatch_core::SourceRules) -> Option<&str> {
+    source.select.iter().find_map(|s| match s {
+        clausewatch_core::Selector::Css(css) => Some(css.as_str()),
+        _ => None,
+    })
+}
+
 /// Fetch every source of a document (through the browser when a source asks for it, or for
 /// all when `force_browser`): the snapshots and, when every body came back, the bodies. A
 /// failure is recorded as a failed capture and returned as the document's result.
@@ -355,21 +363,12 @@ async fn fetch_sources(
             None => clausewatch_fetch::RobotsPolicy::Respect,
         };
         let fetched = if source.execute_client_scripts || force_browser {
-            // Wait for what the rules select, when it is a plain CSS selector.
-            let wait_for = source.select.iter().find_map(|s| match s {
-                clausewatch_core::Selector::Css(css) => Some(css.as_str()),
-                _ => None,
-            });
-            fetcher.fetch_rendered(&source.url, wait_for, robots).await
+            fetcher.fetch_rendered(&source.url, wait_for(source), robots).await
         } else {
             match fetcher.fetch_with(&source.url, &conditional, robots).await {
                 // A bot challenge for a plain HTTP client: try as a browser would.
                 Err(clausewatch_fetch::FetchError::BotBlocked(why)) if fetcher.has_browser() => {
-                    let wait_for = source.select.iter().find_map(|s| match s {
-                        clausewatch_core::Selector::Css(css) => Some(css.as_str()),
-                        _ => None,
-                    });
-                    fetcher.fetch_rendered(&source.url, wait_for, robots).await.map_err(|e| match e {
+                    fetcher.fetch_rendered(&source.url, wait_for(source), robots).await.map_err(|e| match e {
                         clausewatch_fetch::FetchError::HttpStatus { .. } => {
                             clausewatch_fetch::FetchError::BotBlocked(why)
                         }

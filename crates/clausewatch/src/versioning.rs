@@ -225,11 +225,10 @@ pub async fn step(
             Outcome::First
         }
         Some(cur) if cur.text_hash == extracted.text_hash => Outcome::Unchanged,
-        Some(cur) if not_the_document(&cur.markdown, &extracted.markdown).is_some() => {
-            let message = not_the_document(&cur.markdown, &extracted.markdown).unwrap_or_default();
-            return Ok(Step { versions, outcome: Outcome::Failed { cause: "not-the-document".into(), message } });
-        }
         Some(cur) => {
+            if let Some(message) = not_the_document(&cur.markdown, &extracted.markdown) {
+                return Ok(Step { versions, outcome: Outcome::Failed { cause: "not-the-document".into(), message } });
+            }
             versions.push(new_version(cur, capture.id, &rules, VersionKind::Change, capture.captured_at, extracted));
             Outcome::Changed
         }
