@@ -1,0 +1,224 @@
+//! One version's analysis: findings (provision, stance, quote, section, offsets, attributes,
+//! confidence, what found it) and the themed summary built from them.
+
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::attributes::{self, Attribute};
+use crate::model::LinearModel;
+use crate::segment::{self, Anchor};
+use crate::summary::{self, Summary};
+use crate::taxonomy::taxonomy;
+use crate::{rules, text, unfair};
+
+/// Bumped when the analysis logic changes in a way the rule and model hashes do not show.
+pub const ANALYZER_LOGIC: &str = "1";
+const MODEL_BYTES: &[u8] = include_bytes!("../data/unfair-tos.model");
+/// Documents longer than this are analysed on their first part only (bounded time).
+pub const MAX_ANALYSED_BYTES: usize = 8 << 20;
+
+/// The shipped UNFAIR-ToS model, or None if it fails to load (analysis then runs on rules alone
+/// and says so in `Analysis::warnings`).
+pub fn model() -> Option<&'static LinearModel> {
+    static M: OnceLock<Option<LinearModel>> = OnceLock::new();
+    M.get_or_init(|| LinearModel::from_bytes(MODEL_BYTES).ok()).as_ref()
+}
+
+pub fn model_hash() -> String {
+    blake3::hash(MODEL_BYTES).to_hex()[..12].to_string()
+}
+
+/// Names the analyser exactly: logic, rule file and model. Stored with every analysis, so a
+/// re-run only redoes versions analysed by another analyser.
+pub fn analyzer_version() -> String {
+    format!("{ANALYZER_LOGIC}+rules.{}+model.{}", rules::rules_hash(), model_hash())
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub provision: String,
+    pub name: String,
+    pub category: String,
+    pub stance: String,
+    pub risk: String,
+    pub quote: String,
+    /// Section heading path joined with " › " (empty for a preamble).
+    pub section: String,
+    pub anchor: Anchor,
+    pub attributes: Vec<Attribute>,
+    pub confidence: f32,
+    /// The rules (`rule:<id>`) and model labels (`model:unfair-tos/<label>`) that found it.
+    pub found_by: Vec<String>,
+    pub mappings: Vec<MappingNote>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MappingNote {
+    pub framework: String,
+    pub framework_name: String,
+    pub reference: String,
+    pub verify: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Analysis {
+    pub analyzer: String,
+    pub taxonomy_version: String,
+    pub clauses: usize,
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+    pub warnings: Vec<String>,
+}
+
+/// Which provision a model label stands for when no rule names a more specific one.
+fn default_provision(label: usize, clause_lower: &str) -> &'static str {
+    match label {
+        0 if attributes::facts(clause_lower).iter().any(|f| f.kind == "amount") => "liability_cap",
+        0 => "consequential_damages_exclusion",
+        1 => "termination_at_provider_discretion",
+        2 if clause_lower.contains("notice") && !clause_lower.contains("without notice") => {
+            "change_with_advance_notice"
+        }
+        2 => "unilateral_change_without_notice",
+        3 => "content_removal_at_discretion",
+        4 => "acceptance_by_continued_use",
+        5 => "governing_law",
+        6 => "exclusive_forum_jurisdiction",
+        _ => "binding_individual_arbitration",
+    }
+}
+
+/// Analyses one version's Markdown. `subject` names the provider in the summary ("OpenAI").
+pub fn analyze(markdown: &str, subject: &str) -> Analysis {
+    let mut warnings = Vec::new();
+    let md = if markdown.len() > MAX_ANALYSED_BYTES {
+        let mut end = MAX_ANALYSED_BYTES;
+        while !markdown.is_char_boundary(end) {
+            end -= 1;
+        }
+        warnings
+            .push(format!("document is larger than {} MB: only its first part was analysed", MAX_ANALYSED_BYTES >> 20));
+        &markdown[..end]
+    } else {
+        markdown
+    };
+    let model = model();
+    if model.is_none() {
+        warnings.push("the UNFAIR-ToS model did not load: findings come from rules alone".into());
+    }
+    let tax = taxonomy();
+    let clauses = segment::clauses(md);
+    let mut findings: Vec<Finding> = Vec::new();
+    for clause in &clauses {
+        let canonical = text::canonical(&clause.text);
+        if canonical.len() < 12 {
+            continue;
+        }
+        // Headings give context: "Governing law" over a bare "California." clause.
+        let fired = rules::rules().fire(&canonical);
+        let fired_ids: Vec<String> = fired.iter().map(|(r, _)| r.id.clone()).collect();
+        let labels: Vec<usize> =
+            model.map(|m| unfair::predict_labels_with(m, &clause.text, &fired_ids)).unwrap_or_default();
+        let mut here: Vec<(String, f32, Vec<String>)> = Vec::new();
+        for (rule, _) in &fired {
+            let Some(p) = tax.get(&rule.provision) else { continue };
+            let mut confidence = rule.confidence;
+            let mut by = vec![format!("rule:{}", rule.id)];
+            if let (Some(m), Some(l)) = (model, p.unfair_tos_label) {
+                if labels.contains(&l) {
+                    confidence = confidence.max(0.9);
+                    by.push(format!("model:unfair-tos/{}", m.header.labels[l]));
+                }
+            }
+            match here.iter_mut().find(|h| h.0 == rule.provision) {
+                Some(h) => {
+                    h.1 = h.1.max(confidence);
+                    for b in by {
+                        if !h.2.contains(&b) {
+                            h.2.push(b);
+                        }
+                    }
+                }
+                None => here.push((rule.provision.clone(), confidence, by)),
+            }
+        }
+        if let Some(m) = model {
+            let lower = clause.text.to_lowercase();
+            for &l in &labels {
+                let covered = here.iter().any(|h| tax.get(&h.0).and_then(|p| p.unfair_tos_label) == Some(l));
+                if !covered {
+                    let id = default_provision(l, &lower);
+                    here.push((id.to_string(), 0.6, vec![format!("model:unfair-tos/{}", m.header.labels[l])]));
+                }
+            }
+        }
+        for (id, confidence, found_by) in here {
+            let Some(p) = tax.get(&id) else { continue };
+            let attrs = attributes::for_provision(p, &clause.text);
+            findings.push(Finding {
+                provision: p.id.clone(),
+                name: p.name.clone(),
+                category: p.category.clone(),
+                stance: p.stance.clone(),
+                risk: p.risk.clone(),
+                quote: clause.text.clone(),
+                section: clause.section_label(),
+                anchor: clause.anchor(),
+                attributes: attrs,
+                confidence,
+                found_by,
+                mappings: p
+                    .mappings
+                    .iter()
+                    .map(|m| MappingNote {
+                        framework: m.framework.clone(),
+                        framework_name: tax.framework_name(&m.framework).to_string(),
+                        reference: m.reference.clone(),
+                        verify: m.verify,
+                    })
+                    .collect(),
+            });
+        }
+    }
+    let summary = summary::summarize(&findings, subject);
+    Analysis {
+        analyzer: analyzer_version(),
+        taxonomy_version: tax.taxonomy_version.clone(),
+        clauses: clauses.len(),
+        findings,
+        summary,
+        warnings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_model_loads_and_matches_the_rules_it_was_trained_with() {
+        let m = model().expect("shipped model loads");
+        assert_eq!(m.header.labels.len(), 8);
+        assert_eq!(
+            m.header.rules_hash,
+            rules::rules_hash(),
+            "data/rules.toml changed since the model was trained: run `clausewatch train` (see README)"
+        );
+    }
+
+    #[test]
+    fn finds_provisions_with_quotes_sections_and_attributes() {
+        let md = "# Terms\n\n## Disputes\n\nThese Terms are governed by the laws of the State of California. Any dispute will be resolved by binding individual arbitration administered by JAMS.\n\n## Age\n\nYou must be at least 13 years old to use the Services.\n";
+        let a = analyze(md, "ExampleAI");
+        let law = a.findings.iter().find(|f| f.provision == "governing_law").expect("governing law found");
+        assert_eq!(law.section, "Terms › Disputes");
+        assert_eq!(&md[law.anchor.start..law.anchor.end], law.quote);
+        assert_eq!(law.attributes.iter().find(|x| x.name == "governing_law_jurisdiction").unwrap().value, "California");
+        let arb = a.findings.iter().find(|f| f.provision == "binding_individual_arbitration").unwrap();
+        assert!(arb.attributes.iter().any(|x| x.name == "arbitration_provider" && x.value == "JAMS"));
+        let age = a.findings.iter().find(|f| f.provision == "minimum_age").unwrap();
+        assert_eq!(age.attributes[0].value, 13);
+        assert!(a.warnings.is_empty());
+    }
+}
