@@ -71,6 +71,33 @@ pub struct Analysis {
     pub warnings: Vec<String>,
 }
 
+/// Words one of which a clause must contain before the model alone may put a label on it:
+/// the model reads n-grams, and a sentence with none of these words is its false positive.
+const LABEL_GATES: [&[&str]; 8] = [
+    &["liab", "damage", "loss", "responsib", "warrant", "guarantee", "risk"],
+    &[
+        "suspend",
+        "suspension",
+        "terminat",
+        "disabl",
+        "deactivat",
+        "discontinu",
+        "withdraw",
+        "cancel",
+        "close",
+        "block",
+        "restrict",
+        "revoke",
+        "ban",
+    ],
+    &["chang", "modif", "amend", "updat", "revis"],
+    &["remov", "delet", "disabl", "refus", "block", "edit", "take down"],
+    &["agree", "accept", "consent", "bound", "acknowledg"],
+    &["law", "govern"],
+    &["court", "jurisdiction", "venue", "forum", "tribunal"],
+    &["arbitra"],
+];
+
 /// Which provision a model label stands for when no rule names a more specific one.
 fn default_provision(label: usize, clause_lower: &str) -> &'static str {
     match label {
@@ -147,7 +174,12 @@ pub fn analyze(markdown: &str, subject: &str) -> Analysis {
             let lower = clause.text.to_lowercase();
             for &l in &labels {
                 let covered = here.iter().any(|h| tax.get(&h.0).and_then(|p| p.unfair_tos_label) == Some(l));
-                if !covered {
+                let mut gated = LABEL_GATES.get(l).is_some_and(|words| words.iter().any(|w| lower.contains(w)));
+                // The user ending the contract is not the provider's termination right.
+                if l == 1 && (lower.contains("you can") || lower.contains("you may")) && !lower.contains("we ") {
+                    gated = false;
+                }
+                if !covered && gated {
                     let id = default_provision(l, &lower);
                     here.push((id.to_string(), 0.6, vec![format!("model:unfair-tos/{}", m.header.labels[l])]));
                 }

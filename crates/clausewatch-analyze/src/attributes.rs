@@ -74,21 +74,23 @@ pub fn words_to_number(words: &str) -> Option<u64> {
             continue;
         }
         if w == "a" || w == "an" {
-            current = current.max(1);
+            // Only "a hundred", "a thousand": the multipliers below take max(1).
             continue;
         }
         if let Some((_, v)) = UNITS.iter().chain(TENS.iter()).find(|(n, _)| *n == w) {
+            any = true;
             current = current.checked_add(*v)?;
         } else if w == "hundred" {
+            any = true;
             current = current.max(1).checked_mul(100)?;
         } else if w == "thousand" || w == "million" {
+            any = true;
             let m = if w == "thousand" { 1_000 } else { 1_000_000 };
             total = total.checked_add(current.max(1).checked_mul(m)?)?;
             current = 0;
         } else {
             return None;
         }
-        any = true;
     }
     any.then_some(total + current)
 }
@@ -135,7 +137,7 @@ fn patterns() -> &'static Patterns {
                 r"(?i)\b(?P<n>\d{{1,2}}|{NUMBER_WORD})\s?(?:\(\d{{1,2}}\)\s)?(?:years? of age|years? old|\+|or older|or over|and older|and over)"
             )),
             law_of: r(
-                r"\blaws? of (?:the )?(?:(?:State|Commonwealth|Province|Republic|Kingdom|Grand Duchy) of )?(?P<p>[A-Z][\w.]*(?:(?: and| of|,)? [A-Z][\w.]*){0,4})",
+                r"\blaws? of (?:the )?(?:(?:State|Commonwealth|Province|Republic|Kingdom|Grand Duchy) of )?(?P<p>[A-Z][\w.'’]*(?:(?: and| of|,)? [A-Z][\w.'’]*){0,4})",
             ),
             adjective_law: r(r"\b(?P<p>[A-Z][a-z]+(?: [A-Z][a-z]+)?) law\b"),
             courts_in: r(
@@ -332,7 +334,7 @@ pub fn facts(clause: &str) -> Vec<Fact> {
 }
 
 /// Capitalised words that follow "laws of" or "courts in" but are not places.
-const NOT_PLACES: [&str; 14] = [
+const NOT_PLACES: [&str; 28] = [
     "Use",
     "Service",
     "Services",
@@ -347,6 +349,20 @@ const NOT_PLACES: [&str; 14] = [
     "Section",
     "Our",
     "Applicable",
+    "Governing",
+    "Consumer",
+    "Local",
+    "Mandatory",
+    "Federal",
+    "State",
+    "International",
+    "Substantive",
+    "Contract",
+    "Case",
+    "Common",
+    "Privacy",
+    "Data",
+    "Protection",
 ];
 
 fn clean_place(s: &str) -> String {
@@ -519,7 +535,10 @@ pub fn for_provision(provision: &Provision, clause: &str) -> Vec<Attribute> {
     };
     for spec in &provision.attributes {
         let Some((cues, in_days)) = duration_attr(&spec.name) else { continue };
-        let pick = durations.iter().find(|f| near(clause, f, cues, 50)).or(if durations.len() == 1 {
+        // Without a cue word near it, a lone duration is taken only when the provision has no
+        // other duration attribute it could belong to.
+        let single_slot = provision.attributes.iter().filter(|a| duration_attr(&a.name).is_some()).count() == 1;
+        let pick = durations.iter().find(|f| near(clause, f, cues, 50)).or(if durations.len() == 1 && single_slot {
             durations.first()
         } else {
             None
@@ -539,15 +558,18 @@ pub fn for_provision(provision: &Provision, clause: &str) -> Vec<Attribute> {
     if wants("min_age") && !ages.is_empty() {
         let consent = has(&lower, &["parent", "guardian"]);
         let lowest = ages.iter().min_by_key(|f| f.value.as_u64().unwrap_or(99)).unwrap_or(&ages[0]);
-        put("min_age", "age", lowest.value.clone(), lowest.start, lowest.end, &mut out);
-        if consent {
-            let highest = ages.iter().max_by_key(|f| f.value.as_u64().unwrap_or(0)).unwrap_or(&ages[0]);
-            if highest.value != lowest.value {
-                put("min_age_with_parental_consent", "age", lowest.value.clone(), lowest.start, lowest.end, &mut out);
-                put("age_without_parental_consent", "age", highest.value.clone(), highest.start, highest.end, &mut out);
-            } else if near(clause, lowest, &["parent", "guardian"], 80) && lower.contains("under") {
-                put("age_without_parental_consent", "age", lowest.value.clone(), lowest.start, lowest.end, &mut out);
-            }
+        let highest = ages.iter().max_by_key(|f| f.value.as_u64().unwrap_or(0)).unwrap_or(&ages[0]);
+        if consent && highest.value != lowest.value {
+            // "at least 13, and under 18 only with a parent's consent"
+            put("min_age", "age", lowest.value.clone(), lowest.start, lowest.end, &mut out);
+            put("min_age_with_parental_consent", "age", lowest.value.clone(), lowest.start, lowest.end, &mut out);
+            put("age_without_parental_consent", "age", highest.value.clone(), highest.start, highest.end, &mut out);
+        } else if consent && near(clause, lowest, &["under", "below", "younger", "minor"], 30) {
+            // "If you are under 18, you need your parent's permission": the age of consent-free
+            // use, not the minimum age.
+            put("age_without_parental_consent", "age", lowest.value.clone(), lowest.start, lowest.end, &mut out);
+        } else {
+            put("min_age", "age", lowest.value.clone(), lowest.start, lowest.end, &mut out);
         }
     }
 
@@ -726,6 +748,8 @@ mod tests {
         assert_eq!(words_to_number("a thousand"), Some(1000));
         assert_eq!(words_to_number("thirty"), Some(30));
         assert_eq!(words_to_number("apple"), None);
+        assert_eq!(words_to_number("a six"), Some(6), "an article is not a number");
+        assert_eq!(words_to_number("a"), None);
     }
 
     #[test]

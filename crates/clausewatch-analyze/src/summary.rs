@@ -287,6 +287,7 @@ fn sentence(id: &str, f: &Facts, who: &str) -> String {
         "minimum_age" => match (f.text("min_age"), f.text("age_without_parental_consent")) {
             (Some(a), Some(b)) => format!("Minimum age: {a} ({b} without parental consent)."),
             (Some(a), None) => format!("Minimum age: {a}."),
+            (None, Some(b)) => format!("Users under {b} need parental consent."),
             _ => "A minimum age applies.".into(),
         },
         "real_identity_requirement" => "Users must give accurate identity information.".into(),

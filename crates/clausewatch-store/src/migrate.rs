@@ -8,6 +8,7 @@ use crate::StoreError;
 pub const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "tracking", include_str!("../migrations/sqlite/0001_tracking.sql")),
     (2, "incidents", include_str!("../migrations/sqlite/0002_incidents.sql")),
+    (3, "analyses", include_str!("../migrations/sqlite/0003_analyses.sql")),
 ];
 
 pub async fn run(pool: &SqlitePool) -> Result<(), StoreError> {

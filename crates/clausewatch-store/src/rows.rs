@@ -256,3 +256,36 @@ pub struct IncidentRow {
     pub reopened: i64,
     pub last_message: String,
 }
+
+/// A version's analysis to store: the full JSON plus one row per finding.
+#[derive(Clone, Debug)]
+pub struct NewAnalysis {
+    pub version_id: VersionId,
+    pub analyzer: String,
+    pub analyzed_at: DateTime<Utc>,
+    pub summary: String,
+    pub analysis_json: String,
+    pub findings: Vec<NewFinding>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewFinding {
+    pub provision: String,
+    pub stance: String,
+    pub section: String,
+    pub start: usize,
+    pub end: usize,
+    pub quote_hash: String,
+    pub confidence: f32,
+    pub attributes_json: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AnalysisRow {
+    pub version_id: VersionId,
+    pub analyzer: String,
+    pub analyzed_at: DateTime<Utc>,
+    pub finding_count: i64,
+    pub summary: String,
+    pub analysis_json: String,
+}

@@ -611,10 +611,114 @@ impl Store {
             .collect()
     }
 
+    /// Stores a version's analysis, replacing any earlier one, in one transaction.
+    pub async fn save_analysis(&self, analysis: &NewAnalysis) -> Result<()> {
+        let _turn = self.write_lock.lock().await;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        sqlx::query("DELETE FROM findings WHERE version_id = ?").bind(analysis.version_id).execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO analyses (version_id, analyzer, analyzed_at, finding_count, summary, analysis_json)
+             VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (version_id) DO UPDATE SET analyzer = excluded.analyzer, analyzed_at = excluded.analyzed_at,
+               finding_count = excluded.finding_count, summary = excluded.summary, analysis_json = excluded.analysis_json",
+        )
+        .bind(analysis.version_id)
+        .bind(&analysis.analyzer)
+        .bind(format_time(analysis.analyzed_at))
+        .bind(analysis.findings.len() as i64)
+        .bind(&analysis.summary)
+        .bind(&analysis.analysis_json)
+        .execute(&mut *tx)
+        .await?;
+        for (i, f) in analysis.findings.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO findings (version_id, ordinal, provision, stance, section, start_offset, end_offset,
+                   quote_hash, confidence, attributes_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(analysis.version_id)
+            .bind(i as i64)
+            .bind(&f.provision)
+            .bind(&f.stance)
+            .bind(&f.section)
+            .bind(f.start as i64)
+            .bind(f.end as i64)
+            .bind(&f.quote_hash)
+            .bind(f.confidence)
+            .bind(&f.attributes_json)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The stored analysis of a version, if any.
+    pub async fn analysis(&self, version: VersionId) -> Result<Option<AnalysisRow>> {
+        let row = sqlx::query(
+            "SELECT version_id, analyzer, analyzed_at, finding_count, summary, analysis_json FROM analyses WHERE version_id = ?",
+        )
+        .bind(version)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(AnalysisRow {
+                version_id: r.try_get("version_id")?,
+                analyzer: r.try_get("analyzer")?,
+                analyzed_at: time_col(&r, "analyzed_at")?,
+                finding_count: r.try_get("finding_count")?,
+                summary: r.try_get("summary")?,
+                analysis_json: r.try_get("analysis_json")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Versions with no analysis by `analyzer` (none yet, or one by another analyser).
+    pub async fn versions_needing_analysis(
+        &self,
+        analyzer: &str,
+        document: Option<DocumentId>,
+    ) -> Result<Vec<VersionId>> {
+        let rows = sqlx::query(
+            "SELECT v.id FROM versions v LEFT JOIN analyses a ON a.version_id = v.id
+             WHERE (a.analyzer IS NULL OR a.analyzer <> ?) AND (? IS NULL OR v.document_id = ?)
+             ORDER BY v.document_id, v.seq",
+        )
+        .bind(analyzer)
+        .bind(document)
+        .bind(document)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get::<VersionId, _>(0)?)).collect()
+    }
+
+    /// Where a provision was found, in the latest analysed version of every document.
+    pub async fn findings_of_provision(&self, provision: &str) -> Result<Vec<(VersionId, i64, String)>> {
+        let rows = sqlx::query(
+            "SELECT f.version_id, f.ordinal, f.section FROM findings f
+             JOIN versions v ON v.id = f.version_id
+             WHERE f.provision = ? AND v.seq = (SELECT MAX(seq) FROM versions w WHERE w.document_id = v.document_id)
+             ORDER BY f.version_id, f.ordinal",
+        )
+        .bind(provision)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
+    }
+
     /// Replace a document's versions and changes with regenerated ones (rebuild --apply).
     pub async fn replace_versions(&self, document: DocumentId, versions: &[NewVersion]) -> Result<()> {
         let _turn = self.write_lock.lock().await;
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        // Analyses belong to the versions being replaced: they are redone for the new ones.
+        for table in ["findings", "analyses"] {
+            sqlx::query(&format!(
+                "DELETE FROM {table} WHERE version_id IN (SELECT id FROM versions WHERE document_id = ?)"
+            ))
+            .bind(document)
+            .execute(&mut *tx)
+            .await?;
+        }
         sqlx::query("DELETE FROM changes WHERE document_id = ?").bind(document).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM versions WHERE document_id = ?").bind(document).execute(&mut *tx).await?;
         insert_versions(&mut tx, document, None, versions).await?;

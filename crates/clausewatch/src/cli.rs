@@ -1,6 +1,6 @@
 //! The command line: a thin layer over the library.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -37,8 +37,35 @@ enum Format {
     Json,
 }
 
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum AnalyzeFormat {
+    Text,
+    Json,
+    Md,
+}
+
 #[derive(Subcommand, Debug)]
 enum Eval {
+    /// Score the UNFAIR-ToS classifier (shipped model + precise rules) on a LexGLUE-style
+    /// JSON-lines file: per-label precision / recall / F1, then `strict` (8 labels) and
+    /// `lexglue` (9 columns, as LexGLUE's scripts) micro and macro F1.
+    UnfairTos {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Per-provision precision and recall of the analyser on the hand-labelled clauses
+    /// (default: the held-out part of the project's labels, data/provisions-labels.tsv).
+    Provisions {
+        /// A labels file (TSV: split, service, document, provision, polarity, quote, note).
+        #[arg(long)]
+        labels: Option<PathBuf>,
+        /// Score the `dev` part (used to write the rules) instead of the held-out `test` part.
+        #[arg(long)]
+        dev: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Extract every case under CASES (fixtures/extraction-dev layout) and compare with the
     /// reference Markdown: identical and similarity>=0.99 shares, per-case missing and extra text.
     Extraction {
@@ -199,6 +226,40 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Analyse a document: a file (Markdown, HTML or PDF), a URL, or a platform in the store
+    /// (the latest version of each of its documents, stored and incremental). Prints the
+    /// themed summary and every finding with its quote, section, offsets and attributes.
+    Analyze {
+        /// FILE, http(s) URL, or platform id/name.
+        target: String,
+        /// Only this terms type (platform targets).
+        #[arg(long = "type")]
+        terms_type: Option<String>,
+        /// Who the document belongs to, for the summary (file and URL targets).
+        #[arg(long, default_value = "The provider")]
+        name: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: AnalyzeFormat,
+    },
+    /// Train the UNFAIR-ToS model from the data with a fixed seed; byte-for-byte reproducible.
+    Train {
+        /// UNFAIR-ToS train split (JSON lines).
+        #[arg(long, default_value = "../shared/data/unfair-tos/train.jsonl")]
+        data: PathBuf,
+        /// Where to write the model.
+        #[arg(long, default_value = "crates/clausewatch-analyze/data/unfair-tos.model")]
+        out: PathBuf,
+        /// Do not write: train and compare with OUT byte for byte (exit 1 if they differ).
+        #[arg(long)]
+        check: bool,
+    },
+    /// Analysis speed over the latest version of every document under DIR (e.g.
+    /// ../shared unpacked: DIR/ota/versions), on one core: MB/s and time per 100 KB.
+    BenchAnalyze {
+        dir: PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Serve the HTML listing and track on a schedule (loads the bundled demo into an empty store).
     Serve {
         /// Address to listen on. Also CLAUSEWATCH_LISTEN. Default 127.0.0.1:8080.
@@ -294,8 +355,71 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         print_report(format, &report, || report.render())?;
         return Ok(ExitCode::SUCCESS);
     }
+    match &cli.command {
+        Command::Eval { what: Eval::UnfairTos { file, format } } => {
+            if !file.is_file() {
+                eprintln!(
+                    "skipped: {} not found (run ../shared/unpack or point at a LexGLUE JSON-lines file)",
+                    file.display()
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            let file = file.clone();
+            let report = tokio::task::spawn_blocking(move || crate::eval_unfair::run(&file)).await??;
+            print_report(*format, &report, || report.render())?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Eval { what: Eval::Provisions { labels, dev, format } } => {
+            let report = crate::eval_provisions::run(labels.as_deref(), *dev)?;
+            print_report(*format, &report, || report.render())?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Train { data, out, check } => {
+            if !data.is_file() {
+                anyhow::bail!(
+                    "{} not found: the UNFAIR-ToS train split is in ../shared/data/unfair-tos/",
+                    data.display()
+                );
+            }
+            let (data, out, check) = (data.clone(), out.clone(), *check);
+            return tokio::task::spawn_blocking(move || crate::eval_unfair::train(&data, &out, check)).await?;
+        }
+        Command::BenchAnalyze { dir, format } => {
+            if !dir.is_dir() {
+                eprintln!("skipped: {} is not a folder (run ../shared/unpack)", dir.display());
+                return Ok(ExitCode::SUCCESS);
+            }
+            let dir = dir.clone();
+            let report = tokio::task::spawn_blocking(move || crate::bench_analyze::run(&dir)).await??;
+            print_report(*format, &report, || report.render())?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Analyze { target, terms_type: None, name, format } if Path::new(target).is_file() => {
+            let doc = crate::analyze::analyze_file(Path::new(target), name)?;
+            print_analysis(*format, &[doc])?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Analyze { target, name, format, .. }
+            if target.starts_with("http://") || target.starts_with("https://") =>
+        {
+            let doc = crate::analyze::analyze_url(&config, target, name).await?;
+            print_analysis(*format, &[doc])?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
+    }
     let store = Store::open(&config.data_dir).await?;
     let code = match cli.command {
+        Command::Analyze { target, terms_type, format, .. } => {
+            let docs = crate::analyze::analyze_platform(&store, &target, terms_type.as_deref()).await?;
+            print_analysis(format, &docs)?;
+            ExitCode::SUCCESS
+        }
+        Command::Train { .. }
+        | Command::BenchAnalyze { .. }
+        | Command::Eval { what: Eval::UnfairTos { .. } | Eval::Provisions { .. } } => {
+            anyhow::bail!("this command runs without a store")
+        }
         Command::Track { platform, terms_type, no_progress, format } => {
             let opts = crate::track::TrackOptions {
                 platform,
@@ -304,9 +428,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 progress: !no_progress && format == Format::Text,
             };
             let summary = crate::track::track(&store, &config, &opts).await?;
+            let analysis = crate::analyze::analyze_stored(&store, None).await?;
             match format {
-                Format::Text => print!("{}", summary.render()),
-                Format::Json => println!("{}", serde_json::to_string_pretty(&summary)?),
+                Format::Text => {
+                    print!("{}", summary.render());
+                    println!("analyzed versions: {}", analysis.analyzed);
+                }
+                Format::Json => {
+                    let mut v = serde_json::to_value(&summary)?;
+                    v["analysis"] = serde_json::to_value(&analysis)?;
+                    println!("{}", serde_json::to_string_pretty(&v)?)
+                }
             }
             ExitCode::SUCCESS
         }
@@ -708,4 +840,32 @@ async fn diff(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_analysis(format: AnalyzeFormat, docs: &[crate::analyze::AnalyzedDocument]) -> anyhow::Result<()> {
+    match format {
+        AnalyzeFormat::Text => print!("{}", crate::analyze::render_text(docs)),
+        AnalyzeFormat::Md => print!("{}", crate::analyze::render_markdown(docs)),
+        AnalyzeFormat::Json => {
+            let v = if docs.len() == 1 {
+                serde_json::to_value(&docs[0])?
+            } else {
+                // Several documents: each keeps its analysis; `findings` lists them all, each
+                // with the document and version it quotes.
+                let mut all = Vec::new();
+                for d in docs {
+                    for f in &d.analysis.findings {
+                        let mut v = serde_json::to_value(f)?;
+                        v["terms_type"] = serde_json::to_value(&d.source.terms_type)?;
+                        v["version"] = serde_json::to_value(d.source.version)?;
+                        v["version_id"] = serde_json::to_value(d.source.version_id)?;
+                        all.push(v);
+                    }
+                }
+                serde_json::json!({"documents": docs, "findings": all})
+            };
+            println!("{}", serde_json::to_string_pretty(&v)?);
+        }
+    }
+    Ok(())
 }

@@ -56,6 +56,11 @@ pub async fn schedule(state: AppState) {
             ),
             Err(e) => tracing::warn!("scheduled track run did not run: {e:#}"),
         }
+        // The analyze stage follows: new versions get their provision analysis the same run.
+        match crate::analyze::analyze_stored(&state.store, None).await {
+            Ok(r) => tracing::info!(analyzed = r.analyzed, findings = r.findings, "analysis stage finished"),
+            Err(e) => tracing::warn!("analysis stage failed: {e:#}"),
+        }
     }
 }
 

@@ -1,0 +1,385 @@
+//! The analyze stage: stored versions → provision analyses (incremental by analyser version),
+//! and one-off analyses of a file or URL. Rendering for the CLI (text, Markdown, JSON).
+
+use std::path::Path;
+
+use anyhow::Context;
+use chrono::Utc;
+use serde::Serialize;
+
+use clausewatch_analyze::{analysis, Analysis};
+use clausewatch_core::rules::SourceRules;
+use clausewatch_extract::{extract_source, normalize_markdown, SourceInput};
+use clausewatch_store::{DocumentRow, NewAnalysis, NewFinding, Store, VersionId};
+
+/// Files larger than this are refused (the extractor's own limit).
+const MAX_FILE_BYTES: u64 = clausewatch_extract::MAX_INPUT_BYTES as u64;
+
+/// Where an analysed text came from: everything a reader needs to check a claim.
+#[derive(Clone, Debug, Serialize)]
+pub struct Provenance {
+    pub platform: Option<String>,
+    pub terms_type: Option<String>,
+    pub version: Option<i64>,
+    pub version_id: Option<VersionId>,
+    pub effective_at: Option<String>,
+    pub capture_id: Option<i64>,
+    pub captured_at: Option<String>,
+    /// BLAKE3 of the analysed Markdown.
+    pub text_hash: String,
+    /// Each raw snapshot behind the version: URL and BLAKE3 of its bytes.
+    pub snapshots: Vec<SnapshotRef>,
+    pub file: Option<String>,
+    pub url: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SnapshotRef {
+    pub url: String,
+    pub content_hash: String,
+    pub fetched_at: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AnalyzedDocument {
+    pub source: Provenance,
+    #[serde(flatten)]
+    pub analysis: Analysis,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct StageReport {
+    pub analyzer: String,
+    pub analyzed: usize,
+    pub findings: usize,
+    pub up_to_date: usize,
+}
+
+/// Analyses every stored version not yet analysed by this analyser (all documents, or one
+/// platform's). Re-runs with the same analyser do nothing.
+pub async fn analyze_stored(store: &Store, platform: Option<&str>) -> anyhow::Result<StageReport> {
+    let analyzer = analysis::analyzer_version();
+    let documents = store.documents(platform).await?;
+    let mut report = StageReport { analyzer: analyzer.clone(), ..Default::default() };
+    for doc in documents {
+        let pending = store.versions_needing_analysis(&analyzer, Some(doc.id)).await?;
+        report.up_to_date += (doc.versions as usize).saturating_sub(pending.len());
+        for id in pending {
+            let Some(version) = store.version(id).await? else { continue };
+            let subject = doc.platform_name.clone();
+            let md = version.markdown;
+            let a = tokio::task::spawn_blocking(move || clausewatch_analyze::analyze(&md, &subject)).await?;
+            report.findings += a.findings.len();
+            store.save_analysis(&to_row(id, &a)?).await?;
+            report.analyzed += 1;
+        }
+    }
+    Ok(report)
+}
+
+fn to_row(version_id: VersionId, a: &Analysis) -> anyhow::Result<NewAnalysis> {
+    Ok(NewAnalysis {
+        version_id,
+        analyzer: a.analyzer.clone(),
+        analyzed_at: Utc::now(),
+        summary: a.summary.text.clone(),
+        analysis_json: serde_json::to_string(a)?,
+        findings: a
+            .findings
+            .iter()
+            .map(|f| {
+                Ok(NewFinding {
+                    provision: f.provision.clone(),
+                    stance: f.stance.clone(),
+                    section: f.section.clone(),
+                    start: f.anchor.start,
+                    end: f.anchor.end,
+                    quote_hash: f.anchor.quote_hash.clone(),
+                    confidence: f.confidence,
+                    attributes_json: serde_json::to_string(&f.attributes)?,
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?,
+    })
+}
+
+/// The latest version of each of a platform's documents (or one terms type), analysed (from
+/// the store when up to date), with provenance.
+pub async fn analyze_platform(
+    store: &Store,
+    platform: &str,
+    terms_type: Option<&str>,
+) -> anyhow::Result<Vec<AnalyzedDocument>> {
+    let docs: Vec<DocumentRow> = store
+        .documents(Some(platform))
+        .await?
+        .into_iter()
+        .filter(|d| terms_type.is_none_or(|t| d.terms_type.eq_ignore_ascii_case(t)))
+        .collect();
+    if docs.is_empty() {
+        anyhow::bail!(
+            "no document of {platform:?}{} in the store (is it in the catalog? run `clausewatch track --platform {platform}` first)",
+            terms_type.map(|t| format!(" of type {t:?}")).unwrap_or_default()
+        );
+    }
+    analyze_stored(store, Some(platform)).await?;
+    let mut out = Vec::new();
+    for doc in docs {
+        let Some(version) = store.latest_version(doc.id).await? else { continue };
+        let stored = store.analysis(version.id).await?.context("analysis was just stored")?;
+        let analysis: Analysis = serde_json::from_str(&stored.analysis_json).context("stored analysis is corrupt")?;
+        let capture = store.capture(version.capture_id).await?;
+        let snapshots = store.snapshots(version.capture_id).await?;
+        out.push(AnalyzedDocument {
+            source: Provenance {
+                platform: Some(doc.platform_name.clone()),
+                terms_type: Some(doc.terms_type.clone()),
+                version: Some(version.seq),
+                version_id: Some(version.id),
+                effective_at: Some(version.effective_at.to_rfc3339()),
+                capture_id: Some(capture.id),
+                captured_at: Some(capture.captured_at.to_rfc3339()),
+                text_hash: version.text_hash.to_hex(),
+                snapshots: snapshots
+                    .iter()
+                    .map(|s| SnapshotRef {
+                        url: s.url.clone(),
+                        content_hash: s.content_hash.to_hex(),
+                        fetched_at: s.fetched_at.to_rfc3339(),
+                    })
+                    .collect(),
+                file: None,
+                url: None,
+            },
+            analysis,
+        });
+    }
+    if out.is_empty() {
+        anyhow::bail!("{platform:?} has no recorded version yet: run `clausewatch track --platform {platform}` first");
+    }
+    Ok(out)
+}
+
+/// Markdown from raw bytes: Markdown as is, HTML through automatic main content, PDF as text.
+pub fn bytes_to_markdown(bytes: &[u8], name: &str, content_type: Option<&str>) -> anyhow::Result<String> {
+    let lower = name.to_lowercase();
+    let is_markdown = lower.ends_with(".md") || lower.ends_with(".markdown") || lower.ends_with(".txt");
+    if is_markdown && !bytes.starts_with(b"%PDF") {
+        let text = std::str::from_utf8(bytes).with_context(|| format!("{name} is not UTF-8 text"))?;
+        return Ok(normalize_markdown(text));
+    }
+    let rules = SourceRules {
+        url: name.to_string(),
+        select: Vec::new(),
+        remove: Vec::new(),
+        filters: Vec::new(),
+        execute_client_scripts: false,
+        origin: None,
+        ignore_robots: None,
+    };
+    let md = extract_source(&rules, &SourceInput { url: name, bytes, content_type })
+        .with_context(|| format!("cannot extract the text of {name}"))?;
+    Ok(normalize_markdown(&md))
+}
+
+pub fn analyze_file(path: &Path, subject: &str) -> anyhow::Result<AnalyzedDocument> {
+    let size = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?.len();
+    if size > MAX_FILE_BYTES {
+        anyhow::bail!("{} is larger than {} MB", path.display(), MAX_FILE_BYTES >> 20);
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let md = bytes_to_markdown(&bytes, &path.display().to_string(), None)?;
+    Ok(AnalyzedDocument {
+        source: Provenance {
+            file: Some(path.display().to_string()),
+            text_hash: blake3::hash(md.as_bytes()).to_hex().to_string(),
+            snapshots: vec![SnapshotRef {
+                url: path.display().to_string(),
+                content_hash: blake3::hash(&bytes).to_hex().to_string(),
+                fetched_at: Utc::now().to_rfc3339(),
+            }],
+            ..empty_provenance()
+        },
+        analysis: clausewatch_analyze::analyze(&md, subject),
+    })
+}
+
+pub async fn analyze_url(config: &crate::config::Config, url: &str, subject: &str) -> anyhow::Result<AnalyzedDocument> {
+    let fetcher = clausewatch_fetch::Fetcher::new(config.fetch_config())?;
+    let response = fetcher.fetch(url, &Default::default()).await.with_context(|| format!("cannot fetch {url}"))?;
+    if !(200..300).contains(&response.status) {
+        anyhow::bail!("{url} answered HTTP {}", response.status);
+    }
+    let fetched_at = Utc::now();
+    let (body, ct, final_url) = (response.body, response.content_type, response.final_url);
+    let name = final_url.clone();
+    let subject = subject.to_string();
+    let (md, analysis) = tokio::task::spawn_blocking(move || -> anyhow::Result<(String, Analysis)> {
+        let md = bytes_to_markdown(&body, &name, ct.as_deref())?;
+        let a = clausewatch_analyze::analyze(&md, &subject);
+        Ok((md, a))
+    })
+    .await??;
+    Ok(AnalyzedDocument {
+        source: Provenance {
+            url: Some(final_url.clone()),
+            text_hash: blake3::hash(md.as_bytes()).to_hex().to_string(),
+            snapshots: vec![SnapshotRef {
+                url: final_url,
+                content_hash: String::new(),
+                fetched_at: fetched_at.to_rfc3339(),
+            }],
+            captured_at: Some(fetched_at.to_rfc3339()),
+            ..empty_provenance()
+        },
+        analysis,
+    })
+}
+
+fn empty_provenance() -> Provenance {
+    Provenance {
+        platform: None,
+        terms_type: None,
+        version: None,
+        version_id: None,
+        effective_at: None,
+        capture_id: None,
+        captured_at: None,
+        text_hash: String::new(),
+        snapshots: Vec::new(),
+        file: None,
+        url: None,
+    }
+}
+
+fn describe(source: &Provenance) -> String {
+    match (&source.platform, &source.terms_type, source.version) {
+        (Some(p), Some(t), Some(v)) => format!(
+            "{p} — {t}, version {v} (effective {}, capture {} of {}, text {})",
+            source.effective_at.as_deref().unwrap_or("?").get(..10).unwrap_or("?"),
+            source.capture_id.unwrap_or_default(),
+            source.captured_at.as_deref().unwrap_or("?"),
+            &source.text_hash[..12.min(source.text_hash.len())]
+        ),
+        _ => format!(
+            "{} (text {})",
+            source.file.as_deref().or(source.url.as_deref()).unwrap_or("input"),
+            &source.text_hash[..12.min(source.text_hash.len())]
+        ),
+    }
+}
+
+fn attribute_list(f: &clausewatch_analyze::Finding) -> String {
+    f.attributes
+        .iter()
+        .map(|a| {
+            let v = match &a.value {
+                serde_json::Value::String(s) => s.clone(),
+                v => v.to_string(),
+            };
+            format!("{}={v}", a.name)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+pub fn render_text(docs: &[AnalyzedDocument]) -> String {
+    let mut out = String::new();
+    for d in docs {
+        out.push_str(&format!("{}\n\n", describe(&d.source)));
+        for t in &d.analysis.summary.themes {
+            out.push_str(&format!(
+                "{}: {}\n",
+                t.theme,
+                t.sentences.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ")
+            ));
+        }
+        out.push_str("\nFindings:\n");
+        for f in &d.analysis.findings {
+            out.push_str(&format!(
+                "- {} [{}, risk {}] §{} @{}..{} conf {:.2} by {}\n  \"{}\"\n",
+                f.provision,
+                f.stance,
+                f.risk,
+                if f.section.is_empty() { "(preamble)" } else { &f.section },
+                f.anchor.start,
+                f.anchor.end,
+                f.confidence,
+                f.found_by.join(", "),
+                crate::analyze::clip(&f.quote, 300)
+            ));
+            let attrs = attribute_list(f);
+            if !attrs.is_empty() {
+                out.push_str(&format!("  {attrs}\n"));
+            }
+        }
+        for w in &d.analysis.warnings {
+            out.push_str(&format!("warning: {w}\n"));
+        }
+        out.push_str(&format!(
+            "findings: {}\nprovisions: {}\nanalyzer: {}\n\n",
+            d.analysis.findings.len(),
+            distinct(d),
+            d.analysis.analyzer
+        ));
+    }
+    out
+}
+
+fn distinct(d: &AnalyzedDocument) -> usize {
+    let mut p: Vec<&str> = d.analysis.findings.iter().map(|f| f.provision.as_str()).collect();
+    p.sort();
+    p.dedup();
+    p.len()
+}
+
+pub fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    format!("{}…", s.chars().take(max).collect::<String>())
+}
+
+pub fn render_markdown(docs: &[AnalyzedDocument]) -> String {
+    let mut out = String::new();
+    for d in docs {
+        out.push_str(&format!("# {}\n\n", describe(&d.source)));
+        for t in &d.analysis.summary.themes {
+            out.push_str(&format!("**{}.** ", t.theme));
+            for s in &t.sentences {
+                let refs: Vec<String> = s.findings.iter().map(|i| format!("[{}]", i + 1)).collect();
+                out.push_str(&format!("{} {} ", s.text, refs.join("")));
+            }
+            out.push_str("\n\n");
+        }
+        out.push_str("## Findings\n\n");
+        for (i, f) in d.analysis.findings.iter().enumerate() {
+            out.push_str(&format!(
+                "{}. **{}** ({}, {} risk) — §{} — confidence {:.2}\n   > {}\n",
+                i + 1,
+                f.name,
+                f.stance,
+                f.risk,
+                if f.section.is_empty() { "preamble" } else { &f.section },
+                f.confidence,
+                f.quote.replace('\n', " ")
+            ));
+            let attrs = attribute_list(f);
+            if !attrs.is_empty() {
+                out.push_str(&format!("   Attributes: {attrs}\n"));
+            }
+            if !f.mappings.is_empty() {
+                let m: Vec<String> = f
+                    .mappings
+                    .iter()
+                    .map(|m| {
+                        format!("{} {}{}", m.framework_name, m.reference, if m.verify { " (unverified)" } else { "" })
+                    })
+                    .collect();
+                out.push_str(&format!("   Regulation: {}\n", m.join("; ")));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
