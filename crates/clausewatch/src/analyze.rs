@@ -110,10 +110,12 @@ pub async fn analyze_platform(
     platform: &str,
     terms_type: Option<&str>,
 ) -> anyhow::Result<Vec<AnalyzedDocument>> {
+    // A platform is named by its id or its name, in any case.
     let docs: Vec<DocumentRow> = store
-        .documents(Some(platform))
+        .documents(None)
         .await?
         .into_iter()
+        .filter(|d| d.platform_id.eq_ignore_ascii_case(platform) || d.platform_name.eq_ignore_ascii_case(platform))
         .filter(|d| terms_type.is_none_or(|t| d.terms_type.eq_ignore_ascii_case(t)))
         .collect();
     if docs.is_empty() {
@@ -122,7 +124,8 @@ pub async fn analyze_platform(
             terms_type.map(|t| format!(" of type {t:?}")).unwrap_or_default()
         );
     }
-    analyze_stored(store, Some(platform)).await?;
+    let platform_id = docs[0].platform_id.clone();
+    analyze_stored(store, Some(&platform_id)).await?;
     let mut out = Vec::new();
     for doc in docs {
         let Some(version) = store.latest_version(doc.id).await? else { continue };

@@ -1,6 +1,7 @@
 //! One integration-test binary (faster to link than many): every test starts its own real HTTP
 //! server on 127.0.0.1 and its own store in a temporary folder.
 
+mod analysis;
 mod catalog;
 mod cli;
 mod crash;

@@ -1,0 +1,199 @@
+//! The analyze stage end to end: a tracked platform's versions get findings and a summary,
+//! stored with the analyser version (re-runs do nothing), printed with provenance; files and
+//! URLs analyse without a store; the evaluation and training commands.
+
+use std::path::PathBuf;
+
+use serde_json::{json, Value};
+
+use crate::helpers::{terms_page, TestApp, TestServer};
+
+fn run(app: &TestApp, args: &[&str]) -> (bool, String, String) {
+    let out = app.command(args).output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const BODY: &str = "<h2>Payment</h2><p>Credits are non-refundable except where required by law. \
+We may change our prices with thirty (30) days' notice.</p>\
+<h2>Disputes</h2><p>These Terms are governed by the laws of the State of Delaware. \
+Any dispute will be resolved by binding individual arbitration administered by JAMS.</p>\
+<h2>Eligibility</h2><p>You must be at least 16 years old to use the Services.</p>";
+
+fn finding<'a>(v: &'a Value, provision: &str) -> &'a Value {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["provision"] == provision)
+        .unwrap_or_else(|| panic!("{provision} in {v}"))
+}
+
+fn attribute<'a>(f: &'a Value, name: &str) -> &'a Value {
+    f["attributes"].as_array().unwrap().iter().find(|a| a["name"] == name).map(|a| &a["value"]).unwrap_or(&Value::Null)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tracked_platform_is_analysed_once_per_version_with_provenance() {
+    let server = TestServer::start().await;
+    let app = TestApp::new().await;
+    app.write_catalog(
+        "acme",
+        json!({"name": "Acme AI", "terms": {"Terms of Service": {"fetch": server.url("/t"), "select": "main"}}}),
+    );
+    server.set_html("/t", &terms_page("", "", BODY));
+    let (ok, out, err) = run(&app, &["track", "--no-progress"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("analyzed versions: 1"), "the analyze stage follows tracking: {out}");
+
+    let (ok, out, err) = run(&app, &["analyze", "acme", "--format", "json"]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["source"]["platform"], "Acme AI");
+    assert_eq!(v["source"]["version"], 1);
+    assert!(v["source"]["captured_at"].is_string() && v["source"]["text_hash"].as_str().unwrap().len() == 64);
+    assert_eq!(v["source"]["snapshots"][0]["url"], server.url("/t"));
+    let law = finding(&v, "governing_law");
+    assert_eq!(attribute(law, "governing_law_jurisdiction"), "Delaware");
+    assert_eq!(law["section"], "Terms of Service › Disputes");
+    assert_eq!(law["stance"], "states");
+    assert!(law["quote"].as_str().unwrap().starts_with("These Terms are governed"));
+    assert_eq!(attribute(finding(&v, "binding_individual_arbitration"), "arbitration_provider"), "JAMS");
+    assert_eq!(attribute(finding(&v, "minimum_age"), "min_age"), 16);
+    assert_eq!(attribute(finding(&v, "unilateral_price_change"), "notice_period_days")["value"], 30);
+    assert_eq!(attribute(finding(&v, "no_refund_policy"), "legal_carve_out"), true);
+    let summary = v["summary"]["text"].as_str().unwrap();
+    assert!(
+        summary.contains("Governing law: Delaware.")
+            && summary.contains("(JAMS)")
+            && summary.contains("Minimum age: 16."),
+        "{summary}"
+    );
+
+    // Stored: a second run with the same analyser analyses nothing.
+    let report = clausewatch::analyze::analyze_stored(&app.store, None).await.unwrap();
+    assert_eq!((report.analyzed, report.up_to_date), (0, 1));
+    let doc = app.doc("acme", "Terms of Service").await;
+    let version = app.store.latest_version(doc.id).await.unwrap().unwrap();
+    let stored = app.store.analysis(version.id).await.unwrap().expect("analysis stored");
+    assert_eq!(stored.analyzer, clausewatch_analyze::analyzer_version());
+    assert!(stored.summary.contains("Delaware"));
+    let where_found = app.store.findings_of_provision("governing_law").await.unwrap();
+    assert_eq!(where_found.len(), 1);
+
+    // A new version is analysed on the next run; the text and Markdown renderings cite quotes.
+    server.set_html("/t", &terms_page("", "", &BODY.replace("Delaware", "New York")));
+    let (ok, _, err) = run(&app, &["track", "--no-progress"]);
+    assert!(ok, "{err}");
+    let (ok, out, _) = run(&app, &["analyze", "Acme AI", "--type", "terms of service"]);
+    assert!(ok);
+    assert!(
+        out.contains("version 2") && out.contains("Governing law: New York.") && out.contains("governing_law [states"),
+        "{out}"
+    );
+    let (ok, out, _) = run(&app, &["analyze", "acme", "--format", "md"]);
+    assert!(ok && out.contains("> These Terms are governed by the laws of the State of New York."), "{out}");
+    let (ok, _, err) = run(&app, &["analyze", "nobody"]);
+    assert!(!ok && err.contains("no document of \"nobody\""), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_and_urls_analyse_without_a_store() {
+    let app = TestApp::new().await;
+    let md = app.dir.path().join("terms.md");
+    std::fs::write(&md, "# Terms\n\n## Law\n\nThese Terms are governed by Irish law.\n").unwrap();
+    let (ok, out, err) = run(&app, &["analyze", md.to_str().unwrap(), "--format", "json", "--name", "Acme"]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(attribute(finding(&v, "governing_law"), "governing_law_jurisdiction"), "Irish");
+    assert_eq!(finding(&v, "governing_law")["section"], "Terms › Law");
+
+    let html = app.dir.path().join("terms.html");
+    std::fs::write(&html, terms_page("<a href=/x>Home</a>", "", BODY)).unwrap();
+    let (ok, out, err) = run(&app, &["analyze", html.to_str().unwrap(), "--format", "json"]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(attribute(finding(&v, "binding_individual_arbitration"), "arbitration_provider"), "JAMS");
+
+    let server = TestServer::start().await;
+    server.set_html("/terms", &terms_page("", "", BODY));
+    let (ok, out, err) = run(&app, &["analyze", &server.url("/terms"), "--format", "json"]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["source"]["url"], server.url("/terms"));
+    assert_eq!(attribute(finding(&v, "minimum_age"), "min_age"), 16);
+
+    // Hostile input: not text, missing, empty.
+    let bin = app.dir.path().join("x.md");
+    std::fs::write(&bin, [0xff, 0xfe, 0x00, 0x80]).unwrap();
+    let (ok, _, err) = run(&app, &["analyze", bin.to_str().unwrap()]);
+    assert!(!ok && err.contains("not UTF-8"), "{err}");
+    let empty = app.dir.path().join("empty.html");
+    std::fs::write(&empty, "<html><body></body></html>").unwrap();
+    let (ok, _, err) = run(&app, &["analyze", empty.to_str().unwrap()]);
+    assert!(!ok && err.contains("cannot extract"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unfair_tos_evaluation_prints_labelled_lines() {
+    let app = TestApp::new().await;
+    let file = app.dir.path().join("v.jsonl");
+    let lines = [
+        json!({"text": "these terms shall be governed by the laws of the state of california .", "label_ids": [5]}),
+        json!({"text": "you and we agree to resolve any dispute through final and binding arbitration .", "label_ids": [7]}),
+        json!({"text": "we may terminate your account at any time for any reason .", "label_ids": [1]}),
+        json!({"text": "welcome to our website .", "label_ids": []}),
+    ];
+    std::fs::write(&file, lines.iter().map(|l| l.to_string()).collect::<Vec<_>>().join("\n")).unwrap();
+    let (ok, out, err) = run(&app, &["eval", "unfair-tos", file.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    for name in ["strict: micro-F1", "lexglue: micro-F1", "strict_macro_f1: ", "lexglue_micro_f1: ", "examples: 4"] {
+        assert!(out.contains(name), "{name} in {out}");
+    }
+    let (ok, out, _) = run(&app, &["eval", "unfair-tos", file.to_str().unwrap(), "--format", "json"]);
+    assert!(ok);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["per_label"].as_array().unwrap().len(), 8);
+    assert!(v["strict_micro_f1"].as_f64().unwrap() > 0.5, "clear sentences are recognised: {out}");
+    std::fs::write(&file, "{\"text\": 1}").unwrap();
+    let (ok, _, err) = run(&app, &["eval", "unfair-tos", file.to_str().unwrap()]);
+    assert!(!ok && err.contains("line 1"), "{err}");
+    let (ok, _, err) = run(&app, &["eval", "unfair-tos", "/nonexistent/v.jsonl"]);
+    assert!(ok && err.contains("skipped"), "{err}");
+
+    let (ok, out, err) = run(&app, &["eval", "provisions"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("split: test") && out.contains("micro_precision: ") && out.contains("micro_recall: "),
+        "{out}"
+    );
+}
+
+/// With the shared data present (CI unpacks it), training reproduces the shipped model byte
+/// for byte.
+#[test]
+fn training_reproduces_the_shipped_model() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let data = root.join("../shared/data/unfair-tos/train.jsonl");
+    if !data.is_file() {
+        eprintln!("skipped: {} not found", data.display());
+        return;
+    }
+    let out = std::process::Command::new(crate::helpers::bin())
+        .args(["train", "--check", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(root.join("crates/clausewatch-analyze/data/unfair-tos.model"))
+        .env("CLAUSEWATCH_LOG", "error")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("reproduced: yes"),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
