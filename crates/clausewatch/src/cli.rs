@@ -586,6 +586,11 @@ async fn serve(store: Store, config: Config) -> anyhow::Result<()> {
             "loaded the bundled demo"
         );
     }
+    // Versions already in the store (the demo's, a previous run's) get their analysis now.
+    let analysed = crate::analyze::analyze_stored(&store, None).await?;
+    if analysed.analyzed > 0 {
+        tracing::info!(versions = analysed.analyzed, findings = analysed.findings, "analysed stored versions");
+    }
     // The listing shows the catalog from the first request, before the first run ends.
     if config.catalog_dir.is_dir() {
         let load = crate::catalog::load(&config.catalog_dir)?;

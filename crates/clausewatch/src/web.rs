@@ -249,6 +249,7 @@ async fn version(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Html
         rules.hash.short(),
         esc(&v.extractor_version)
     );
+    body = body.replacen("<h2>Snapshots</h2>", &format!("{}<h2>Snapshots</h2>", analysis_html(&st, v.id).await?), 1);
     for s in &snapshots {
         let _ = write!(
             body,
@@ -262,6 +263,83 @@ async fn version(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Html
     }
     let _ = write!(body, "</table><h2>Text</h2><pre>{}</pre>", esc(&v.markdown));
     Ok(Html(page(&format!("{} — {}", d.platform_name, d.terms_type), &body)))
+}
+
+/// What a version states, permits and reserves: the themed summary (each sentence linked to
+/// the findings it rests on), then every finding with its quote, section, offsets, attributes,
+/// confidence, what found it and its regulatory mappings. All document text is escaped.
+async fn analysis_html(st: &AppState, version: i64) -> Result<String, PageError> {
+    let Some(row) = st.store.analysis(version).await? else {
+        return Ok("<h2>Analysis</h2><p>Not analysed yet (the analyze stage runs after each track run).</p>".into());
+    };
+    let Ok(a) = serde_json::from_str::<clausewatch_analyze::Analysis>(&row.analysis_json) else {
+        return Ok(
+            "<h2>Analysis</h2><p>The stored analysis could not be read; it is redone on the next run.</p>".into()
+        );
+    };
+    let mut out = String::from("<h2>What this version says</h2>");
+    for t in &a.summary.themes {
+        let _ = write!(out, "<p><strong>{}.</strong> ", esc(&t.theme));
+        for sentence in &t.sentences {
+            let refs: Vec<String> =
+                sentence.findings.iter().map(|i| format!("<a href=\"#finding-{}\">[{}]</a>", i + 1, i + 1)).collect();
+            let _ = write!(out, "{} <sup>{}</sup> ", esc(&sentence.text), refs.join(""));
+        }
+        out.push_str("</p>");
+    }
+    let _ = write!(
+        out,
+        "<p><small>Analyser <code>{}</code>, analysed {}.</small></p><h2>Findings</h2><table><tr><th>#</th><th>Provision</th><th>Stance</th><th>Risk</th><th>Section</th><th>Quote</th><th>Attributes</th><th>Confidence</th><th>Found by</th><th>Regulation</th></tr>",
+        esc(&row.analyzer),
+        esc(&clausewatch_store::format_time(row.analyzed_at))
+    );
+    for (i, f) in a.findings.iter().enumerate() {
+        let attrs: Vec<String> = f
+            .attributes
+            .iter()
+            .map(|x| {
+                format!(
+                    "{} = {}",
+                    esc(&x.name),
+                    esc(&match &x.value {
+                        serde_json::Value::String(s) => s.clone(),
+                        v => v.to_string(),
+                    })
+                )
+            })
+            .collect();
+        let regs: Vec<String> = f
+            .mappings
+            .iter()
+            .map(|m| {
+                format!(
+                    "{} {}{}",
+                    esc(&m.framework_name),
+                    esc(&m.reference),
+                    if m.verify { " (unverified)" } else { "" }
+                )
+            })
+            .collect();
+        let _ = write!(
+            out,
+            "<tr id=\"finding-{n}\"><td>{n}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><blockquote>{}</blockquote><small>bytes {}–{}, quote {}</small></td><td>{}</td><td>{:.2}</td><td>{}</td><td>{}</td></tr>",
+            esc(&f.name),
+            esc(&f.stance),
+            esc(&f.risk),
+            esc(&f.section),
+            esc(&f.quote),
+            f.anchor.start,
+            f.anchor.end,
+            esc(&f.anchor.quote_hash),
+            attrs.join("<br>"),
+            f.confidence,
+            esc(&f.found_by.join(", ")),
+            regs.join("<br>"),
+            n = i + 1
+        );
+    }
+    out.push_str("</table>");
+    Ok(out)
 }
 
 async fn change(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Html<String>, PageError> {

@@ -36,7 +36,17 @@ async fn demo_is_browsable_with_provenance_and_rebuilds() {
     let (_, page) = get(&format!("{base}/documents/{}", doc.id)).await;
     assert!(page.contains("first record") && page.contains("/changes/"), "{page}");
     let v = app.store.latest_version(doc.id).await.unwrap().unwrap();
+    let analysed = clausewatch::analyze::analyze_stored(&app.store, None).await.unwrap();
+    assert!(analysed.analyzed >= report.versions, "{analysed:?}");
     let (_, vpage) = get(&format!("{base}/versions/{}", v.id)).await;
+    assert!(
+        vpage.contains("What this version says") && vpage.contains("href=\"#finding-1\""),
+        "summary links its findings"
+    );
+    assert!(
+        vpage.contains("<blockquote>") && vpage.contains("Analyser <code>"),
+        "findings quote the text and name the analyser"
+    );
     // Provenance: text hash, capture time, snapshot URL and hash.
     assert!(vpage.contains(&v.text_hash.to_hex()), "version page shows the text hash");
     assert!(vpage.contains("https://cdn.deepseek.com/"), "version page shows the snapshot URL");
@@ -60,8 +70,16 @@ async fn document_text_is_escaped_in_pages() {
     app.write_catalog("Evil", json!({"name": "Evil <b>Corp</b>", "terms": {"Terms of Service": {"fetch": server.url("/t"), "select": "main"}}}));
     server.set_html("/t", &terms_page("", "", "<p>&lt;script&gt;alert(1)&lt;/script&gt; terms</p>"));
     app.track().await;
-    server.set_html("/t", &terms_page("", "", "<p>&lt;script&gt;alert(2)&lt;/script&gt; terms</p>"));
+    server.set_html(
+        "/t",
+        &terms_page(
+            "",
+            "",
+            "<p>&lt;script&gt;alert(2)&lt;/script&gt; terms are governed by the laws of &lt;b&gt;Ireland.</p>",
+        ),
+    );
     app.track().await;
+    clausewatch::analyze::analyze_stored(&app.store, None).await.unwrap();
     let base = spawn_web(&app).await;
     let doc = app.doc("Evil", "Terms of Service").await;
     let v = app.store.latest_version(doc.id).await.unwrap().unwrap();
