@@ -69,6 +69,61 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
     pub summary: Summary,
     pub warnings: Vec<String>,
+    /// Where each finding of the previous version stands in this one (empty for a first
+    /// version): found again, reworded, or lost — a lost finding is flagged for review.
+    #[serde(default)]
+    pub continuity: Vec<Continuity>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Continuity {
+    pub provision: String,
+    pub previous_quote: String,
+    pub previous_anchor: Anchor,
+    #[serde(flatten)]
+    pub status: segment::Reanchor,
+    /// The clause it now maps to (offsets in this version), when found or edited.
+    pub anchor: Option<Anchor>,
+    /// Whether this version still has a finding of the same provision on that clause.
+    pub still_found: bool,
+}
+
+/// Below this similarity a reworded clause is not the same clause any more.
+pub const REANCHOR_MIN_SIMILARITY: f64 = 0.6;
+
+/// Analyses a version and re-anchors the previous version's findings in it.
+pub fn analyze_with_previous(markdown: &str, subject: &str, previous: Option<&Analysis>) -> Analysis {
+    let mut a = analyze(markdown, subject);
+    let Some(prev) = previous else { return a };
+    let md = &markdown[..markdown.len().min(MAX_ANALYSED_BYTES)];
+    let md = if md.is_char_boundary(md.len()) { md } else { markdown };
+    let clauses = segment::clauses(md);
+    let mut seen = std::collections::HashSet::new();
+    for f in &prev.findings {
+        // One entry per (provision, quote): a quote found by two rules is one provision claim.
+        if !seen.insert((f.provision.clone(), f.anchor.quote_hash.clone())) {
+            continue;
+        }
+        let status = segment::reanchor(&f.anchor, &f.quote, &clauses, REANCHOR_MIN_SIMILARITY);
+        let anchor = match &status {
+            segment::Reanchor::Found { clause, .. } | segment::Reanchor::Edited { clause, .. } => {
+                Some(clauses[*clause].anchor())
+            }
+            segment::Reanchor::Lost => None,
+        };
+        let still_found = anchor
+            .as_ref()
+            .is_some_and(|an| a.findings.iter().any(|g| g.provision == f.provision && g.anchor.start == an.start));
+        a.continuity.push(Continuity {
+            provision: f.provision.clone(),
+            previous_quote: f.quote.clone(),
+            previous_anchor: f.anchor.clone(),
+            status,
+            anchor,
+            still_found,
+        });
+    }
+    a
 }
 
 /// Words one of which a clause must contain before the model alone may put a label on it:
@@ -221,6 +276,7 @@ pub fn analyze(markdown: &str, subject: &str) -> Analysis {
         findings,
         summary,
         warnings,
+        continuity: Vec::new(),
     }
 }
 
@@ -237,6 +293,25 @@ mod tests {
             rules::rules_hash(),
             "data/rules.toml changed since the model was trained: run `clausewatch train` (see README)"
         );
+    }
+
+    #[test]
+    fn previous_findings_are_reanchored_or_flagged() {
+        let v1 = "# Terms\n\n## Law\n\nThese Terms are governed by the laws of Ireland.\n\n## Age\n\nYou must be at least 13 years old to use the Services.\n";
+        let v2 = "# Terms\n\n## Eligibility\n\nYou must be at least 13 years old to use the Services.\n\n## Law\n\nThese Terms are governed by the laws of the Republic of Ireland.\n";
+        let a1 = analyze(v1, "X");
+        let a2 = analyze_with_previous(v2, "X", Some(&a1));
+        let age = a2.continuity.iter().find(|c| c.provision == "minimum_age").unwrap();
+        assert_eq!(age.status, segment::Reanchor::Found { clause: 0, moved: true });
+        assert!(age.still_found);
+        let law = a2.continuity.iter().find(|c| c.provision == "governing_law").unwrap();
+        assert!(matches!(law.status, segment::Reanchor::Edited { .. }), "{law:?}");
+        assert_eq!(
+            &v2[law.anchor.as_ref().unwrap().start..law.anchor.as_ref().unwrap().end],
+            "These Terms are governed by the laws of the Republic of Ireland."
+        );
+        let a3 = analyze_with_previous("# Terms\n\nNothing else.\n", "X", Some(&a2));
+        assert!(a3.continuity.iter().all(|c| c.status == segment::Reanchor::Lost && !c.still_found));
     }
 
     #[test]

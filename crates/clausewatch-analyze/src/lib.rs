@@ -15,4 +15,4 @@ pub mod taxonomy;
 pub mod text;
 pub mod unfair;
 
-pub use analysis::{analyze, analyzer_version, Analysis, Finding};
+pub use analysis::{analyze, analyze_with_previous, analyzer_version, Analysis, Continuity, Finding};

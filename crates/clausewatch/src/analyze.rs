@@ -8,6 +8,7 @@ use chrono::Utc;
 use serde::Serialize;
 
 use clausewatch_analyze::{analysis, Analysis};
+
 use clausewatch_core::rules::SourceRules;
 use clausewatch_extract::{extract_source, normalize_markdown, SourceInput};
 use clausewatch_store::{DocumentRow, NewAnalysis, NewFinding, Store, VersionId};
@@ -66,9 +67,23 @@ pub async fn analyze_stored(store: &Store, platform: Option<&str>) -> anyhow::Re
         report.up_to_date += (doc.versions as usize).saturating_sub(pending.len());
         for id in pending {
             let Some(version) = store.version(id).await? else { continue };
+            // The previous version's findings are re-anchored in this one (moved, reworded, lost).
+            let previous = match version.seq {
+                1 => None,
+                seq => match store.version_by_seq(doc.id, seq - 1).await? {
+                    Some(p) => store
+                        .analysis(p.id)
+                        .await?
+                        .and_then(|row| serde_json::from_str::<Analysis>(&row.analysis_json).ok()),
+                    None => None,
+                },
+            };
             let subject = doc.platform_name.clone();
             let md = version.markdown;
-            let a = tokio::task::spawn_blocking(move || clausewatch_analyze::analyze(&md, &subject)).await?;
+            let a = tokio::task::spawn_blocking(move || {
+                clausewatch_analyze::analyze_with_previous(&md, &subject, previous.as_ref())
+            })
+            .await?;
             report.findings += a.findings.len();
             store.save_analysis(&to_row(id, &a)?).await?;
             report.analyzed += 1;
@@ -314,6 +329,23 @@ pub fn render_text(docs: &[AnalyzedDocument]) -> String {
             let attrs = attribute_list(f);
             if !attrs.is_empty() {
                 out.push_str(&format!("  {attrs}\n"));
+            }
+        }
+        let lost: Vec<&clausewatch_analyze::Continuity> =
+            d.analysis.continuity.iter().filter(|c| !c.still_found).collect();
+        if !lost.is_empty() {
+            out.push_str("\nNo longer found (previous version's findings, flagged for review):\n");
+            for c in lost {
+                let status = match c.status {
+                    clausewatch_analyze::segment::Reanchor::Lost => "clause gone".to_string(),
+                    clausewatch_analyze::segment::Reanchor::Edited { similarity, .. } => {
+                        format!("clause reworded ({similarity:.2})")
+                    }
+                    clausewatch_analyze::segment::Reanchor::Found { .. } => {
+                        "clause kept, provision not found".to_string()
+                    }
+                };
+                out.push_str(&format!("- {} — {status}: \"{}\"\n", c.provision, clip(&c.previous_quote, 200)));
             }
         }
         for w in &d.analysis.warnings {

@@ -94,6 +94,15 @@ async fn tracked_platform_is_analysed_once_per_version_with_provenance() {
         out.contains("version 2") && out.contains("Governing law: New York.") && out.contains("governing_law [states"),
         "{out}"
     );
+    let (ok, out, _) = run(&app, &["analyze", "acme", "--format", "json"]);
+    assert!(ok);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let carried = v["continuity"].as_array().unwrap();
+    let law = carried.iter().find(|c| c["provision"] == "governing_law").expect("the old finding is re-anchored");
+    assert_eq!(law["status"], "edited", "{law}");
+    assert_eq!(law["still_found"], true);
+    let age = carried.iter().find(|c| c["provision"] == "minimum_age").unwrap();
+    assert_eq!(age["status"], "found");
     let (ok, out, _) = run(&app, &["analyze", "acme", "--format", "md"]);
     assert!(ok && out.contains("> These Terms are governed by the laws of the State of New York."), "{out}");
     let (ok, _, err) = run(&app, &["analyze", "nobody"]);

@@ -1,0 +1,28 @@
+//! Segmentation, attribute parsing and the whole analysis on arbitrary text: no panic, quotes
+//! are the text at their offsets, re-anchoring finds every unchanged quote again.
+#![no_main]
+
+use clausewatch_analyze::{attributes, segment, taxonomy};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let clauses = segment::clauses(text);
+    for c in &clauses {
+        assert_eq!(&text[c.start..c.end], c.text);
+        let _ = attributes::facts(&c.text);
+        match segment::reanchor(&c.anchor(), &c.text, &clauses, 0.5) {
+            segment::Reanchor::Found { .. } => {}
+            other => panic!("an unchanged quote is found again: {other:?}"),
+        }
+    }
+    for p in taxonomy::taxonomy().provisions.iter().take(8) {
+        let _ = attributes::for_provision(p, text);
+    }
+    if text.len() < 4096 {
+        let a = clausewatch_analyze::analyze(text, "x");
+        for f in &a.findings {
+            assert_eq!(&text[f.anchor.start..f.anchor.end], f.quote);
+        }
+    }
+});
