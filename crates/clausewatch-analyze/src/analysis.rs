@@ -201,7 +201,7 @@ pub fn analyze(markdown: &str, subject: &str) -> Analysis {
         let fired = rules::rules().fire(&canonical);
         let fired_ids: Vec<String> = fired.iter().map(|(r, _)| r.id.clone()).collect();
         let labels: Vec<usize> =
-            model.map(|m| unfair::predict_labels_with(m, &clause.text, &fired_ids)).unwrap_or_default();
+            model.map(|m| unfair::predict_labels_canonical(m, &canonical, &fired_ids)).unwrap_or_default();
         let mut here: Vec<(String, f32, Vec<String>)> = Vec::new();
         for (rule, _) in &fired {
             let Some(p) = tax.get(&rule.provision) else { continue };
@@ -240,9 +240,10 @@ pub fn analyze(markdown: &str, subject: &str) -> Analysis {
                 }
             }
         }
+        let facts = if here.is_empty() { Vec::new() } else { attributes::facts(&clause.text) };
         for (id, confidence, found_by) in here {
             let Some(p) = tax.get(&id) else { continue };
-            let attrs = attributes::for_provision(p, &clause.text);
+            let attrs = attributes::for_provision_with(p, &clause.text, &facts);
             findings.push(Finding {
                 provision: p.id.clone(),
                 name: p.name.clone(),
@@ -283,6 +284,15 @@ pub fn analyze(markdown: &str, subject: &str) -> Analysis {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn canonical_scoring_equals_text_scoring() {
+        let m = model().unwrap();
+        for t in ["We may terminate your account at any time, for any reason.", "Ünïcödé «x» can't", ""] {
+            let c = text::canonical(t);
+            assert_eq!(m.scores_with(t, Some(&[])), m.scores_canonical(&c, &[]), "{t}");
+        }
+    }
 
     #[test]
     fn shipped_model_loads_and_matches_the_rules_it_was_trained_with() {

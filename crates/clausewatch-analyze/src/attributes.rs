@@ -249,9 +249,8 @@ pub fn facts(clause: &str) -> Vec<Fact> {
         let unit = c.name("unit").map(|u| u.as_str().to_lowercase()).unwrap_or_default();
         let unit = unit.trim_end_matches('s').to_string();
         // "13 years old" is an age, not a duration.
-        if unit == "year" && clause[m.end()..].trim_start().to_lowercase().starts_with("old")
-            || unit == "year" && clause[m.end()..].trim_start().to_lowercase().starts_with("of age")
-        {
+        let after = clause[m.end()..].trim_start().to_lowercase();
+        if unit == "year" && (after.starts_with("old") || after.starts_with("of age")) {
             continue;
         }
         let days = match unit.as_str() {
@@ -274,8 +273,7 @@ pub fn facts(clause: &str) -> Vec<Fact> {
             if !(5..=25).contains(&n) || overlaps(&out, m.start(), m.end()) {
                 continue;
             }
-            let lower = clause.to_lowercase();
-            let ctx = &lower[m.start().saturating_sub(60)..(m.end() + 60).min(lower.len())];
+            let ctx = window(clause, m.start().saturating_sub(60), m.end() + 60).to_lowercase();
             if !ctx.contains("age")
                 && !ctx.contains("old")
                 && !ctx.contains("minor")
@@ -431,22 +429,32 @@ fn has(lower: &str, cues: &[&str]) -> bool {
     cues.iter().any(|c| lower.contains(c))
 }
 
-fn near(clause: &str, f: &Fact, cues: &[&str], window: usize) -> bool {
-    let lower = clause.to_lowercase();
-    let mut a = f.start.saturating_sub(window);
-    while !lower.is_char_boundary(a) {
+fn near(clause: &str, f: &Fact, cues: &[&str], span: usize) -> bool {
+    let ctx = window(clause, f.start.saturating_sub(span), f.end + span).to_lowercase();
+    has(&ctx, cues)
+}
+
+/// `s[a..b]` widened to character boundaries and clamped to the string (offsets may come from
+/// arithmetic around a match, and lower-casing may change byte lengths, so never slice blindly).
+fn window(s: &str, a: usize, b: usize) -> &str {
+    let mut a = a.min(s.len());
+    while !s.is_char_boundary(a) {
         a -= 1;
     }
-    let mut b = (f.end + window).min(lower.len());
-    while !lower.is_char_boundary(b) {
+    let mut b = b.min(s.len()).max(a);
+    while !s.is_char_boundary(b) {
         b += 1;
     }
-    has(&lower[a..b], cues)
+    &s[a..b]
 }
 
 /// Names the facts of one clause after the provision's attributes.
 pub fn for_provision(provision: &Provision, clause: &str) -> Vec<Attribute> {
-    let facts = facts(clause);
+    for_provision_with(provision, clause, &facts(clause))
+}
+
+/// As `for_provision`, with the clause's facts already found (one clause, several findings).
+pub fn for_provision_with(provision: &Provision, clause: &str, facts: &[Fact]) -> Vec<Attribute> {
     let lower = clause.to_lowercase();
     let mut out: Vec<Attribute> = Vec::new();
     let wants = |name: &str| provision.attributes.iter().any(|a| a.name == name);

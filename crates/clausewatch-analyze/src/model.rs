@@ -5,6 +5,7 @@
 //! liblinear), one thread. So `clausewatch train` reproduces the shipped model byte for byte.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Serialize};
 
@@ -75,6 +76,9 @@ pub struct ModelHeader {
 pub struct LinearModel {
     pub header: ModelHeader,
     terms: HashMap<String, u32>,
+    /// The same vocabulary keyed by the FNV-1a hash of each term, so scoring computes n-gram
+    /// hashes in place instead of building a string per n-gram.
+    hashed: HashMap<u64, u32, BuildHasherDefault<IdentityHasher>>,
     idf: Vec<f32>,
     /// One row per label: a weight per term, then the bias.
     weights: Vec<Vec<f32>>,
@@ -153,6 +157,118 @@ fn vectorize(terms: &[String], index: &HashMap<String, u32>, idf: &[f32]) -> Spa
         }
     }
     v
+}
+
+/// FNV-1a, 64 bits: the term hash used at scoring time (equal strings, equal hashes).
+#[derive(Clone, Copy)]
+struct Fnv(u64);
+
+impl Fnv {
+    fn new() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+    fn bytes(mut self, b: &[u8]) -> Fnv {
+        for x in b {
+            self.0 ^= u64::from(*x);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self
+    }
+}
+
+fn fnv(s: &str) -> u64 {
+    Fnv::new().bytes(s.as_bytes()).0
+}
+
+/// The keys are already hashes.
+#[derive(Default)]
+pub struct IdentityHasher(u64);
+
+impl Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+fn hash_index(terms: &HashMap<String, u32>) -> HashMap<u64, u32, BuildHasherDefault<IdentityHasher>> {
+    let mut sorted: Vec<(&String, &u32)> = terms.iter().collect();
+    sorted.sort_by_key(|(_, i)| **i);
+    let mut out = HashMap::with_capacity_and_hasher(sorted.len(), BuildHasherDefault::default());
+    for (t, i) in sorted {
+        // On the (astronomically rare) collision the first term keeps the slot.
+        out.entry(fnv(t)).or_insert(*i);
+    }
+    out
+}
+
+/// The hashes of exactly the strings `feature_terms_with` would produce, without building them.
+fn feature_hashes(text: &str, params: &FeatureParams, fired: Option<&[String]>, out: &mut Vec<u64>) {
+    let folded = text::fold(text);
+    feature_hashes_of_tokens(&text::tokens(&folded), params, fired, out)
+}
+
+fn feature_hashes_of_tokens(toks: &[&str], params: &FeatureParams, fired: Option<&[String]>, out: &mut Vec<u64>) {
+    out.clear();
+    let w = Fnv::new().bytes(b"w:");
+    for n in 1..=params.word_ngrams.max(1) {
+        for win in toks.windows(n) {
+            let mut h = w;
+            for (i, t) in win.iter().enumerate() {
+                if i > 0 {
+                    h = h.bytes(b" ");
+                }
+                h = h.bytes(t.as_bytes());
+            }
+            out.push(h.0);
+        }
+    }
+    if params.rule_repeat > 0 {
+        let computed;
+        let ids: &[String] = match fired {
+            Some(f) => f,
+            None => {
+                computed = crate::rules::rules()
+                    .fire(&toks.join(" "))
+                    .into_iter()
+                    .map(|(r, _)| r.id.clone())
+                    .collect::<Vec<_>>();
+                &computed
+            }
+        };
+        for id in ids {
+            let h = fnv(&format!("r:{id}"));
+            for _ in 0..params.rule_repeat {
+                out.push(h);
+            }
+        }
+    }
+    if params.char_min > 0 {
+        let c = Fnv::new().bytes(b"c:");
+        let mut buf = [0u8; 4];
+        for t in toks {
+            let padded: Vec<char> = std::iter::once(' ').chain(t.chars()).chain(std::iter::once(' ')).collect();
+            for n in params.char_min..=params.char_max {
+                if padded.len() < n {
+                    break;
+                }
+                for win in padded.windows(n) {
+                    let mut h = c;
+                    for ch in win {
+                        h = h.bytes(ch.encode_utf8(&mut buf).as_bytes());
+                    }
+                    out.push(h.0);
+                }
+            }
+        }
+    }
 }
 
 /// Vocabulary and IDF learned from training texts.
@@ -280,7 +396,9 @@ impl LinearModel {
                 train_binary(&xs, &ys, dim, params).into_iter().map(|v| v as f32).collect()
             })
             .collect();
+        let hashed = hash_index(&vocab.index);
         LinearModel {
+            hashed,
             header: ModelHeader {
                 name: name.to_string(),
                 labels: labels.to_vec(),
@@ -306,8 +424,32 @@ impl LinearModel {
     /// Scores with the clause's fired rule ids already known (saves matching the rules twice).
     pub fn scores_with(&self, text: &str, fired: Option<&[String]>) -> Vec<f32> {
         let mut buf = Vec::new();
-        feature_terms_with(text, &self.header.params.features, fired, &mut buf);
-        let x = vectorize(&buf, &self.terms, &self.idf);
+        feature_hashes(text, &self.header.params.features, fired, &mut buf);
+        self.score_hashes(&buf)
+    }
+
+    /// Scores a clause given as its canonical text (`text::canonical`) and fired rule ids.
+    pub fn scores_canonical(&self, canonical: &str, fired: &[String]) -> Vec<f32> {
+        let toks: Vec<&str> = canonical.split(' ').filter(|t| !t.is_empty()).collect();
+        let mut buf = Vec::new();
+        feature_hashes_of_tokens(&toks, &self.header.params.features, Some(fired), &mut buf);
+        self.score_hashes(&buf)
+    }
+
+    fn score_hashes(&self, buf: &[u64]) -> Vec<f32> {
+        let mut ids: Vec<u32> = buf.iter().filter_map(|h| self.hashed.get(h).copied()).collect();
+        ids.sort_unstable();
+        let mut x: SparseVec = Vec::with_capacity(ids.len());
+        for chunk in ids.chunk_by(|a, b| a == b) {
+            let i = chunk[0];
+            x.push((i, (1.0 + (chunk.len() as f32).ln()) * self.idf[i as usize]));
+        }
+        let norm = x.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            for (_, v) in &mut x {
+                *v /= norm;
+            }
+        }
         self.weights
             .iter()
             .map(|w| {
@@ -387,7 +529,8 @@ impl LinearModel {
         if header.thresholds.len() != header.labels.len() {
             return Err(ModelError::Corrupt("one threshold per label expected".into()));
         }
-        Ok(LinearModel { header, terms, idf, weights })
+        let hashed = hash_index(&terms);
+        Ok(LinearModel { header, terms, hashed, idf, weights })
     }
 
     pub fn term_count(&self) -> usize {
@@ -472,6 +615,18 @@ mod tests {
         let loaded = LinearModel::from_bytes(&bytes).unwrap();
         assert_eq!(loaded.scores("laws of ireland"), m.scores("laws of ireland"));
         assert_eq!(loaded.to_bytes(), bytes);
+    }
+
+    #[test]
+    fn hashed_scoring_equals_string_features() {
+        let params = TrainParams::default().features;
+        for text in ["We may terminate your account at any time.", "Ünïcödé « quotes » can't stop", "a", ""] {
+            let mut terms = Vec::new();
+            feature_terms(text, &params, &mut terms);
+            let mut hashes = Vec::new();
+            feature_hashes(text, &params, None, &mut hashes);
+            assert_eq!(terms.iter().map(|t| fnv(t)).collect::<Vec<_>>(), hashes, "{text}");
+        }
     }
 
     #[test]

@@ -3,7 +3,9 @@
 
 use std::sync::OnceLock;
 
-use regex::{Regex, RegexBuilder};
+// Byte regexes with Unicode classes off: canonical text is lower-case tokens and spaces, so
+// ASCII `\b` and `\w` are what the rules mean, and they keep matching on the fast DFA.
+use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
 
 use crate::taxonomy::{taxonomy, Taxonomy};
@@ -46,7 +48,7 @@ pub struct Rule {
 impl Rule {
     /// Whether the rule fires on a clause's canonical text; the span of the first `any` match.
     pub fn matches(&self, canonical: &str) -> Option<(usize, usize)> {
-        let text = truncate(canonical);
+        let text = truncate(canonical).as_bytes();
         let m = self.any.iter().find_map(|r| r.find(text))?;
         if !self.all.iter().all(|r| r.is_match(text)) || self.not.iter().any(|r| r.is_match(text)) {
             return None;
@@ -66,6 +68,9 @@ fn truncate(s: &str) -> &str {
     &s[..end]
 }
 
+/// Each rule keeps its own regexes: their literal prefilters skip most clauses, and a combined
+/// automaton (tried: `RegexSet` over all `any` patterns) builds far more lazy-DFA states on
+/// text it has not seen, which is every new document.
 #[derive(Debug)]
 pub struct RuleSet {
     pub rules: Vec<Rule>,
@@ -73,6 +78,7 @@ pub struct RuleSet {
 
 fn compile(pattern: &str, rule: &str) -> Result<Regex, String> {
     RegexBuilder::new(pattern)
+        .unicode(false)
         .size_limit(MAX_REGEX_BYTES)
         .build()
         .map_err(|e| format!("rules: rule {rule:?}: pattern {pattern:?}: {e}"))

@@ -300,7 +300,15 @@ pub fn predict_labels(model: &LinearModel, text: &str) -> Vec<usize> {
 
 /// As `predict_labels`, with the sentence's fired rule ids already known.
 pub fn predict_labels_with(model: &LinearModel, text: &str, fired: &[String]) -> Vec<usize> {
-    let scores = model.scores_with(text, Some(fired));
+    decide(model, &model.scores_with(text, Some(fired)), fired)
+}
+
+/// As `predict_labels_with`, from the clause's canonical text (saves folding it again).
+pub fn predict_labels_canonical(model: &LinearModel, canonical: &str, fired: &[String]) -> Vec<usize> {
+    decide(model, &model.scores_canonical(canonical, fired), fired)
+}
+
+fn decide(model: &LinearModel, scores: &[f32], fired: &[String]) -> Vec<usize> {
     (0..model.header.labels.len())
         .filter(|&l| {
             let rule_says = model.header.precise_rules.get(l).is_some_and(|p| fired.iter().any(|r| p.contains(r)));
