@@ -105,8 +105,9 @@ fn prf(tp: usize, pred: usize, gold: usize) -> (f64, f64, f64) {
 }
 
 /// Scores multi-label predictions against gold. `strict` is micro / macro F1 over the 8 labels.
-/// `lexglue` follows LexGLUE's published scripts: a 9th column is added to gold and to
-/// predictions, set where that side has no label at all, and F1 is taken over the 9 columns.
+/// `lexglue` is computed as LexGLUE's published `experiments/unfair_tos.py` does: a 9th column
+/// is added that is 1 where the gold sentence has any label, the same column is copied into the
+/// predictions (so it always agrees), and micro / macro F1 are taken over the 9 columns.
 pub fn score(gold: &[Vec<usize>], pred: &[Vec<usize>], labels: &[&str]) -> Scores {
     let k = labels.len();
     let mut tp = vec![0usize; k + 1];
@@ -119,10 +120,12 @@ pub fn score(gold: &[Vec<usize>], pred: &[Vec<usize>], labels: &[&str]) -> Score
             np[l] += pi as usize;
             ng[l] += gi as usize;
         }
-        let (gi, pi) = (g.is_empty(), p.is_empty());
-        tp[k] += (gi && pi) as usize;
-        np[k] += pi as usize;
-        ng[k] += gi as usize;
+        // The 9th column comes from gold on both sides (the script reads `label_ids` twice).
+        let _ = p;
+        let any = !g.is_empty();
+        tp[k] += any as usize;
+        np[k] += any as usize;
+        ng[k] += any as usize;
     }
     let per_label: Vec<LabelScore> = (0..k)
         .map(|l| {
@@ -323,7 +326,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lexglue_adds_a_no_label_column_on_each_side() {
+    fn lexglue_adds_the_gold_any_label_column_to_both_sides() {
         // gold: [0], [], []   pred: [0], [1], []
         let gold = vec![vec![0], vec![], vec![]];
         let pred = vec![vec![0], vec![1], vec![]];
@@ -331,10 +334,10 @@ mod tests {
         // strict: label 0 tp1 → F1 1; label 1 fp1 → F1 0; others 0 (no support, zero_division=0).
         assert!((s.strict_micro_f1 - 2.0 / 3.0).abs() < 1e-9);
         assert!((s.strict_macro_f1 - 1.0 / 8.0).abs() < 1e-9);
-        // 9th column: gold [0,1,1], pred [0,0,1] → tp1, pred1, gold2 → F1 2/3.
-        // micro over 9: tp 2, pred 3, gold 3 → 2/3; macro: (1 + 0 + 2/3) / 9.
-        assert!((s.lexglue_micro_f1 - 2.0 / 3.0).abs() < 1e-9);
-        assert!((s.lexglue_macro_f1 - (1.0 + 2.0 / 3.0) / 9.0).abs() < 1e-9);
+        // 9th column: gold-has-a-label [1,0,0] on both sides → tp1, pred1, gold1 → F1 1.
+        // micro over 9: tp 2, pred 3, gold 2 → 4/5; macro: (1 + 0 + 1) / 9.
+        assert!((s.lexglue_micro_f1 - 0.8).abs() < 1e-9);
+        assert!((s.lexglue_macro_f1 - 2.0 / 9.0).abs() < 1e-9);
     }
 
     #[test]
