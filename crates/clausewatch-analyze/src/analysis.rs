@@ -73,6 +73,9 @@ pub struct Analysis {
     /// version): found again, reworded, or lost — a lost finding is flagged for review.
     #[serde(default)]
     pub continuity: Vec<Continuity>,
+    /// The change from the previous version: significance and structured summary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<crate::change::ChangeSummary>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -278,6 +281,7 @@ pub fn analyze(markdown: &str, subject: &str) -> Analysis {
         summary,
         warnings,
         continuity: Vec::new(),
+        change: None,
     }
 }
 

@@ -7,6 +7,7 @@
 
 pub mod analysis;
 pub mod attributes;
+pub mod change;
 pub mod model;
 pub mod rules;
 pub mod segment;

@@ -74,14 +74,26 @@ pub async fn analyze_stored(store: &Store, platform: Option<&str>) -> anyhow::Re
                     Some(p) => store
                         .analysis(p.id)
                         .await?
-                        .and_then(|row| serde_json::from_str::<Analysis>(&row.analysis_json).ok()),
+                        .and_then(|row| serde_json::from_str::<Analysis>(&row.analysis_json).ok())
+                        .map(|a| (p.markdown, a)),
                     None => None,
                 },
             };
+            let technical_upgrade = version.kind == clausewatch_store::VersionKind::TechnicalUpgrade;
             let subject = doc.platform_name.clone();
             let md = version.markdown;
             let a = tokio::task::spawn_blocking(move || {
-                clausewatch_analyze::analyze_with_previous(&md, &subject, previous.as_ref())
+                let mut a = clausewatch_analyze::analyze_with_previous(&md, &subject, previous.as_ref().map(|p| &p.1));
+                if let Some((pmd, pa)) = &previous {
+                    let mut c = clausewatch_analyze::change::classify(pmd, &md, pa, &a);
+                    // Our own re-extraction (same snapshot, new rules) is never substantive.
+                    if technical_upgrade && c.significance == clausewatch_analyze::change::Significance::Substantive {
+                        c.significance = clausewatch_analyze::change::Significance::Editorial;
+                        c.reasons.insert(0, "technical upgrade: the same capture extracted with new rules".into());
+                    }
+                    a.change = Some(c);
+                }
+                a
             })
             .await?;
             report.findings += a.findings.len();

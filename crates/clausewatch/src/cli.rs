@@ -54,6 +54,13 @@ enum Eval {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Classify every consecutive version pair of the histories under PATH (e.g.
+    /// DIR/ota/versions or one collection): class distribution, re-extractions apart, speed.
+    Changes {
+        path: PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Per-provision precision and recall of the analyser on the hand-labelled clauses
     /// (default: the held-out part of the project's labels, data/provisions-labels.tsv).
     Provisions {
@@ -241,6 +248,15 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: AnalyzeFormat,
     },
+    /// Classify the change between two versions (Markdown files): significance (noise,
+    /// cosmetic, editorial, substantive), provisions added / removed, attributes before → after
+    /// with both quotes, and a short paragraph.
+    ClassifyChange {
+        old: PathBuf,
+        new: PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Train the UNFAIR-ToS model from the data with a fixed seed; byte-for-byte reproducible.
     Train {
         /// UNFAIR-ToS train split (JSON lines).
@@ -374,6 +390,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print_report(*format, &report, || report.render())?;
             return Ok(ExitCode::SUCCESS);
         }
+        Command::ClassifyChange { old, new, format } => {
+            let (old, new) = (old.clone(), new.clone());
+            let s = tokio::task::spawn_blocking(move || crate::eval_changes::classify_files(&old, &new)).await??;
+            print_report(*format, &s, || crate::eval_changes::render_summary(&s))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Eval { what: Eval::Changes { path, format } } => {
+            if !path.is_dir() {
+                eprintln!("skipped: {} is not a folder of version histories (run ../shared/unpack)", path.display());
+                return Ok(ExitCode::SUCCESS);
+            }
+            let path = path.clone();
+            let report = tokio::task::spawn_blocking(move || crate::eval_changes::run(&path)).await??;
+            print_report(*format, &report, || report.render())?;
+            return Ok(ExitCode::SUCCESS);
+        }
         Command::Train { data, out, check } => {
             if !data.is_file() {
                 anyhow::bail!(
@@ -416,8 +448,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ExitCode::SUCCESS
         }
         Command::Train { .. }
+        | Command::ClassifyChange { .. }
         | Command::BenchAnalyze { .. }
-        | Command::Eval { what: Eval::UnfairTos { .. } | Eval::Provisions { .. } } => {
+        | Command::Eval { what: Eval::UnfairTos { .. } | Eval::Provisions { .. } | Eval::Changes { .. } } => {
             anyhow::bail!("this command runs without a store")
         }
         Command::Track { platform, terms_type, no_progress, format } => {

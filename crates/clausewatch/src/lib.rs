@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod eval_changes;
 pub mod eval_provisions;
 pub mod eval_unfair;
 pub mod fidelity;

@@ -342,6 +342,53 @@ async fn analysis_html(st: &AppState, version: i64) -> Result<String, PageError>
     Ok(out)
 }
 
+/// The structured summary first: significance, why, attributes before → after with both
+/// quotes, provisions added and removed.
+async fn change_summary_html(st: &AppState, to_version: i64) -> Result<String, PageError> {
+    let Some(row) = st.store.analysis(to_version).await? else { return Ok(String::new()) };
+    let Some(c) = serde_json::from_str::<clausewatch_analyze::Analysis>(&row.analysis_json).ok().and_then(|a| a.change)
+    else {
+        return Ok(String::new());
+    };
+    let mut out = format!("<h2>Significance: {}</h2><p>{}</p><ul>", esc(c.significance.as_str()), esc(&c.paragraph));
+    for r in &c.reasons {
+        let _ = write!(out, "<li>{}</li>", esc(r));
+    }
+    out.push_str("</ul>");
+    if !c.attributes_changed.is_empty() {
+        out.push_str("<table><tr><th>Provision</th><th>Attribute</th><th>Before</th><th>After</th></tr>");
+        for a in &c.attributes_changed {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}<blockquote>{}</blockquote></td><td>{}<blockquote>{}</blockquote></td></tr>",
+                esc(&a.provision),
+                esc(&a.attribute),
+                esc(&a.before),
+                esc(&a.before_quote),
+                esc(&a.after),
+                esc(&a.after_quote)
+            );
+        }
+        out.push_str("</table>");
+    }
+    for (label, list) in [("Provisions added", &c.provisions_added), ("Provisions removed", &c.provisions_removed)] {
+        if !list.is_empty() {
+            let _ = write!(out, "<h3>{label}</h3><ul>");
+            for d in list {
+                let _ = write!(
+                    out,
+                    "<li><strong>{}</strong> (§{}) <blockquote>{}</blockquote></li>",
+                    esc(&d.name),
+                    esc(&d.section),
+                    esc(&d.quote)
+                );
+            }
+            out.push_str("</ul>");
+        }
+    }
+    Ok(out)
+}
+
 async fn change(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Html<String>, PageError> {
     let c = st.store.change(id).await?.ok_or_else(|| not_found("change"))?;
     let d = st.store.document(c.document_id).await?.ok_or_else(|| not_found("document"))?;
@@ -366,6 +413,7 @@ async fn change(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Html<
         stats.words_added,
         stats.words_removed
     );
+    body.push_str(&change_summary_html(&st, c.to_version_id).await?);
     body.push_str(&redline_html(&sections));
     Ok(Html(page("Change", &body)))
 }

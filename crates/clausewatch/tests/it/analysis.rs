@@ -97,6 +97,14 @@ async fn tracked_platform_is_analysed_once_per_version_with_provenance() {
     let (ok, out, _) = run(&app, &["analyze", "acme", "--format", "json"]);
     assert!(ok);
     let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["change"]["significance"], "substantive", "{}", v["change"]);
+    let changed = &v["change"]["attributes_changed"][0];
+    assert_eq!(
+        (changed["before"].as_str(), changed["after"].as_str()),
+        (Some("Delaware"), Some("New York")),
+        "{changed}"
+    );
+    assert!(changed["after_quote"].as_str().unwrap().contains("State of New York"));
     let carried = v["continuity"].as_array().unwrap();
     let law = carried.iter().find(|c| c["provision"] == "governing_law").expect("the old finding is re-anchored");
     assert_eq!(law["status"], "edited", "{law}");
@@ -205,4 +213,83 @@ fn training_reproduces_the_shipped_model() {
         "{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn classify_change_and_eval_changes_on_histories() {
+    let app = TestApp::new().await;
+    let dir = app.dir.path().join("versions/coll");
+    let hist = dir.join("Acme/Terms of Service");
+    std::fs::create_dir_all(&hist).unwrap();
+    let base = "# Terms\n\n## Refunds\n\nYou can request a refund within 24 hours of purchase.\n\n## Law\n\nThese Terms are governed by the laws of Ireland.\n\nLast updated: 1 March 2026\n";
+    let long_doc = format!(
+        "{base}\n{}",
+        "These Terms describe the rights and duties of users of the Service in detail. ".repeat(30)
+    );
+    let versions = [
+        ("2026-01-01T00-00-00Z.md", long_doc.clone()),
+        ("2026-02-01T00-00-00Z.md", long_doc.replace("1 March 2026", "2 April 2026")),
+        ("2026-03-01T00-00-00Z.md", long_doc.replace("24 hours", "48 hours").replace("1 March 2026", "2 April 2026")),
+        ("2026-04-01T00-00-00Z.md", "# Error\n\nSomething went wrong.\n".to_string()),
+        ("2026-05-01T00-00-00Z.md", long_doc.replace("24 hours", "48 hours").replace("1 March 2026", "2 April 2026")),
+        (
+            "2026-06-01T00-00-00Z.md",
+            long_doc
+                .replace("24 hours", "48 hours")
+                .replace("1 March 2026", "2 April 2026")
+                .replace("## Law", "## **Law**"),
+        ),
+    ];
+    for (name, text) in &versions {
+        std::fs::write(hist.join(name), text).unwrap();
+    }
+    std::fs::write(
+        dir.join("index.tsv"),
+        "repo\tservice\tterms_type\tdate\tcommit\tbytes\tevent\tcommit_kind\tcommit_subject\tfile\n\
+coll\tAcme\tTerms of Service\t2026-06-01\tx\t1\tchange\ttechnical_upgrade\tApply technical or declaration upgrade\tAcme/Terms of Service/2026-06-01T00-00-00Z.md\n",
+    )
+    .unwrap();
+
+    let (ok, out, err) = run(
+        &app,
+        &[
+            "classify-change",
+            hist.join(versions[1].0).to_str().unwrap(),
+            hist.join(versions[2].0).to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["significance"], "substantive");
+    assert_eq!(v["attributes_changed"][0]["before"], "24 hours");
+    assert_eq!(v["attributes_changed"][0]["after"], "48 hours");
+    let (ok, out, _) = run(
+        &app,
+        &["classify-change", hist.join(versions[0].0).to_str().unwrap(), hist.join(versions[1].0).to_str().unwrap()],
+    );
+    assert!(ok && out.contains("significance: cosmetic"), "{out}");
+    let (ok, _, err) = run(&app, &["classify-change", "/nonexistent/a.md", hist.join(versions[1].0).to_str().unwrap()]);
+    assert!(!ok && err.contains("cannot read"), "{err}");
+
+    let (ok, out, err) = run(&app, &["eval", "changes", app.dir.path().join("versions").to_str().unwrap()]);
+    assert!(ok, "{err}");
+    for line in [
+        "histories: 1",
+        "pairs: 5",
+        "cosmetic: 3",
+        "substantive: 1",
+        "reextraction_pairs: 1",
+        "reextraction_cosmetic: 1",
+        "capture_artefacts: 2",
+        "pairs_per_sec: ",
+    ] {
+        assert!(out.contains(line), "{line} in {out}");
+    }
+    let (ok, out, _) =
+        run(&app, &["eval", "changes", app.dir.path().join("versions").to_str().unwrap(), "--format", "json"]);
+    assert!(ok);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["pairs"], 5);
 }

@@ -54,6 +54,7 @@ async fn demo_is_browsable_with_provenance_and_rebuilds() {
     let (status, cpage) = get(&format!("{base}/changes/{}", change.id)).await;
     assert_eq!(status, 200);
     assert!(cpage.contains("<ins>") || cpage.contains("<del>"), "redline");
+    assert!(cpage.contains("<h2>Significance: "), "the structured summary comes first: {cpage}");
     let (status, _) = get(&format!("{base}/versions/999999")).await;
     assert_eq!(status, 404);
     let (status, _) = get(&format!("{base}/documents/not-a-number")).await;
