@@ -8,10 +8,11 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let clauses = segment::clauses(text);
+    let index = segment::AnchorIndex::new(&clauses);
     for c in &clauses {
         assert_eq!(&text[c.start..c.end], c.text);
         let _ = attributes::facts(&c.text);
-        match segment::reanchor(&c.anchor(), &c.text, &clauses, 0.5) {
+        match index.find(&c.anchor(), &c.text, 0.5) {
             segment::Reanchor::Found { .. } => {}
             other => panic!("an unchanged quote is found again: {other:?}"),
         }

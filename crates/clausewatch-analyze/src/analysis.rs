@@ -101,13 +101,14 @@ pub fn analyze_with_previous(markdown: &str, subject: &str, previous: Option<&An
     let md = &markdown[..markdown.len().min(MAX_ANALYSED_BYTES)];
     let md = if md.is_char_boundary(md.len()) { md } else { markdown };
     let clauses = segment::clauses(md);
+    let index = segment::AnchorIndex::new(&clauses);
     let mut seen = std::collections::HashSet::new();
     for f in &prev.findings {
         // One entry per (provision, quote): a quote found by two rules is one provision claim.
         if !seen.insert((f.provision.clone(), f.anchor.quote_hash.clone())) {
             continue;
         }
-        let status = segment::reanchor(&f.anchor, &f.quote, &clauses, REANCHOR_MIN_SIMILARITY);
+        let status = index.find(&f.anchor, &f.quote, REANCHOR_MIN_SIMILARITY);
         let anchor = match &status {
             segment::Reanchor::Found { clause, .. } | segment::Reanchor::Edited { clause, .. } => {
                 Some(clauses[*clause].anchor())

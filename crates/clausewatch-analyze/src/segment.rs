@@ -202,23 +202,38 @@ pub enum Reanchor {
 /// Similarity of two quotes (0–1): Dice over words (60 %) and word bigrams (40 %) of the
 /// canonical texts, so a reworded number or an inserted word keeps most of the score.
 pub fn similarity(a: &str, b: &str) -> f64 {
-    let (ca, cb) = (text::canonical(a), text::canonical(b));
-    let (ta, tb): (Vec<&str>, Vec<&str>) =
-        (ca.split(' ').filter(|x| !x.is_empty()).collect(), cb.split(' ').filter(|x| !x.is_empty()).collect());
-    if ta.is_empty() && tb.is_empty() {
-        return 1.0;
-    }
-    let bigrams = |t: &[&str]| t.windows(2).map(|w| format!("{} {}", w[0], w[1])).collect::<Vec<_>>();
-    let words = |t: &[&str]| t.iter().map(|w| w.to_string()).collect::<Vec<_>>();
-    0.6 * dice(words(&ta), words(&tb)) + 0.4 * dice(bigrams(&ta), bigrams(&tb))
+    similarity_of(&Grams::of(a), &Grams::of(b))
 }
 
-fn dice(mut x: Vec<String>, mut y: Vec<String>) -> f64 {
+/// A quote's sorted words and word bigrams (canonical), computed once per clause.
+pub struct Grams {
+    words: Vec<String>,
+    bigrams: Vec<String>,
+}
+
+impl Grams {
+    pub fn of(quote: &str) -> Grams {
+        let c = text::canonical(quote);
+        let t: Vec<&str> = c.split(' ').filter(|x| !x.is_empty()).collect();
+        let mut words: Vec<String> = t.iter().map(|w| w.to_string()).collect();
+        let mut bigrams: Vec<String> = t.windows(2).map(|w| format!("{} {}", w[0], w[1])).collect();
+        words.sort_unstable();
+        bigrams.sort_unstable();
+        Grams { words, bigrams }
+    }
+}
+
+fn similarity_of(a: &Grams, b: &Grams) -> f64 {
+    if a.words.is_empty() && b.words.is_empty() {
+        return 1.0;
+    }
+    0.6 * dice(&a.words, &b.words) + 0.4 * dice(&a.bigrams, &b.bigrams)
+}
+
+fn dice(x: &[String], y: &[String]) -> f64 {
     if x.is_empty() && y.is_empty() {
         return 1.0;
     }
-    x.sort();
-    y.sort();
     let (mut i, mut j, mut common) = (0, 0, 0);
     while i < x.len() && j < y.len() {
         match x[i].cmp(&y[j]) {
@@ -234,27 +249,51 @@ fn dice(mut x: Vec<String>, mut y: Vec<String>) -> f64 {
     2.0 * common as f64 / (x.len() + y.len()) as f64
 }
 
-/// Finds an anchored quote in a new version's clauses: exact hash first (same section
-/// preferred), then the most similar clause if its similarity reaches `min_similarity`.
+/// A new version's clauses prepared for re-anchoring many quotes: hashes and n-grams are
+/// computed once, not once per quote.
+pub struct AnchorIndex<'a> {
+    clauses: &'a [Clause],
+    hashes: Vec<String>,
+    grams: Vec<Grams>,
+}
+
+impl<'a> AnchorIndex<'a> {
+    pub fn new(clauses: &'a [Clause]) -> AnchorIndex<'a> {
+        AnchorIndex {
+            clauses,
+            hashes: clauses.iter().map(|c| quote_hash(&c.text)).collect(),
+            grams: clauses.iter().map(|c| Grams::of(&c.text)).collect(),
+        }
+    }
+
+    /// Finds an anchored quote: exact hash first (same section preferred), then the most
+    /// similar clause if its similarity reaches `min_similarity`.
+    pub fn find(&self, anchor: &Anchor, quote: &str, min_similarity: f64) -> Reanchor {
+        let exact: Vec<usize> = (0..self.clauses.len()).filter(|&i| self.hashes[i] == anchor.quote_hash).collect();
+        if let Some(&i) = exact.iter().find(|&&i| self.clauses[i].section == anchor.section).or(exact.first()) {
+            return Reanchor::Found { clause: i, moved: self.clauses[i].section != anchor.section };
+        }
+        let q = Grams::of(quote);
+        let mut best: Option<(usize, f64)> = None;
+        for (i, c) in self.clauses.iter().enumerate() {
+            let mut s = similarity_of(&q, &self.grams[i]);
+            if c.section == anchor.section {
+                s += 0.02; // prefer the same section on near ties
+            }
+            if best.is_none_or(|(_, b)| s > b) {
+                best = Some((i, s));
+            }
+        }
+        match best {
+            Some((i, s)) if s >= min_similarity => Reanchor::Edited { clause: i, similarity: s.min(1.0) },
+            _ => Reanchor::Lost,
+        }
+    }
+}
+
+/// Finds one anchored quote in a new version's clauses (see `AnchorIndex` for many).
 pub fn reanchor(anchor: &Anchor, quote: &str, new: &[Clause], min_similarity: f64) -> Reanchor {
-    let exact: Vec<usize> = (0..new.len()).filter(|&i| quote_hash(&new[i].text) == anchor.quote_hash).collect();
-    if let Some(&i) = exact.iter().find(|&&i| new[i].section == anchor.section).or(exact.first()) {
-        return Reanchor::Found { clause: i, moved: new[i].section != anchor.section };
-    }
-    let mut best: Option<(usize, f64)> = None;
-    for (i, c) in new.iter().enumerate() {
-        let mut s = similarity(quote, &c.text);
-        if c.section == anchor.section {
-            s += 0.02; // prefer the same section on near ties
-        }
-        if best.is_none_or(|(_, b)| s > b) {
-            best = Some((i, s));
-        }
-    }
-    match best {
-        Some((i, s)) if s >= min_similarity => Reanchor::Edited { clause: i, similarity: s.min(1.0) },
-        _ => Reanchor::Lost,
-    }
+    AnchorIndex::new(new).find(anchor, quote, min_similarity)
 }
 
 #[cfg(test)]
