@@ -95,7 +95,9 @@ pub fn words_to_number(words: &str) -> Option<u64> {
     any.then_some(total + current)
 }
 
-const NUMBER_WORD: &str = r"(?:(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|a|an|and)(?:[\s-]+|\b)){1,6}";
+// ASCII word boundaries `(?-u:\b)` throughout: a Unicode `\b` forces the slow NFA simulation
+// on any text with a non-ASCII character (curly quotes are everywhere in legal text).
+const NUMBER_WORD: &str = r"(?:(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|a|an|and)(?:[\s-]+|(?-u:\b))){1,6}";
 
 struct Patterns {
     amount_symbol: Regex,
@@ -119,38 +121,38 @@ fn patterns() -> &'static Patterns {
         let r = |s: &str| Regex::new(s).expect("attribute patterns are fixed and tested");
         Patterns {
             amount_symbol: r(&format!(
-                r"(?i)(?P<cur>US\$|USD|\$|€|EUR|£|GBP|CAD|AUD|CHF|JPY|¥|INR|₹)\s?(?P<num>{num})(?:\s?(?P<mult>million|billion|thousand|k)\b)?"
+                r"(?i)(?P<cur>US\$|USD|\$|€|EUR|£|GBP|CAD|AUD|CHF|JPY|¥|INR|₹)\s?(?P<num>{num})(?:\s?(?P<mult>million|billion|thousand|k)(?-u:\b))?"
             )),
             amount_code: r(&format!(
-                r"(?i)\b(?P<num>{num})\s?(?P<mult>million|billion|thousand)?\s?(?P<cur>USD|EUR|GBP|CHF|CAD|AUD|(?:U\.?S\.? )?dollars|euros?|pounds(?: sterling)?)\b"
+                r"(?i)(?-u:\b)(?P<num>{num})\s?(?P<mult>million|billion|thousand)?\s?(?P<cur>USD|EUR|GBP|CHF|CAD|AUD|(?:U\.?S\.? )?dollars|euros?|pounds(?: sterling)?)(?-u:\b)"
             )),
             amount_words: r(&format!(
-                r"(?i)\b(?P<words>{NUMBER_WORD})\s?(?:\(\s?(?:US)?\$?\s?(?P<num>[\d,.]+)\s?\)\s?)?(?P<cur>(?:U\.?S\.? )?dollars|euros?|pounds)\b"
+                r"(?i)(?-u:\b)(?P<words>{NUMBER_WORD})\s?(?:\(\s?(?:US)?\$?\s?(?P<num>[\d,.]+)\s?\)\s?)?(?P<cur>(?:U\.?S\.? )?dollars|euros?|pounds)(?-u:\b)"
             )),
             duration: r(&format!(
-                r"(?i)\b(?P<n>\d+|{NUMBER_WORD})\s?(?:\(\s?(?P<paren>\d+)\s?\)\s?)?[\s-]?(?P<cal>calendar |business |working )?(?P<unit>hours?|days?|weeks?|months?|years?)\b"
+                r"(?i)(?-u:\b)(?P<n>\d+|{NUMBER_WORD})\s?(?:\(\s?(?P<paren>\d+)\s?\)\s?)?[\s-]?(?P<cal>calendar |business |working )?(?P<unit>hours?|days?|weeks?|months?|years?)(?-u:\b)"
             )),
             age: r(&format!(
-                r"(?i)\b(?:at least|under|over|older than|younger than|below|above|aged?|age of|minimum age(?: is| of)?)\s(?:the age of\s)?(?P<n>\d{{1,2}}|{NUMBER_WORD})\b"
+                r"(?i)(?-u:\b)(?:at least|under|over|older than|younger than|below|above|aged?|age of|minimum age(?: is| of)?)\s(?:the age of\s)?(?P<n>\d{{1,2}}|{NUMBER_WORD})(?-u:\b)"
             )),
             age_after: r(&format!(
-                r"(?i)\b(?P<n>\d{{1,2}}|{NUMBER_WORD})\s?(?:\(\d{{1,2}}\)\s)?(?:years? of age|years? old|\+|or older|or over|and older|and over)"
+                r"(?i)(?-u:\b)(?P<n>\d{{1,2}}|{NUMBER_WORD})\s?(?:\(\d{{1,2}}\)\s)?(?:years? of age|years? old|\+|or older|or over|and older|and over)"
             )),
             law_of: r(
-                r"\blaws? of (?:the )?(?:(?:State|Commonwealth|Province|Republic|Kingdom|Grand Duchy) of )?(?P<p>[A-Z][\w.'’]*(?:(?: and| of|,)? [A-Z][\w.'’]*){0,4})",
+                r"(?-u:\b)laws? of (?:the )?(?:(?:State|Commonwealth|Province|Republic|Kingdom|Grand Duchy) of )?(?P<p>[A-Z][\w.'’]*(?:(?: and| of|,)? [A-Z][\w.'’]*){0,4})",
             ),
-            adjective_law: r(r"\b(?P<p>[A-Z][a-z]+(?: [A-Z][a-z]+)?) law\b"),
+            adjective_law: r(r"(?-u:\b)(?P<p>[A-Z][a-z]+(?: [A-Z][a-z]+)?) law(?-u:\b)"),
             courts_in: r(
-                r"\bcourts?\b[^.;]{0,80}?\b(?:located|sitting|seated|situated)?\s?(?:in|of|for) (?:the )?(?:(?:City|County|State|District|Borough) (?:and County )?of )?(?P<p>[A-Z][\w.]*(?:(?: and| of)? [A-Z][\w.]*|, [A-Z][\w.]*){0,4})",
+                r"(?-u:\b)courts?(?-u:\b)[^.;]{0,80}?(?-u:\b)(?:located|sitting|seated|situated)?\s?(?:in|of|for) (?:the )?(?:(?:City|County|State|District|Borough) (?:and County )?of )?(?P<p>[A-Z][\w.]*(?:(?: and| of)? [A-Z][\w.]*|, [A-Z][\w.]*){0,4})",
             ),
             seat: r(
-                r"(?i:\b(?:place|seat|venue|location) of (?:the )?arbitration\b|\barbitration\b[^.;]{0,60}?\b(?:held|conducted|take place|seated|venue)\b)[^.;]{0,30}?\b(?:in|be) (?P<p>[A-Z][\w.]*(?:(?: and| of)? [A-Z][\w.]*|, [A-Z][\w.]*){0,3})",
+                r"(?i:(?-u:\b)(?:place|seat|venue|location) of (?:the )?arbitration(?-u:\b)|(?-u:\b)arbitration(?-u:\b)[^.;]{0,60}?(?-u:\b)(?:held|conducted|take place|seated|venue)(?-u:\b))[^.;]{0,30}?(?-u:\b)(?:in|be) (?P<p>[A-Z][\w.]*(?:(?: and| of)? [A-Z][\w.]*|, [A-Z][\w.]*){0,3})",
             ),
             body: r(
-                r"\b(?P<b>American Arbitration Association|AAA|JAMS|Judicial Arbitration and Mediation Services|International Chamber of Commerce|ICC|National Arbitration and Mediation|NAM|CIETAC|China International Economic and Trade Arbitration Commission|London Court of International Arbitration|LCIA|Singapore International Arbitration Cent(?:re|er)|SIAC|HKIAC|Hong Kong International Arbitration Cent(?:re|er)|ADR Services|Netherlands Arbitration Institute|Swiss Chambers|DIS)\b",
+                r"(?-u:\b)(?P<b>American Arbitration Association|AAA|JAMS|Judicial Arbitration and Mediation Services|International Chamber of Commerce|ICC|National Arbitration and Mediation|NAM|CIETAC|China International Economic and Trade Arbitration Commission|London Court of International Arbitration|LCIA|Singapore International Arbitration Cent(?:re|er)|SIAC|HKIAC|Hong Kong International Arbitration Cent(?:re|er)|ADR Services|Netherlands Arbitration Institute|Swiss Chambers|DIS)(?-u:\b)",
             ),
             controller: r(
-                r"(?i)\b(?P<who>(?:organi[sz]ation|workspace|account|enterprise|team|project) (?:admins?|administrators?|owners?)|admins?|administrators?)\b",
+                r"(?i)(?-u:\b)(?P<who>(?:organi[sz]ation|workspace|account|enterprise|team|project) (?:admins?|administrators?|owners?)|admins?|administrators?)(?-u:\b)",
             ),
         }
     })
@@ -249,7 +251,8 @@ pub fn facts(clause: &str) -> Vec<Fact> {
         let unit = c.name("unit").map(|u| u.as_str().to_lowercase()).unwrap_or_default();
         let unit = unit.trim_end_matches('s').to_string();
         // "13 years old" is an age, not a duration.
-        let after = clause[m.end()..].trim_start().to_lowercase();
+        // Only the next few words matter (and lower-casing the whole rest would be quadratic).
+        let after = window(clause, m.end(), m.end() + 16).trim_start().to_lowercase();
         if unit == "year" && (after.starts_with("old") || after.starts_with("of age")) {
             continue;
         }
@@ -306,6 +309,7 @@ pub fn facts(clause: &str) -> Vec<Fact> {
             });
         }
     }
+    let mentions_arbitration = clause.to_lowercase().contains("arbitra");
     for c in p.body.captures_iter(clause) {
         let m = c.name("b").unwrap_or_else(|| unreachable!());
         let name = match m.as_str() {
@@ -320,7 +324,7 @@ pub fn facts(clause: &str) -> Vec<Fact> {
             s => s,
         };
         // Short acronyms only count next to arbitration words (ICC, DIS and NAM are common words or names).
-        if m.as_str().len() <= 4 && !clause.to_lowercase().contains("arbitra") {
+        if m.as_str().len() <= 4 && !mentions_arbitration {
             continue;
         }
         if !out.iter().any(|f| f.kind == "body" && f.value["name"] == name) {
