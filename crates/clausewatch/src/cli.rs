@@ -248,6 +248,15 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: AnalyzeFormat,
     },
+    /// A platform's governance timeline: first records, changes with their significance,
+    /// technical upgrades, fetch incidents opened and resolved, in date order.
+    Timeline {
+        platform: String,
+        #[arg(long = "type")]
+        terms_type: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Classify the change between two versions (Markdown files): significance (noise,
     /// cosmetic, editorial, substantive), provisions added / removed, attributes before → after
     /// with both quotes, and a short paragraph.
@@ -442,6 +451,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let store = Store::open(&config.data_dir).await?;
     let code = match cli.command {
+        Command::Timeline { platform, terms_type, format } => {
+            crate::analyze::analyze_stored(&store, None).await?;
+            let t = crate::timeline::timeline(&store, &platform, terms_type.as_deref()).await?;
+            print_report(format, &t, || t.render())?;
+            ExitCode::SUCCESS
+        }
         Command::Analyze { target, terms_type, format, .. } => {
             let docs = crate::analyze::analyze_platform(&store, &target, terms_type.as_deref()).await?;
             print_analysis(format, &docs)?;

@@ -20,6 +20,7 @@ pub mod fidelity;
 pub mod rebuild;
 pub mod replay;
 pub mod textcompare;
+pub mod timeline;
 pub mod track;
 pub mod versioning;
 pub mod web;

@@ -165,6 +165,26 @@ async fn platform(State(st): State<AppState>, Path(id): Path<String>) -> Result<
         );
     }
     body.push_str("</table>");
+    if let Ok(t) = crate::timeline::timeline(&st.store, &p.id, None).await {
+        body.push_str("<h2>Governance timeline</h2><table><tr><th>Date</th><th>Document</th><th>Event</th><th>Significance</th><th>Summary</th></tr>");
+        for e in t.events.iter().rev() {
+            let link = match (e.change_id, e.version_id) {
+                (Some(c), _) => format!("<a href=\"/changes/{c}\">{}</a>", esc(&e.kind.replace('_', " "))),
+                (None, Some(v)) => format!("<a href=\"/versions/{v}\">{}</a>", esc(&e.kind.replace('_', " "))),
+                _ => esc(&e.kind.replace('_', " ")),
+            };
+            let _ = write!(
+                body,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                e.at.format("%Y-%m-%d %H:%M"),
+                esc(&e.terms_type),
+                link,
+                esc(e.significance.as_deref().unwrap_or("")),
+                esc(&e.summary)
+            );
+        }
+        body.push_str("</table>");
+    }
     let incidents = st.store.incidents(false, Some(&p.id)).await?;
     if !incidents.is_empty() {
         body.push_str("<h2>Fetch incidents</h2><table><tr><th>Document</th><th>Cause</th><th>Opened</th><th>Last seen</th><th>Resolved</th><th>Times</th><th>Last message</th></tr>");

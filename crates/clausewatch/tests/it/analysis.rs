@@ -113,6 +113,19 @@ async fn tracked_platform_is_analysed_once_per_version_with_provenance() {
     assert_eq!(age["status"], "found");
     let (ok, out, _) = run(&app, &["analyze", "acme", "--format", "md"]);
     assert!(ok && out.contains("> These Terms are governed by the laws of the State of New York."), "{out}");
+    let (ok, out, err) = run(&app, &["timeline", "acme"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("first record")
+            && out.contains("change [substantive]")
+            && out.contains("governing law jurisdiction: Delaware → New York"),
+        "{out}"
+    );
+    assert!(out.contains("first_records: 1") && out.contains("changes: 1") && out.contains("substantive: 1"), "{out}");
+    let (ok, out, _) = run(&app, &["timeline", "acme", "--format", "json"]);
+    assert!(ok);
+    let t: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(t["events"][1]["significance"], "substantive");
     let (ok, _, err) = run(&app, &["analyze", "nobody"]);
     assert!(!ok && err.contains("no document of \"nobody\""), "{err}");
 }
