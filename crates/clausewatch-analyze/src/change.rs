@@ -291,25 +291,9 @@ pub fn classify(old_md: &str, new_md: &str, old: &Analysis, new: &Analysis) -> C
         return s;
     }
 
-    // Word-level diff.
-    let ops = capture_diff_slices(Algorithm::Myers, &ow, &nw);
-    let mut removed: Vec<&str> = Vec::new();
-    let mut added: Vec<&str> = Vec::new();
-    for op in &ops {
-        match *op {
-            DiffOp::Delete { old_index, old_len, .. } => {
-                removed.extend(ow[old_index..old_index + old_len].iter().map(String::as_str))
-            }
-            DiffOp::Insert { new_index, new_len, .. } => {
-                added.extend(nw[new_index..new_index + new_len].iter().map(String::as_str))
-            }
-            DiffOp::Replace { old_index, old_len, new_index, new_len } => {
-                removed.extend(ow[old_index..old_index + old_len].iter().map(String::as_str));
-                added.extend(nw[new_index..new_index + new_len].iter().map(String::as_str));
-            }
-            DiffOp::Equal { .. } => {}
-        }
-    }
+    // Two levels, so time stays bounded on large or reordered documents: clauses first, then
+    // words only inside the runs of clauses that differ.
+    let (removed, added, longest_run) = changed_words(old_md, new_md);
     s.words_added = added.len();
     s.words_removed = removed.len();
     s.changed_sentences = changed_sentences(old_md, new_md);
@@ -365,22 +349,11 @@ pub fn classify(old_md: &str, new_md: &str, old: &Analysis, new: &Analysis) -> C
     s.provisions_added.retain(|d| !in_text(&d.quote, old_md));
     s.provisions_removed.retain(|d| !in_text(&d.quote, new_md));
 
-    let changed: Vec<&str> = removed.iter().chain(added.iter()).copied().collect();
+    let changed: Vec<&str> = removed.iter().chain(added.iter()).map(String::as_str).collect();
     let only_dates = changed.iter().all(|w| is_date_word(w));
     let obligation_hits: BTreeSet<&str> = changed.iter().copied().filter(|w| OBLIGATION_WORDS.contains(w)).collect();
     let numbers_changed = changed.iter().any(|w| w.chars().all(|c| c.is_ascii_digit()) && !is_year(w));
     // Runs of new or removed words long enough to be a new sentence or clause.
-    let longest_run = ops
-        .iter()
-        .map(|op| match *op {
-            DiffOp::Insert { new_len, .. } => new_len,
-            DiffOp::Delete { old_len, .. } => old_len,
-            DiffOp::Replace { old_len, new_len, .. } => old_len.max(new_len),
-            DiffOp::Equal { .. } => 0,
-        })
-        .max()
-        .unwrap_or(0);
-
     if !s.attributes_changed.is_empty() {
         let c = &s.attributes_changed[0];
         s.reasons.push(format!("{}: {} {} → {}", c.provision, c.attribute.replace('_', " "), c.before, c.after));
@@ -432,6 +405,73 @@ pub fn classify(old_md: &str, new_md: &str, old: &Analysis, new: &Analysis) -> C
     };
     s.paragraph = paragraph(&s);
     s
+}
+
+/// Changed-region word runs larger than this are compared as word multisets, not aligned.
+const MAX_ALIGNED_RUN: usize = 3_000;
+
+/// Words removed and added, and the longest run of changed words: Myers over clauses (canonical
+/// sentences), then Myers over the words of each changed run of clauses.
+fn changed_words(old_md: &str, new_md: &str) -> (Vec<String>, Vec<String>, usize) {
+    let units = |md: &str| -> Vec<String> {
+        crate::segment::clauses(md).into_iter().map(|c| text::canonical(&c.text)).filter(|c| !c.is_empty()).collect()
+    };
+    let (ou, nu) = (units(old_md), units(new_md));
+    let (mut removed, mut added, mut longest) = (Vec::new(), Vec::new(), 0);
+    let split = |v: &[String]| -> Vec<String> { v.iter().flat_map(|u| u.split(' ').map(str::to_string)).collect() };
+    for op in capture_diff_slices(Algorithm::Myers, &ou, &nu) {
+        let (o, n) = match op {
+            DiffOp::Equal { .. } => continue,
+            DiffOp::Delete { old_index, old_len, .. } => (split(&ou[old_index..old_index + old_len]), Vec::new()),
+            DiffOp::Insert { new_index, new_len, .. } => (Vec::new(), split(&nu[new_index..new_index + new_len])),
+            DiffOp::Replace { old_index, old_len, new_index, new_len } => {
+                (split(&ou[old_index..old_index + old_len]), split(&nu[new_index..new_index + new_len]))
+            }
+        };
+        if o.len() > MAX_ALIGNED_RUN || n.len() > MAX_ALIGNED_RUN {
+            // Too large to align word by word in bounded time: what is on one side only.
+            let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
+            for w in &o {
+                *counts.entry(w).or_default() -= 1;
+            }
+            for w in &n {
+                *counts.entry(w).or_default() += 1;
+            }
+            let (mut r, mut a) = (0, 0);
+            for (w, c) in counts {
+                for _ in 0..c.unsigned_abs() {
+                    if c < 0 {
+                        removed.push(w.to_string());
+                        r += 1;
+                    } else {
+                        added.push(w.to_string());
+                        a += 1;
+                    }
+                }
+            }
+            longest = longest.max(r.max(a));
+            continue;
+        }
+        for wop in capture_diff_slices(Algorithm::Myers, &o, &n) {
+            match wop {
+                DiffOp::Equal { .. } => {}
+                DiffOp::Delete { old_index, old_len, .. } => {
+                    removed.extend_from_slice(&o[old_index..old_index + old_len]);
+                    longest = longest.max(old_len);
+                }
+                DiffOp::Insert { new_index, new_len, .. } => {
+                    added.extend_from_slice(&n[new_index..new_index + new_len]);
+                    longest = longest.max(new_len);
+                }
+                DiffOp::Replace { old_index, old_len, new_index, new_len } => {
+                    removed.extend_from_slice(&o[old_index..old_index + old_len]);
+                    added.extend_from_slice(&n[new_index..new_index + new_len]);
+                    longest = longest.max(old_len.max(new_len));
+                }
+            }
+        }
+    }
+    (removed, added, longest)
 }
 
 fn is_year(w: &str) -> bool {
