@@ -130,6 +130,22 @@ fn to_row(version_id: VersionId, a: &Analysis) -> anyhow::Result<NewAnalysis> {
     })
 }
 
+/// A platform's documents, the platform named by its id or its name in any case, optionally
+/// one terms type.
+pub async fn platform_documents(
+    store: &Store,
+    platform: &str,
+    terms_type: Option<&str>,
+) -> anyhow::Result<Vec<DocumentRow>> {
+    Ok(store
+        .documents(None)
+        .await?
+        .into_iter()
+        .filter(|d| d.platform_id.eq_ignore_ascii_case(platform) || d.platform_name.eq_ignore_ascii_case(platform))
+        .filter(|d| terms_type.is_none_or(|t| d.terms_type.eq_ignore_ascii_case(t)))
+        .collect())
+}
+
 /// The latest version of each of a platform's documents (or one terms type), analysed (from
 /// the store when up to date), with provenance.
 pub async fn analyze_platform(
@@ -137,14 +153,7 @@ pub async fn analyze_platform(
     platform: &str,
     terms_type: Option<&str>,
 ) -> anyhow::Result<Vec<AnalyzedDocument>> {
-    // A platform is named by its id or its name, in any case.
-    let docs: Vec<DocumentRow> = store
-        .documents(None)
-        .await?
-        .into_iter()
-        .filter(|d| d.platform_id.eq_ignore_ascii_case(platform) || d.platform_name.eq_ignore_ascii_case(platform))
-        .filter(|d| terms_type.is_none_or(|t| d.terms_type.eq_ignore_ascii_case(t)))
-        .collect();
+    let docs = platform_documents(store, platform, terms_type).await?;
     if docs.is_empty() {
         anyhow::bail!(
             "no document of {platform:?}{} in the store (is it in the catalog? run `clausewatch track --platform {platform}` first)",

@@ -57,13 +57,7 @@ impl Timeline {
 
 /// The timeline of a platform named by id or name, optionally one terms type.
 pub async fn timeline(store: &Store, platform: &str, terms_type: Option<&str>) -> anyhow::Result<Timeline> {
-    let docs: Vec<_> = store
-        .documents(None)
-        .await?
-        .into_iter()
-        .filter(|d| d.platform_id.eq_ignore_ascii_case(platform) || d.platform_name.eq_ignore_ascii_case(platform))
-        .filter(|d| terms_type.is_none_or(|t| d.terms_type.eq_ignore_ascii_case(t)))
-        .collect();
+    let docs = crate::analyze::platform_documents(store, platform, terms_type).await?;
     let Some(first) = docs.first() else {
         anyhow::bail!("no document of {platform:?} in the store");
     };
