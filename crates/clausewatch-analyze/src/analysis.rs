@@ -96,11 +96,9 @@ pub const REANCHOR_MIN_SIMILARITY: f64 = 0.6;
 
 /// Analyses a version and re-anchors the previous version's findings in it.
 pub fn analyze_with_previous(markdown: &str, subject: &str, previous: Option<&Analysis>) -> Analysis {
-    let mut a = analyze(markdown, subject);
+    // The clauses the analysis itself segmented (of the same bounded prefix), not a second pass.
+    let (mut a, clauses) = analyze_into_clauses(markdown, subject);
     let Some(prev) = previous else { return a };
-    let md = &markdown[..markdown.len().min(MAX_ANALYSED_BYTES)];
-    let md = if md.is_char_boundary(md.len()) { md } else { markdown };
-    let clauses = segment::clauses(md);
     let index = segment::AnchorIndex::new(&clauses);
     let mut seen = std::collections::HashSet::new();
     for f in &prev.findings {
@@ -177,6 +175,11 @@ fn default_provision(label: usize, clause_lower: &str) -> &'static str {
 
 /// Analyses one version's Markdown. `subject` names the provider in the summary ("OpenAI").
 pub fn analyze(markdown: &str, subject: &str) -> Analysis {
+    analyze_into_clauses(markdown, subject).0
+}
+
+/// The analysis and the clauses it read.
+fn analyze_into_clauses(markdown: &str, subject: &str) -> (Analysis, Vec<segment::Clause>) {
     let mut warnings = Vec::new();
     let md = if markdown.len() > MAX_ANALYSED_BYTES {
         let mut end = MAX_ANALYSED_BYTES;
@@ -274,7 +277,7 @@ pub fn analyze(markdown: &str, subject: &str) -> Analysis {
         }
     }
     let summary = summary::summarize(&findings, subject);
-    Analysis {
+    let analysis = Analysis {
         analyzer: analyzer_version(),
         taxonomy_version: tax.taxonomy_version.clone(),
         clauses: clauses.len(),
@@ -283,7 +286,8 @@ pub fn analyze(markdown: &str, subject: &str) -> Analysis {
         warnings,
         continuity: Vec::new(),
         change: None,
-    }
+    };
+    (analysis, clauses)
 }
 
 #[cfg(test)]
@@ -326,6 +330,9 @@ mod tests {
             "These Terms are governed by the laws of the Republic of Ireland."
         );
         let a3 = analyze_with_previous("# Terms\n\nNothing else.\n", "X", Some(&a2));
+        // Past the analysed prefix with a multi-byte character on the cut: no panic.
+        let big = format!("{}é{}", "a".repeat(MAX_ANALYSED_BYTES - 1), " These Terms are governed by Irish law.");
+        assert!(!analyze_with_previous(&big, "X", Some(&a1)).warnings.is_empty());
         assert!(a3.continuity.iter().all(|c| c.status == segment::Reanchor::Lost && !c.still_found));
     }
 

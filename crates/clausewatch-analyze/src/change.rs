@@ -293,10 +293,12 @@ pub fn classify(old_md: &str, new_md: &str, old: &Analysis, new: &Analysis) -> C
 
     // Two levels, so time stays bounded on large or reordered documents: clauses first, then
     // words only inside the runs of clauses that differ.
-    let (removed, added, longest_run) = changed_words(old_md, new_md);
+    // Each version is segmented and canonicalised once for everything below.
+    let (ou, nu) = (Units::of(old_md), Units::of(new_md));
+    let (removed, added, longest_run) = changed_words(&ou.canon, &nu.canon);
     s.words_added = added.len();
     s.words_removed = removed.len();
-    s.changed_sentences = changed_sentences(old_md, new_md);
+    s.changed_sentences = changed_sentences(&ou, &nu);
 
     // Provision level, from confident findings.
     let (op, np) = (provision_map(old), provision_map(new));
@@ -345,9 +347,9 @@ pub fn classify(old_md: &str, new_md: &str, old: &Analysis, new: &Analysis) -> C
     }
     // A provision "added" or "removed" only because a rule matched a reworded sentence differently
     // is common; it counts when the sentence that carried it changed too (is not in the other text).
-    let in_text = |q: &str, md: &str| text::canonical(md).contains(&text::canonical(q));
-    s.provisions_added.retain(|d| !in_text(&d.quote, old_md));
-    s.provisions_removed.retain(|d| !in_text(&d.quote, new_md));
+    let (old_whole, new_whole) = (ou.canon.join(" "), nu.canon.join(" "));
+    s.provisions_added.retain(|d| !old_whole.contains(&text::canonical(&d.quote)));
+    s.provisions_removed.retain(|d| !new_whole.contains(&text::canonical(&d.quote)));
 
     let changed: Vec<&str> = removed.iter().chain(added.iter()).map(String::as_str).collect();
     let only_dates = changed.iter().all(|w| is_date_word(w));
@@ -412,14 +414,10 @@ const MAX_ALIGNED_RUN: usize = 3_000;
 
 /// Words removed and added, and the longest run of changed words: Myers over clauses (canonical
 /// sentences), then Myers over the words of each changed run of clauses.
-fn changed_words(old_md: &str, new_md: &str) -> (Vec<String>, Vec<String>, usize) {
-    let units = |md: &str| -> Vec<String> {
-        crate::segment::clauses(md).into_iter().map(|c| text::canonical(&c.text)).filter(|c| !c.is_empty()).collect()
-    };
-    let (ou, nu) = (units(old_md), units(new_md));
+fn changed_words(ou: &[String], nu: &[String]) -> (Vec<String>, Vec<String>, usize) {
     let (mut removed, mut added, mut longest) = (Vec::new(), Vec::new(), 0);
     let split = |v: &[String]| -> Vec<String> { v.iter().flat_map(|u| u.split(' ').map(str::to_string)).collect() };
-    for op in capture_diff_slices(Algorithm::Myers, &ou, &nu) {
+    for op in capture_diff_slices(Algorithm::Myers, ou, nu) {
         let (o, n) = match op {
             DiffOp::Equal { .. } => continue,
             DiffOp::Delete { old_index, old_len, .. } => (split(&ou[old_index..old_index + old_len]), Vec::new()),
@@ -479,14 +477,35 @@ fn is_year(w: &str) -> bool {
 }
 
 /// Sentences of the new text that are not in the old one (canonically), first 20.
-fn changed_sentences(old_md: &str, new_md: &str) -> Vec<String> {
-    let old: BTreeSet<String> = crate::segment::clauses(old_md).into_iter().map(|c| text::canonical(&c.text)).collect();
-    crate::segment::clauses(new_md)
-        .into_iter()
-        .filter(|c| !old.contains(&text::canonical(&c.text)))
-        .map(|c| c.text)
+fn changed_sentences(old: &Units, new: &Units) -> Vec<String> {
+    let seen: BTreeSet<&str> = old.canon.iter().map(String::as_str).collect();
+    new.canon
+        .iter()
+        .zip(&new.text)
+        .filter(|(c, _)| !seen.contains(c.as_str()))
+        .map(|(_, t)| t.clone())
         .take(20)
         .collect()
+}
+
+/// A version's clauses with their canonical text (empty ones dropped).
+struct Units {
+    canon: Vec<String>,
+    text: Vec<String>,
+}
+
+impl Units {
+    fn of(md: &str) -> Units {
+        let (mut canon, mut text_) = (Vec::new(), Vec::new());
+        for c in crate::segment::clauses(md) {
+            let k = text::canonical(&c.text);
+            if !k.is_empty() {
+                canon.push(k);
+                text_.push(c.text);
+            }
+        }
+        Units { canon, text: text_ }
+    }
 }
 
 fn paragraph(s: &ChangeSummary) -> String {

@@ -673,6 +673,16 @@ impl Store {
         .transpose()
     }
 
+    /// Only the change part (`$.change`) of a version's stored analysis, as JSON: timelines and
+    /// change pages need it for many versions without reading whole analyses.
+    pub async fn analysis_change_json(&self, version: VersionId) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT json_extract(analysis_json, '$.change') FROM analyses WHERE version_id = ?")
+            .bind(version)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.and_then(|r| r.try_get::<Option<String>, _>(0).ok().flatten()))
+    }
+
     /// Versions with no analysis by `analyzer` (none yet, or one by another analyser).
     pub async fn versions_needing_analysis(
         &self,

@@ -452,7 +452,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let store = Store::open(&config.data_dir).await?;
     let code = match cli.command {
         Command::Timeline { platform, terms_type, format } => {
-            crate::analyze::analyze_stored(&store, None).await?;
+            // Bring this platform's analyses (and so its change classes) up to date first.
+            if let Some(d) = crate::analyze::platform_documents(&store, &platform, None).await?.first() {
+                crate::analyze::analyze_stored(&store, Some(&d.platform_id)).await?;
+            }
             let t = crate::timeline::timeline(&store, &platform, terms_type.as_deref()).await?;
             print_report(format, &t, || t.render())?;
             ExitCode::SUCCESS

@@ -68,11 +68,13 @@ pub async fn timeline(store: &Store, platform: &str, terms_type: Option<&str>) -
         let changes = store.changes(d.id).await?;
         for v in store.version_summaries(d.id).await? {
             let change = changes.iter().find(|c| c.to_version_id == v.id);
-            let analysis = store.analysis(v.id).await?;
-            let summary_of_change = analysis
-                .as_ref()
-                .and_then(|a| serde_json::from_str::<clausewatch_analyze::Analysis>(&a.analysis_json).ok())
-                .and_then(|a| a.change);
+            let summary_of_change = match v.kind {
+                VersionKind::First => None,
+                _ => store
+                    .analysis_change_json(v.id)
+                    .await?
+                    .and_then(|j| serde_json::from_str::<clausewatch_analyze::change::ChangeSummary>(&j).ok()),
+            };
             let (kind, significance, summary) = match v.kind {
                 VersionKind::First => ("first_record", None, format!("version 1 (text {})", v.text_hash.short())),
                 VersionKind::TechnicalUpgrade => (

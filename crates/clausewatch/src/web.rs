@@ -365,8 +365,11 @@ async fn analysis_html(st: &AppState, version: i64) -> Result<String, PageError>
 /// The structured summary first: significance, why, attributes before → after with both
 /// quotes, provisions added and removed.
 async fn change_summary_html(st: &AppState, to_version: i64) -> Result<String, PageError> {
-    let Some(row) = st.store.analysis(to_version).await? else { return Ok(String::new()) };
-    let Some(c) = serde_json::from_str::<clausewatch_analyze::Analysis>(&row.analysis_json).ok().and_then(|a| a.change)
+    let Some(c) = st
+        .store
+        .analysis_change_json(to_version)
+        .await?
+        .and_then(|j| serde_json::from_str::<clausewatch_analyze::change::ChangeSummary>(&j).ok())
     else {
         return Ok(String::new());
     };
