@@ -1,11 +1,17 @@
 //! Section-aware diff of two Markdown versions.
 //!
 //! Headings delimit sections; sections are aligned by heading, paragraphs within aligned
-//! sections, and words within paragraphs that changed. Pure and deterministic (no time limits,
-//! size caps instead), so a stored diff can always be recomputed.
+//! sections, and words within paragraphs that changed. A section or paragraph that only changed
+//! place is reported as a move, not as a deletion plus an insertion. Pure and deterministic (no
+//! time limits, size caps instead), so a stored diff can always be recomputed.
+
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use similar::{capture_diff_slices, Algorithm, ChangeTag, DiffTag, TextDiff};
+
+mod render;
+pub use render::{escape_html, escape_markdown, render_html, render_markdown, render_text};
 
 /// Paragraphs with more words than this are compared whole, not word by word.
 const MAX_WORD_DIFF_TOKENS: usize = 20_000;
@@ -105,6 +111,9 @@ pub enum SectionOp {
     Added,
     Removed,
     Changed,
+    /// The section changed place (its body may also have changed: see `paragraphs`). It is
+    /// listed at its new place; `moved_from` says where it was.
+    Moved,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,6 +122,18 @@ pub struct SectionDiff {
     pub old_path: Vec<String>,
     pub new_path: Vec<String>,
     pub paragraphs: Vec<ParagraphDiff>,
+    /// For a moved section: the path of the section it used to follow in the old version
+    /// (empty when it was first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<MovedFrom>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MovedFrom {
+    /// Position among the old version's sections (0-based).
+    pub old_index: usize,
+    /// Heading path of the old section just before it.
+    pub after: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,6 +151,16 @@ pub enum ParagraphDiff {
     },
     Changed {
         words: Vec<WordChange>,
+    },
+    /// A paragraph that appears unchanged at another place: listed at its new place.
+    MovedHere {
+        text: String,
+        from: Vec<String>,
+    },
+    /// Where a moved paragraph used to be.
+    MovedAway {
+        text: String,
+        to: Vec<String>,
     },
 }
 
@@ -157,6 +188,10 @@ pub struct DiffStats {
     pub paragraphs_changed: usize,
     pub words_added: usize,
     pub words_removed: usize,
+    #[serde(default)]
+    pub sections_moved: usize,
+    #[serde(default)]
+    pub paragraphs_moved: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -207,8 +242,104 @@ pub fn diff(old: &str, new: &str) -> DocumentDiff {
             }
         }
     }
+    detect_section_moves(&a, &b, &mut out);
+    detect_paragraph_moves(&mut out);
     let stats = stats(&out);
     DocumentDiff { sections: out, stats }
+}
+
+/// Above this many (removed × added) section pairs, moves are found by heading alone.
+const MAX_MOVE_COMPARISONS: usize = 4_000;
+
+/// Pairs each added section with a removed one of the same heading or a similar body, and
+/// lists the pair once, at its new place, as a move.
+fn detect_section_moves(a: &[Section], b: &[Section], out: &mut Vec<SectionDiff>) {
+    let removed: Vec<usize> = (0..out.len()).filter(|&i| out[i].op == SectionOp::Removed).collect();
+    let added: Vec<usize> = (0..out.len()).filter(|&i| out[i].op == SectionOp::Added).collect();
+    if removed.is_empty() || added.is_empty() {
+        return;
+    }
+    let old_index = |path: &[String]| a.iter().position(|s| s.path == path);
+    let new_index = |path: &[String]| b.iter().position(|s| s.path == path);
+    let compare_bodies = removed.len() * added.len() <= MAX_MOVE_COMPARISONS;
+    let mut taken = vec![false; removed.len()];
+    let mut drop = Vec::new();
+    for &ai in &added {
+        let Some(nb) = new_index(&out[ai].new_path) else { continue };
+        let mut best: Option<(usize, f64)> = None;
+        for (k, &ri) in removed.iter().enumerate() {
+            if taken[k] {
+                continue;
+            }
+            let Some(oa) = old_index(&out[ri].old_path) else { continue };
+            let same_heading = !a[oa].path.is_empty() && key(a[oa].heading()) == key(b[nb].heading());
+            let words = a[oa].paragraphs.iter().map(|p| p.split_whitespace().count()).sum::<usize>();
+            let sim = if compare_bodies && words >= 5 { body_similarity(&a[oa], &b[nb]) } else { 0.0 };
+            let score = if same_heading { 1.0 + sim } else { sim };
+            if (same_heading || sim >= 0.6) && best.is_none_or(|(_, s)| score > s) {
+                best = Some((k, score));
+            }
+        }
+        if let Some((k, _)) = best {
+            taken[k] = true;
+            let oa = old_index(&out[removed[k]].old_path).unwrap_or(0);
+            let mut moved = section_pair(&a[oa], &b[nb]);
+            moved.op = SectionOp::Moved;
+            moved.moved_from =
+                Some(MovedFrom { old_index: oa, after: if oa == 0 { vec![] } else { a[oa - 1].path.clone() } });
+            out[ai] = moved;
+            drop.push(removed[k]);
+        }
+    }
+    drop.sort_unstable();
+    for i in drop.into_iter().rev() {
+        out.remove(i);
+    }
+}
+
+/// Paragraph text as compared for moves: whitespace-insensitive.
+fn move_key(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A removed paragraph that reappears word for word elsewhere (in another section or further
+/// along the same one) is a move: marked at both places and not counted as words changed.
+fn detect_paragraph_moves(out: &mut [SectionDiff]) {
+    let path_of = |s: &SectionDiff| if s.new_path.is_empty() { s.old_path.clone() } else { s.new_path.clone() };
+    let mut removed: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+    for (si, s) in out.iter().enumerate() {
+        for (pi, p) in s.paragraphs.iter().enumerate() {
+            if let ParagraphDiff::Removed { text } = p {
+                if text.split_whitespace().count() >= 4 {
+                    removed.entry(move_key(text)).or_default().push((si, pi));
+                }
+            }
+        }
+    }
+    if removed.is_empty() {
+        return;
+    }
+    let mut pairs = Vec::new();
+    for (si, s) in out.iter().enumerate() {
+        for (pi, p) in s.paragraphs.iter().enumerate() {
+            if let ParagraphDiff::Added { text } = p {
+                if let Some(places) = removed.get_mut(&move_key(text)) {
+                    if !places.is_empty() {
+                        pairs.push((places.remove(0), (si, pi)));
+                    }
+                }
+            }
+        }
+    }
+    for ((rs, rp), (as_, ap)) in pairs {
+        let (from, to) = (path_of(&out[rs]), path_of(&out[as_]));
+        if let ParagraphDiff::Removed { text } = &out[rs].paragraphs[rp] {
+            out[rs].paragraphs[rp] = ParagraphDiff::MovedAway { text: text.clone(), to };
+        }
+        if let ParagraphDiff::Added { text } = &out[as_].paragraphs[ap] {
+            out[as_].paragraphs[ap] = ParagraphDiff::MovedHere { text: text.clone(), from };
+        }
+    }
 }
 
 fn key(heading: Option<&str>) -> String {
@@ -240,6 +371,7 @@ fn removed(s: &Section) -> SectionDiff {
         old_path: s.path.clone(),
         new_path: vec![],
         paragraphs: s.paragraphs.iter().map(|p| ParagraphDiff::Removed { text: p.clone() }).collect(),
+        moved_from: None,
     }
 }
 
@@ -249,12 +381,17 @@ fn added(s: &Section) -> SectionDiff {
         old_path: vec![],
         new_path: s.path.clone(),
         paragraphs: s.paragraphs.iter().map(|p| ParagraphDiff::Added { text: p.clone() }).collect(),
+        moved_from: None,
     }
 }
 
 fn section_pair(a: &Section, b: &Section) -> SectionDiff {
     let mut paragraphs = Vec::new();
-    for op in capture_diff_slices(Algorithm::Patience, &a.paragraphs, &b.paragraphs) {
+    // Paragraphs are compared with whitespace collapsed: re-indented list items or changed
+    // line breaks are layout, not wording.
+    let ka: Vec<String> = a.paragraphs.iter().map(|p| move_key(p)).collect();
+    let kb: Vec<String> = b.paragraphs.iter().map(|p| move_key(p)).collect();
+    for op in capture_diff_slices(Algorithm::Patience, &ka, &kb) {
         let (tag, ra, rb) = op.as_tag_tuple();
         match tag {
             DiffTag::Equal => push_equal(&mut paragraphs, ra.len()),
@@ -273,13 +410,14 @@ fn section_pair(a: &Section, b: &Section) -> SectionDiff {
             }
         }
     }
-    let heading_changed = a.path != b.path;
+    let heading_changed = a.path.iter().map(|h| key(Some(h))).ne(b.path.iter().map(|h| key(Some(h))));
     let changed = heading_changed || paragraphs.iter().any(|p| !matches!(p, ParagraphDiff::Equal { .. }));
     SectionDiff {
         op: if changed { SectionOp::Changed } else { SectionOp::Unchanged },
         old_path: a.path.clone(),
         new_path: b.path.clone(),
         paragraphs,
+        moved_from: None,
     }
 }
 
@@ -307,6 +445,12 @@ pub fn word_diff(old: &str, new: &str) -> Vec<WordChange> {
             ChangeTag::Insert => WordOp::Insert,
             ChangeTag::Delete => WordOp::Delete,
         };
+        // A whitespace-only insertion or deletion is layout: shown as the new text, unmarked.
+        let op = match op {
+            WordOp::Delete if change.value().trim().is_empty() => continue,
+            WordOp::Insert if change.value().trim().is_empty() => WordOp::Equal,
+            op => op,
+        };
         match out.last_mut() {
             Some(last) if last.op == op => last.text.push_str(change.value()),
             _ => out.push(WordChange { op, text: change.value().to_string() }),
@@ -323,11 +467,13 @@ fn stats(sections: &[SectionDiff]) -> DiffStats {
             SectionOp::Added => s.sections_added += 1,
             SectionOp::Removed => s.sections_removed += 1,
             SectionOp::Changed => s.sections_changed += 1,
+            SectionOp::Moved => s.sections_moved += 1,
             SectionOp::Unchanged => {}
         }
         for p in &sec.paragraphs {
             match p {
-                ParagraphDiff::Equal { .. } => {}
+                ParagraphDiff::Equal { .. } | ParagraphDiff::MovedAway { .. } => {}
+                ParagraphDiff::MovedHere { .. } => s.paragraphs_moved += 1,
                 ParagraphDiff::Added { text } => {
                     s.paragraphs_added += 1;
                     s.words_added += words(text);
@@ -350,52 +496,6 @@ fn stats(sections: &[SectionDiff]) -> DiffStats {
         }
     }
     s
-}
-
-/// A plain-text redline: `+`/`-` paragraphs, `[-old-]{+new+}` inside changed paragraphs,
-/// unchanged sections and paragraphs folded.
-pub fn render_text(d: &DocumentDiff) -> String {
-    let mut out = String::new();
-    for sec in &d.sections {
-        if sec.op == SectionOp::Unchanged {
-            continue;
-        }
-        let path = if sec.new_path.is_empty() { &sec.old_path } else { &sec.new_path };
-        let title = if path.is_empty() { "(preamble)".to_string() } else { path.join(" › ") };
-        let mark = match sec.op {
-            SectionOp::Added => "+ section added",
-            SectionOp::Removed => "- section removed",
-            _ => "~ section changed",
-        };
-        out.push_str(&format!("## {title}  [{mark}]\n"));
-        if sec.op == SectionOp::Changed && sec.old_path != sec.new_path && !sec.old_path.is_empty() {
-            out.push_str(&format!("   (was: {})\n", sec.old_path.join(" › ")));
-        }
-        for p in &sec.paragraphs {
-            match p {
-                ParagraphDiff::Equal { count } => out.push_str(&format!("   … {count} unchanged paragraph(s)\n")),
-                ParagraphDiff::Added { text } => out.push_str(&prefix_lines("+ ", text)),
-                ParagraphDiff::Removed { text } => out.push_str(&prefix_lines("- ", text)),
-                ParagraphDiff::Changed { words } => {
-                    let mut line = String::new();
-                    for w in words {
-                        match w.op {
-                            WordOp::Equal => line.push_str(&w.text),
-                            WordOp::Delete => line.push_str(&format!("[-{}-]", w.text)),
-                            WordOp::Insert => line.push_str(&format!("{{+{}+}}", w.text)),
-                        }
-                    }
-                    out.push_str(&prefix_lines("~ ", &line));
-                }
-            }
-        }
-        out.push('\n');
-    }
-    out
-}
-
-fn prefix_lines(prefix: &str, text: &str) -> String {
-    text.lines().map(|l| format!("{prefix}{l}\n")).collect()
 }
 
 #[cfg(test)]
@@ -442,5 +542,70 @@ mod tests {
         let d = diff(OLD, &new);
         assert_eq!(d.stats.sections_added, 1);
         assert!(diff(OLD, OLD).is_empty());
+    }
+
+    const MOVES: &str = "## Scope\n\nThese terms cover the app.\n\n## Fees\n\nYou pay a monthly fee of ten euros for the plan.\n\nFees are charged in advance each month.\n\n## Law\n\nIrish law applies to these terms.\n\n## Contact\n\nWrite to us at the address below.\n";
+
+    #[test]
+    fn a_moved_section_is_a_move_not_a_deletion_and_insertion() {
+        // "Fees" goes to the end, unchanged.
+        let new = "## Scope\n\nThese terms cover the app.\n\n## Law\n\nIrish law applies to these terms.\n\n## Contact\n\nWrite to us at the address below.\n\n## Fees\n\nYou pay a monthly fee of ten euros for the plan.\n\nFees are charged in advance each month.\n";
+        let d = diff(MOVES, new);
+        assert_eq!((d.stats.sections_added, d.stats.sections_removed, d.stats.sections_moved), (0, 0, 1));
+        assert_eq!((d.stats.words_added, d.stats.words_removed), (0, 0));
+        let moved = d.sections.iter().find(|s| s.op == SectionOp::Moved).unwrap();
+        assert_eq!(moved.new_path, vec!["Fees".to_string()]);
+        assert_eq!(moved.moved_from.as_ref().unwrap().after, vec!["Scope".to_string()]);
+        let text = render_text(&d);
+        assert!(text.contains("section moved from after «Scope»"), "{text}");
+        assert!(!text.contains("- You pay"), "{text}");
+        // Moved and edited, under a new heading: still one move, with the word change inside.
+        let edited = new.replace("## Fees", "## Charges").replace("ten euros", "twelve euros");
+        let d = diff(MOVES, &edited);
+        assert_eq!(d.stats.sections_moved, 1, "{:#?}", d.sections);
+        assert_eq!((d.stats.words_added, d.stats.words_removed), (1, 1));
+        let text = render_text(&d);
+        assert!(text.contains("was «Fees»") && text.contains("and changed"), "{text}");
+        assert!(text.contains("[-ten-]{+twelve+}"), "{text}");
+    }
+
+    #[test]
+    fn a_paragraph_moved_to_another_section_is_marked_at_both_places() {
+        let new = MOVES.replace("\n\nFees are charged in advance each month.", "").replace(
+            "Irish law applies to these terms.",
+            "Irish law applies to these terms.\n\nFees are charged in advance each month.",
+        );
+        let d = diff(MOVES, &new);
+        assert_eq!(d.stats.paragraphs_moved, 1);
+        assert_eq!((d.stats.words_added, d.stats.words_removed), (0, 0));
+        let text = render_text(&d);
+        assert!(text.contains("> moved here from «Fees»:"), "{text}");
+        assert!(text.contains("< moved to «Law»: Fees are charged"), "{text}");
+    }
+
+    #[test]
+    fn markdown_and_html_redlines_escape_document_text() {
+        let old = "## Terms\n\nUse at your own risk.\n";
+        let new = "## Terms\n\nUse at your own <script>alert(1)</script> risk [click](javascript:x) **now**.\n\n# <img src=x onerror=y>\n\nNew section text here.\n";
+        let d = diff(old, new);
+        let html = render_html(&d);
+        assert!(!html.contains("<script>") && !html.contains("<img"), "{html}");
+        assert!(html.contains("<ins>") && html.contains("&lt;script&gt;"), "{html}");
+        let md = render_markdown(&d);
+        assert!(!md.contains("<script>") && !md.contains("<img") && !md.contains("[click]("), "{md}");
+        assert!(md.contains("\\[click\\]"), "{md}");
+        assert!(md.contains("— *section added*"), "{md}");
+        assert!(md.contains("**"), "inserted words are bold: {md}");
+        assert!(md.contains("unchanged") || d.stats.sections_changed == 1, "{md}");
+    }
+
+    #[test]
+    fn unchanged_sections_are_folded() {
+        let new = MOVES.replace("ten euros", "eleven euros");
+        let d = diff(MOVES, &new);
+        for r in [render_text(&d), render_markdown(&d), render_html(&d)] {
+            assert!(r.contains("3 unchanged section(s) not shown"), "{r}");
+            assert!(!r.contains("Irish law"), "{r}");
+        }
     }
 }

@@ -38,6 +38,14 @@ enum Format {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum RedlineFormat {
+    Text,
+    Md,
+    Html,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 enum AnalyzeFormat {
     Text,
     Json,
@@ -167,7 +175,7 @@ enum Command {
         #[arg(long)]
         to: Option<i64>,
         #[arg(long, value_enum, default_value = "text")]
-        format: Format,
+        format: RedlineFormat,
     },
     /// Fetch incidents: one per (document, cause), opened on failure, resolved on recovery,
     /// reopened on relapse. Open ones by default.
@@ -265,6 +273,14 @@ enum Command {
         new: PathBuf,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+    },
+    /// Section-aware redline of two Markdown files: moved sections and paragraphs shown as
+    /// moves, word-level changes inside paragraphs, unchanged sections folded.
+    Redline {
+        old: PathBuf,
+        new: PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: RedlineFormat,
     },
     /// Train the UNFAIR-ToS model from the data with a fixed seed; byte-for-byte reproducible.
     Train {
@@ -405,6 +421,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print_report(*format, &s, || crate::eval_changes::render_summary(&s))?;
             return Ok(ExitCode::SUCCESS);
         }
+        Command::Redline { old, new, format } => {
+            let a = crate::eval_changes::read_markdown(old)?;
+            let b = crate::eval_changes::read_markdown(new)?;
+            let d = clausewatch_diff::diff(&a, &b);
+            print_redline(*format, &d, serde_json::json!({"old": old, "new": new}))?;
+            return Ok(ExitCode::SUCCESS);
+        }
         Command::Eval { what: Eval::Changes { path, format } } => {
             if !path.is_dir() {
                 eprintln!("skipped: {} is not a folder of version histories (run ../shared/unpack)", path.display());
@@ -467,6 +490,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Train { .. }
         | Command::ClassifyChange { .. }
+        | Command::Redline { .. }
         | Command::BenchAnalyze { .. }
         | Command::Eval { what: Eval::UnfairTos { .. } | Eval::Provisions { .. } | Eval::Changes { .. } } => {
             anyhow::bail!("this command runs without a store")
@@ -852,7 +876,7 @@ async fn diff(
     terms_type: &str,
     from: Option<i64>,
     to: Option<i64>,
-    format: Format,
+    format: RedlineFormat,
 ) -> anyhow::Result<ExitCode> {
     let doc = find(store, platform, terms_type).await?;
     let latest = store
@@ -867,35 +891,59 @@ async fn diff(
     let a = store.version_by_seq(doc.id, from_seq).await?.ok_or_else(|| anyhow::anyhow!("no version {from_seq}"))?;
     let b = store.version_by_seq(doc.id, to_seq).await?.ok_or_else(|| anyhow::anyhow!("no version {to_seq}"))?;
     let d = clausewatch_diff::diff(&a.markdown, &b.markdown);
+    let meta = serde_json::json!({
+        "platform": doc.platform_name, "terms_type": doc.terms_type,
+        "from": {"version": a.seq, "text_hash": a.text_hash, "effective_at": clausewatch_store::format_time(a.effective_at)},
+        "to": {"version": b.seq, "text_hash": b.text_hash, "effective_at": clausewatch_store::format_time(b.effective_at)},
+    });
     match format {
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
-                "platform": doc.platform_name, "terms_type": doc.terms_type,
-                "from": {"version": a.seq, "text_hash": a.text_hash, "effective_at": clausewatch_store::format_time(a.effective_at)},
-                "to": {"version": b.seq, "text_hash": b.text_hash, "effective_at": clausewatch_store::format_time(b.effective_at)},
-                "stats": d.stats, "sections": d.sections,
-            }))?
-        ),
-        Format::Text => {
+        RedlineFormat::Text => {
             println!("from: {}", provenance(&doc, &a));
             println!("to:   {}", provenance(&doc, &b));
-            let s = &d.stats;
-            println!(
-                "sections: +{} −{} ~{}  paragraphs: +{} −{} ~{}  words: +{} −{}\n",
-                s.sections_added,
-                s.sections_removed,
-                s.sections_changed,
-                s.paragraphs_added,
-                s.paragraphs_removed,
-                s.paragraphs_changed,
-                s.words_added,
-                s.words_removed
-            );
-            print!("{}", clausewatch_diff::render_text(&d));
+            print_redline(format, &d, meta)?;
         }
+        RedlineFormat::Md => {
+            println!("*from:* {}  ", clausewatch_diff::escape_markdown(&provenance(&doc, &a)));
+            println!("*to:* {}\n", clausewatch_diff::escape_markdown(&provenance(&doc, &b)));
+            print_redline(format, &d, meta)?;
+        }
+        _ => print_redline(format, &d, meta)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints a redline; `meta` (what was compared) goes into the JSON form.
+fn print_redline(
+    format: RedlineFormat,
+    d: &clausewatch_diff::DocumentDiff,
+    meta: serde_json::Value,
+) -> anyhow::Result<()> {
+    let s = &d.stats;
+    let stats_line = format!(
+        "sections: +{} −{} ~{} moved {}  paragraphs: +{} −{} ~{} moved {}  words: +{} −{}",
+        s.sections_added,
+        s.sections_removed,
+        s.sections_changed,
+        s.sections_moved,
+        s.paragraphs_added,
+        s.paragraphs_removed,
+        s.paragraphs_changed,
+        s.paragraphs_moved,
+        s.words_added,
+        s.words_removed
+    );
+    match format {
+        RedlineFormat::Text => print!("{stats_line}\n\n{}", clausewatch_diff::render_text(d)),
+        RedlineFormat::Md => print!("*{}*\n\n{}", stats_line, clausewatch_diff::render_markdown(d)),
+        RedlineFormat::Html => print!("{}", clausewatch_diff::render_html(d)),
+        RedlineFormat::Json => {
+            let mut v = meta;
+            v["stats"] = serde_json::to_value(&d.stats)?;
+            v["sections"] = serde_json::to_value(&d.sections)?;
+            println!("{}", serde_json::to_string_pretty(&v)?);
+        }
+    }
+    Ok(())
 }
 
 fn print_analysis(format: AnalyzeFormat, docs: &[crate::analyze::AnalyzedDocument]) -> anyhow::Result<()> {

@@ -11,7 +11,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
-use clausewatch_diff::{ParagraphDiff, SectionDiff, SectionOp, WordOp};
+use clausewatch_diff::SectionDiff;
 use clausewatch_store::Store;
 
 use crate::config::Config;
@@ -105,7 +105,7 @@ fn page(title: &str, body: &str) -> String {
 <style>body{{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}}\
 table{{border-collapse:collapse}}td,th{{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:left}}\
 pre{{white-space:pre-wrap;background:#f7f7f7;padding:1rem}}ins{{background:#d4f8d4;text-decoration:none}}\
-del{{background:#f8d4d4}}.meta{{color:#666;font-size:90%}}</style></head><body>\
+del{{background:#f8d4d4}}.meta{{color:#666;font-size:90%}}.moved{{border-left:3px solid #88a;padding-left:.5rem}}</style></head><body>\
 <p class=meta><a href=\"/\">Clausewatch</a> · <a href=\"/runs\">runs</a></p><h1>{}</h1>{}\
 <p class=meta>Demo captures from Open Terms Archive (ODC-BY 1.0); pages belong to their services.</p></body></html>",
         esc(title),
@@ -441,53 +441,11 @@ async fn change(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Html<
     Ok(Html(page("Change", &body)))
 }
 
-/// The stored diff as HTML: changed sections only, unchanged paragraphs folded, all document
-/// text escaped.
+/// The stored diff as HTML: changed sections only, moves as moves, unchanged paragraphs and
+/// sections folded, all document text escaped.
 pub fn redline_html(sections: &[SectionDiff]) -> String {
-    let mut out = String::new();
-    let unchanged = sections.iter().filter(|s| s.op == SectionOp::Unchanged).count();
-    for s in sections.iter().filter(|s| s.op != SectionOp::Unchanged) {
-        let path = if s.new_path.is_empty() { &s.old_path } else { &s.new_path };
-        let title = if path.is_empty() { "(before the first heading)".to_string() } else { path.join(" › ") };
-        let label = match s.op {
-            SectionOp::Added => "section added",
-            SectionOp::Removed => "section removed",
-            _ => "section changed",
-        };
-        let _ = write!(out, "<h3>{} <small class=meta>{}</small></h3>", esc(&title), label);
-        for p in &s.paragraphs {
-            match p {
-                ParagraphDiff::Equal { count } => {
-                    let _ = write!(out, "<p class=meta>… {count} unchanged paragraph(s)</p>");
-                }
-                ParagraphDiff::Added { text } => {
-                    let _ = write!(out, "<p><ins>{}</ins></p>", esc(text));
-                }
-                ParagraphDiff::Removed { text } => {
-                    let _ = write!(out, "<p><del>{}</del></p>", esc(text));
-                }
-                ParagraphDiff::Changed { words } => {
-                    out.push_str("<p>");
-                    for w in words {
-                        match w.op {
-                            WordOp::Equal => out.push_str(&esc(&w.text)),
-                            WordOp::Insert => {
-                                let _ = write!(out, "<ins>{}</ins>", esc(&w.text));
-                            }
-                            WordOp::Delete => {
-                                let _ = write!(out, "<del>{}</del>", esc(&w.text));
-                            }
-                        }
-                    }
-                    out.push_str("</p>");
-                }
-            }
-        }
-    }
-    if unchanged > 0 {
-        let _ = write!(out, "<p class=meta>{unchanged} unchanged section(s) not shown.</p>");
-    }
-    out
+    let d = clausewatch_diff::DocumentDiff { sections: sections.to_vec(), stats: Default::default() };
+    clausewatch_diff::render_html(&d)
 }
 
 async fn runs(State(st): State<AppState>) -> Result<Html<String>, PageError> {
