@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use similar::{capture_diff_slices, Algorithm, DiffOp};
 
 use crate::analysis::{Analysis, Finding};
+use crate::signals;
 use crate::text;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -71,131 +72,6 @@ pub struct ChangeSummary {
     pub paragraph: String,
 }
 
-/// Words whose appearance or disappearance changes rights, obligations or data practices.
-const OBLIGATION_WORDS: &[&str] = &[
-    "may",
-    "must",
-    "shall",
-    "will",
-    "not",
-    "no",
-    "never",
-    "only",
-    "without",
-    "unless",
-    "except",
-    "required",
-    "require",
-    "prohibited",
-    "prohibit",
-    "allowed",
-    "permitted",
-    "forbidden",
-    "right",
-    "rights",
-    "waive",
-    "waiver",
-    "liable",
-    "liability",
-    "refund",
-    "refunds",
-    "fee",
-    "fees",
-    "price",
-    "prices",
-    "charge",
-    "sell",
-    "sold",
-    "share",
-    "shared",
-    "disclose",
-    "retain",
-    "retention",
-    "delete",
-    "collect",
-    "train",
-    "training",
-    "consent",
-    "opt",
-    "terminate",
-    "suspend",
-    "arbitration",
-    "court",
-    "courts",
-    "law",
-    "jurisdiction",
-    "age",
-    "children",
-    "minors",
-    "days",
-    "months",
-    "years",
-    "hours",
-    "personal",
-    "data",
-    "license",
-    "licence",
-    "ownership",
-    "own",
-    "indemnify",
-    "warranty",
-    "warranties",
-    "responsible",
-    "agree",
-    "transfer",
-    "third",
-    "advertising",
-    "biometric",
-    "location",
-];
-
-/// Words of dates: a change made only of these is a "last updated" change.
-fn is_date_word(w: &str) -> bool {
-    const MONTHS: [&str; 24] = [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-    ];
-    w.chars().all(|c| c.is_ascii_digit()) && w.len() <= 4
-        || MONTHS.contains(&w)
-        || matches!(
-            w,
-            "st" | "nd"
-                | "rd"
-                | "th"
-                | "effective"
-                | "updated"
-                | "last"
-                | "date"
-                | "revised"
-                | "modified"
-                | "as"
-                | "of"
-                | "on"
-        )
-}
-
 fn words(md: &str) -> Vec<String> {
     text::canonical(md).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect()
 }
@@ -245,8 +121,48 @@ fn attribute_values<'a>(fs: &[&'a Finding]) -> BTreeMap<String, Vec<(String, &'a
     m
 }
 
+/// What the classifier may know besides the two versions.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Context<'a> {
+    /// Earlier versions of the same document, before `old`, most recent first (a few suffice).
+    pub earlier: &'a [Earlier<'a>],
+    /// The new version is a re-extraction (new extraction rules on a fresh capture), this many
+    /// days after the previous capture.
+    pub reextraction_gap_days: Option<f64>,
+}
+
+/// An earlier version of the document, and how long before the new capture it was taken.
+#[derive(Clone, Copy, Debug)]
+pub struct Earlier<'a> {
+    pub markdown: &'a str,
+    pub days_before_new: Option<f64>,
+    /// `clause_set(markdown)`, when the caller keeps it between calls (a history walk).
+    pub clauses: Option<&'a BTreeSet<String>>,
+}
+
+/// The canonical clauses of a version, as `Earlier::clauses` wants them.
+pub fn clause_set(md: &str) -> BTreeSet<String> {
+    Units::of(md).canon.into_iter().collect()
+}
+
+/// Text that comes back from an earlier capture this recent is an alternation or a repaired
+/// capture; after longer, it may be a real revert, unless the whole text is identical.
+const RESTORE_WINDOW_DAYS: f64 = 60.0;
+
 /// Classifies the change from `old` to `new` (Markdown) with both versions' analyses.
 pub fn classify(old_md: &str, new_md: &str, old: &Analysis, new: &Analysis) -> ChangeSummary {
+    classify_in_context(old_md, new_md, old, new, &Context::default())
+}
+
+/// Classifies the change knowing the document's earlier versions: text that merely comes back
+/// from an earlier capture (alternating variants, a truncated capture repaired) is an artefact.
+pub fn classify_in_context(
+    old_md: &str,
+    new_md: &str,
+    old: &Analysis,
+    new: &Analysis,
+    context: &Context<'_>,
+) -> ChangeSummary {
     let mut s = ChangeSummary {
         significance: Significance::Noise,
         reasons: Vec::new(),
@@ -271,58 +187,759 @@ pub fn classify(old_md: &str, new_md: &str, old: &Analysis, new: &Analysis) -> C
         s.paragraph = "Formatting only: the words are unchanged.".into();
         return s;
     }
-    // Capture artefacts: one side is a small fraction of the other and shares little with it
-    // (an error or home page instead of the document, or the document coming back).
-    let (small, large) = if ow.len() <= nw.len() { (&ow, &nw) } else { (&nw, &ow) };
+
+    // Two levels, so time stays bounded on large or reordered documents: clauses first, then
+    // words only inside the runs of clauses that differ.
+    // Each version is segmented and canonicalised once for everything below.
+    let (ou, nu) = (Units::of(old_md), Units::of(new_md));
+    let (removed, added, _longest_run) = changed_words(&ou.canon, &nu.canon);
+    s.words_added = added.len();
+    s.words_removed = removed.len();
+    s.changed_sentences = changed_sentences(&ou, &nu);
+
+    // The clauses on one side only (as multisets: a clause that merely moved cancels out).
+    let (gone, came) = one_sided(&ou, &nu);
+    if gone.is_empty() && came.is_empty() {
+        return finish(s, Significance::Cosmetic, "the same clauses in another order (moved, not reworded)".into());
+    }
+    if let Some(reason) = capture_artefact(&ow, &nw, &ou, &nu, &gone, &came, context) {
+        s.capture_artefact = true;
+        return finish(s, Significance::Cosmetic, format!("capture artefact: {reason}"));
+    }
+
+    // What kind of text changed: page furniture, date lines and text in another language than
+    // the document are not the document's wording.
+    let doc_lang = signals::language(&nu.canon.join(" ")).or_else(|| signals::language(&ou.canon.join(" ")));
+    let kind = |u: &Units, i: usize| clause_kind(&u.text[i], &u.canon[i], doc_lang);
+    let body_gone: Vec<usize> = gone.iter().copied().filter(|&i| kind(&ou, i) == ClauseKind::Body).collect();
+    let body_came: Vec<usize> = came.iter().copied().filter(|&i| kind(&nu, i) == ClauseKind::Body).collect();
+    if body_gone.is_empty() && body_came.is_empty() {
+        let kinds: BTreeSet<ClauseKind> =
+            gone.iter().map(|&i| kind(&ou, i)).chain(came.iter().map(|&i| kind(&nu, i))).collect();
+        let what = kinds
+            .iter()
+            .map(|k| match k {
+                ClauseKind::Furniture => "page furniture (cookie banner, widgets, navigation, link lists)",
+                ClauseKind::DateLine => "the last-updated or effective date",
+                ClauseKind::Foreign => "text in another language than the document (capture language)",
+                ClauseKind::CrossReference => "cross-references to other documents",
+                ClauseKind::Body => "",
+            })
+            .collect::<Vec<_>>()
+            .join(" and ");
+        // A pointer to another document added or removed is wording; the rest is the page.
+        let class =
+            if kinds.contains(&ClauseKind::CrossReference) { Significance::Editorial } else { Significance::Cosmetic };
+        return finish(s, class, format!("only {what} changed"));
+    }
+
+    // Provision level, from confident findings whose clause changed.
+    let gone_set: BTreeSet<&str> = body_gone.iter().map(|&i| ou.canon[i].as_str()).collect();
+    let came_set: BTreeSet<&str> = body_came.iter().map(|&i| nu.canon[i].as_str()).collect();
+    provision_deltas(&mut s, old, new, &gone_set, &came_set);
+
+    // Changed regions, each with the content words that left and arrived.
+    let (gone_ok, came_ok): (BTreeSet<usize>, BTreeSet<usize>) =
+        (body_gone.iter().copied().collect(), body_came.iter().copied().collect());
+    let mut edits: Vec<Edit> = regions(&ou, &nu, &gone_ok, &came_ok)
+        .into_iter()
+        .map(|(o, n)| {
+            let a: Vec<&str> = o.iter().flat_map(|&i| ou.canon[i].split(' ')).collect();
+            let b: Vec<&str> = n.iter().flat_map(|&i| nu.canon[i].split(' ')).collect();
+            let (g, c) = signals::content_changes(&a, &b);
+            Edit { old: o, new: n, gone: g, came: c, example: false }
+        })
+        .collect();
+    // Link texts that appear, vanish or change (navigation, an extraction dropping link texts)
+    // are not wording; nor are words glued or split by an extraction, nor examples.
+    for e in edits.iter_mut() {
+        let squeeze = |ix: &[usize], u: &Units| {
+            ix.iter().flat_map(|&i| u.canon[i].chars()).filter(|c| *c != ' ').collect::<String>()
+        };
+        if e.is_rewrite() && squeeze(&e.old, &ou) == squeeze(&e.new, &nu) {
+            e.gone.clear();
+            e.came.clear();
+            continue;
+        }
+        if !e.is_rewrite()
+            && e.old
+                .iter()
+                .map(|&o| &ou.text[o])
+                .chain(e.new.iter().map(|&n| &nu.text[n]))
+                .all(|t| signals::is_example(t))
+        {
+            e.example = true;
+        }
+        let old_links: BTreeSet<String> = e.old.iter().flat_map(|&o| link_words(&ou.text[o])).collect();
+        let new_links: BTreeSet<String> = e.new.iter().flat_map(|&n| link_words(&nu.text[n])).collect();
+        let within = |ws: &[String], links: &BTreeSet<String>| ws.iter().all(|w| links.contains(w));
+        if e.is_rewrite() && within(&e.gone, &old_links) && within(&e.came, &new_links) {
+            e.gone.clear();
+            e.came.clear();
+        }
+    }
+    let clause_of = |e: &Edit| -> String {
+        if e.new.is_empty() {
+            e.old.iter().map(|&o| ou.canon[o].as_str()).collect::<Vec<_>>().join(" ")
+        } else {
+            e.new.iter().map(|&n| nu.canon[n].as_str()).collect::<Vec<_>>().join(" ")
+        }
+    };
+    let raw_of = |e: &Edit| -> String {
+        e.new
+            .iter()
+            .map(|&n| nu.text[n].as_str())
+            .chain(e.old.iter().map(|&o| ou.text[o].as_str()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let quote_of = |e: &Edit| -> String {
+        // The clause of the region that holds the first changed content word.
+        let first = e.came.first().or(e.gone.first());
+        let pick = |ix: &[usize], u: &Units| {
+            ix.iter()
+                .find(|&&i| first.is_some_and(|w| u.canon[i].split(' ').any(|x| signals::spelling_key(x) == *w)))
+                .or(ix.first())
+                .map(|&i| u.text[i].clone())
+        };
+        let t = pick(&e.new, &nu).or_else(|| pick(&e.old, &ou)).unwrap_or_default();
+        clip_words(&t, 30)
+    };
+
+    let significance;
+    if !s.attributes_changed.is_empty() || !s.provisions_added.is_empty() || !s.provisions_removed.is_empty() {
+        if let Some(c) = s.attributes_changed.first() {
+            let r = format!("{}: {} {} → {}", c.provision, c.attribute.replace('_', " "), c.before, c.after);
+            s.reasons.push(r);
+        }
+        let added: Vec<String> = s.provisions_added.iter().map(|d| format!("provision added: {}", d.name)).collect();
+        let gone: Vec<String> = s.provisions_removed.iter().map(|d| format!("provision removed: {}", d.name)).collect();
+        s.reasons.extend(added);
+        s.reasons.extend(gone);
+        significance = Significance::Substantive;
+    } else if let Some(e) =
+        edits.iter().find(|e| number_with_unit_changed(e, &clause_of(e), &old_pair_text(e, &ou), &raw_of(e)))
+    {
+        s.reasons
+            .push(format!("a number changed in a clause with an amount, period, age or limit: \"{}\"", quote_of(e)));
+        significance = Significance::Substantive;
+    } else if let Some((e, place)) = edits.iter().find_map(|e| {
+        // A place swapped inside a clause, or a list entry naming a place added or removed.
+        let entry = e.old.iter().all(|&o| ou.canon[o].split(' ').count() <= 8)
+            && e.new.iter().all(|&n| nu.canon[n].split(' ').count() <= 8);
+        (e.is_rewrite() || entry)
+            .then(|| e.gone.iter().chain(&e.came).find(|w| signals::is_place(w)).map(|w| (e, w.clone())))
+            .flatten()
+    }) {
+        s.reasons.push(format!("a place was added or removed ({place}): \"{}\"", quote_of(e)));
+        significance = Significance::Substantive;
+    } else if let Some(reason) = systematic_rename(&edits, &ou, &nu) {
+        s.reasons.push(reason.0);
+        significance = reason.1;
+    } else if let Some((e, words)) = edits.iter().find_map(|e| {
+        let mut hits: Vec<&String> = e
+            .gone
+            .iter()
+            .chain(&e.came)
+            .filter(|w| signals::is_obligation_word(w) && !WEAK_CUES.contains(&w.as_str()))
+            .collect();
+        hits.sort();
+        hits.dedup();
+        let clause = clause_of(e);
+        let paired = e.is_rewrite();
+        // Very short clauses (widget labels, list entries) count only with a modal or a
+        // negation; a whole clause added or removed needs a modal or two distinct cues.
+        let short = e.old.iter().all(|&o| ou.canon[o].split(' ').count() <= 6)
+            && e.new.iter().all(|&n| nu.canon[n].split(' ').count() <= 6);
+        let strong = carries_obligation(&clause) || carries_obligation(&old_pair_text(e, &ou));
+        let counts = !e.example
+            && if paired {
+                !short || strong
+            } else {
+                e.gone.len() + e.came.len() >= 4 && (strong || (hits.len() >= 2 && !short))
+            };
+        (!hits.is_empty() && counts)
+            .then(|| (e, hits.iter().take(6).map(|w| w.as_str()).collect::<Vec<_>>().join(", ")))
+    }) {
+        let what = if e.is_rewrite() {
+            "words that carry rights or obligations changed"
+        } else if e.old.is_empty() {
+            "new text with words that carry rights or obligations"
+        } else {
+            "text with words that carry rights or obligations was removed"
+        };
+        s.reasons.push(format!("{what} ({words}): \"{}\"", quote_of(e)));
+        significance = Significance::Substantive;
+    } else if let Some(e) = edits.iter().find(|e| {
+        // A list entry about data, rights or obligations added or removed ("* Public content
+        // you create or share" leaving the list of data used for training).
+        let list_item = |t: &str| {
+            let t = t.trim_start();
+            t.starts_with("* ") || t.starts_with("- ") || t.starts_with("+ ") || t.starts_with('•')
+        };
+        let texts: Vec<&String> =
+            e.old.iter().map(|&o| &ou.text[o]).chain(e.new.iter().map(|&n| &nu.text[n])).collect();
+        !e.is_rewrite()
+            && !e.example
+            && e.gone.len() + e.came.len() >= 3
+            && texts.iter().all(|t| list_item(t))
+            && texts.iter().any(|t| {
+                signals::canonical_without_urls(t)
+                    .split(' ')
+                    .any(|w| signals::DATA_CUES.contains(&w) || carries_obligation(w))
+            })
+    }) {
+        let what = if e.old.is_empty() { "added" } else { "removed" };
+        s.reasons.push(format!("a list entry about data, rights or obligations was {what}: \"{}\"", quote_of(e)));
+        significance = Significance::Substantive;
+    } else if let Some(e) = edits.iter().find(|e| {
+        // Enough of the clause's content changed (a paraphrase swapping a word or two in a long
+        // clause is editorial).
+        let changed = e.gone.len().max(e.came.len());
+        let size = clause_of(e).split(' ').count().max(1);
+        e.is_rewrite()
+            && e.gone.len() + e.came.len() >= 3
+            && changed as f64 >= 0.15 * size as f64
+            && (carries_obligation(&clause_of(e)) || carries_obligation(&old_pair_text(e, &ou)))
+    }) {
+        s.reasons.push(format!(
+            "the wording of a clause that grants, forbids or requires something changed: \"{}\"",
+            quote_of(e)
+        ));
+        significance = Significance::Substantive;
+    } else if edits.iter().all(|e| e.gone.is_empty() && e.came.is_empty()) {
+        s.reasons.push("only spelling variants, function words or typo fixes changed".into());
+        significance = Significance::Cosmetic;
+    } else {
+        let n: usize = edits.iter().map(|e| e.gone.len() + e.came.len()).sum();
+        s.reasons.push(format!(
+            "wording changed ({n} content words) without a change of provision, attribute, number, place or obligation"
+        ));
+        significance = Significance::Editorial;
+    }
+    let capped = match context.reextraction_gap_days {
+        Some(days) if days <= REEXTRACTION_CAP_DAYS && significance == Significance::Substantive => {
+            s.reasons.insert(
+                0,
+                format!("re-extraction {days:.0} day(s) after the previous capture: differences come from the new extraction rules"),
+            );
+            Significance::Editorial
+        }
+        _ => significance,
+    };
+    s.significance = capped;
+    s.paragraph = paragraph(&s);
+    s
+}
+
+/// A re-extraction (new rules on a fresh capture) this soon after the previous capture is not
+/// read as a change of substance.
+const REEXTRACTION_CAP_DAYS: f64 = 14.0;
+
+/// Obligation words too common in any legal text to mark a change on their own.
+const WEAK_CUES: &[&str] = &[
+    "data",
+    "personal",
+    "third",
+    "law",
+    "notice",
+    "process",
+    "processing",
+    "store",
+    "stored",
+    "will",
+    "daten",
+    "données",
+    "datos",
+    "dados",
+    "dati",
+    "gegevens",
+    "dane",
+    "datele",
+    "recht",
+    "right",
+    "rights",
+    "agree",
+    "responsible",
+    "own",
+    "days",
+    "months",
+    "years",
+    "hours",
+    "minutes",
+    "jours",
+    "mois",
+    "ans",
+    "tage",
+    "tagen",
+];
+
+fn finish(mut s: ChangeSummary, significance: Significance, reason: String) -> ChangeSummary {
+    s.significance = significance;
+    s.reasons.push(reason);
+    s.paragraph = paragraph(&s);
+    s
+}
+
+fn clip_words(text: &str, n: usize) -> String {
+    let ws: Vec<&str> = text.split_whitespace().collect();
+    if ws.len() <= n {
+        ws.join(" ")
+    } else {
+        format!("{}…", ws[..n].join(" "))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum ClauseKind {
+    Body,
+    Furniture,
+    DateLine,
+    Foreign,
+    CrossReference,
+}
+
+fn clause_kind(text: &str, canon: &str, doc_lang: Option<&str>) -> ClauseKind {
+    if signals::is_date_line(canon) {
+        return ClauseKind::DateLine;
+    }
+    if signals::is_cross_reference(text, canon) {
+        return ClauseKind::CrossReference;
+    }
+    if signals::is_furniture(text, canon) {
+        return ClauseKind::Furniture;
+    }
+    if let (Some(doc), Some(own)) = (doc_lang, signals::language(canon)) {
+        if doc != own {
+            return ClauseKind::Foreign;
+        }
+    }
+    ClauseKind::Body
+}
+
+/// One changed clause: paired (edited), or only removed or only added; with the content words
+/// that left and arrived.
+struct Edit {
+    old: Vec<usize>,
+    new: Vec<usize>,
+    gone: Vec<String>,
+    came: Vec<String>,
+    /// Only illustrative examples were added or removed.
+    example: bool,
+}
+
+impl Edit {
+    /// Text on both sides: a rewrite rather than a pure addition or removal.
+    fn is_rewrite(&self) -> bool {
+        !self.old.is_empty() && !self.new.is_empty()
+    }
+}
+
+fn old_pair_text(e: &Edit, ou: &Units) -> String {
+    e.old.iter().map(|&o| ou.canon[o].as_str()).collect::<Vec<_>>().join(" ")
+}
+
+/// Clause indexes on one side only. Counted per section (a clause removed from one section
+/// while a copy stays in another is removed), except that a clause that leaves one section and
+/// arrives in another is a move and cancels.
+fn one_sided(ou: &Units, nu: &Units) -> (Vec<usize>, Vec<usize>) {
+    let side = |a: &Units, b: &Units| -> Vec<usize> {
+        let mut count: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+        for i in 0..b.canon.len() {
+            *count.entry((b.section[i].as_str(), b.canon[i].as_str())).or_default() += 1;
+        }
+        let mut out = Vec::new();
+        for i in 0..a.canon.len() {
+            match count.get_mut(&(a.section[i].as_str(), a.canon[i].as_str())) {
+                Some(n) if *n > 0 => *n -= 1,
+                _ => out.push(i),
+            }
+        }
+        out
+    };
+    let (mut gone, mut came) = (side(ou, nu), side(nu, ou));
+    // Moves between sections: the same clause text leaves one and arrives in another.
+    let mut arriving: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for &i in &came {
+        arriving.entry(nu.canon[i].as_str()).or_default().push(i);
+    }
+    let mut moved_in = BTreeSet::new();
+    gone.retain(|&i| match arriving.get_mut(ou.canon[i].as_str()).and_then(|v| v.pop()) {
+        Some(j) => {
+            moved_in.insert(j);
+            false
+        }
+        None => true,
+    });
+    came.retain(|j| !moved_in.contains(j));
+    (gone, came)
+}
+
+/// The changed regions of the document: Myers over clauses, keeping in each region only the
+/// clauses on one side (`gone_ok`, `came_ok`). A region with clauses on both sides is a rewrite;
+/// comparing whole regions, not clause pairs, keeps a re-split sentence from looking new.
+fn regions(
+    ou: &Units,
+    nu: &Units,
+    gone_ok: &BTreeSet<usize>,
+    came_ok: &BTreeSet<usize>,
+) -> Vec<(Vec<usize>, Vec<usize>)> {
+    let mut out = Vec::new();
+    let (mut cur_old, mut cur_new): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
+    for op in capture_diff_slices(Algorithm::Myers, &ou.canon, &nu.canon) {
+        let (o, n) = match op {
+            DiffOp::Equal { len, .. } => {
+                // A short equal run inside a rewrite (a repeated heading word) does not split it.
+                if len > 2 && (!cur_old.is_empty() || !cur_new.is_empty()) {
+                    out.push((std::mem::take(&mut cur_old), std::mem::take(&mut cur_new)));
+                }
+                continue;
+            }
+            DiffOp::Delete { old_index, old_len, .. } => (old_index..old_index + old_len, 0..0),
+            DiffOp::Insert { new_index, new_len, .. } => (0..0, new_index..new_index + new_len),
+            DiffOp::Replace { old_index, old_len, new_index, new_len } => {
+                (old_index..old_index + old_len, new_index..new_index + new_len)
+            }
+        };
+        cur_old.extend(o.filter(|i| gone_ok.contains(i)));
+        cur_new.extend(n.filter(|i| came_ok.contains(i)));
+    }
+    if !cur_old.is_empty() || !cur_new.is_empty() {
+        out.push((cur_old, cur_new));
+    }
+    out.retain(|(o, n)| !o.is_empty() || !n.is_empty());
+    // One-sided clauses the alignment matched elsewhere (a duplicate whose other copy it kept)
+    // form their own regions, consecutive ones together.
+    let covered_old: BTreeSet<usize> = out.iter().flat_map(|(o, _)| o.iter().copied()).collect();
+    let covered_new: BTreeSet<usize> = out.iter().flat_map(|(_, n)| n.iter().copied()).collect();
+    let group = |ix: Vec<usize>| -> Vec<Vec<usize>> {
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for i in ix {
+            match groups.last_mut() {
+                Some(g) if g.last().is_some_and(|&l| l + 1 == i) => g.push(i),
+                _ => groups.push(vec![i]),
+            }
+        }
+        groups
+    };
+    out.extend(
+        group(gone_ok.iter().copied().filter(|i| !covered_old.contains(i)).collect()).into_iter().map(|g| (g, vec![])),
+    );
+    out.extend(
+        group(came_ok.iter().copied().filter(|i| !covered_new.contains(i)).collect()).into_iter().map(|g| (vec![], g)),
+    );
+    out
+}
+
+/// Words that give a number its meaning: periods, amounts, ages, limits.
+const UNIT_WORDS: &[&str] = &[
+    "day", "days", "week", "weeks", "month", "months", "year", "years", "hour", "hours", "minute", "minutes",
+    "business", "calendar", "age", "old", "percent", "eur", "euro", "euros", "usd", "dollars", "gbp", "pounds", "ron",
+    "lei", "chf", "fee", "fees", "price", "cost", "limit", "maximum", "minimum", "up", "jours", "mois", "ans",
+    "heures", "tage", "tagen", "monate", "monaten", "jahre", "jahren", "stunden", "días", "meses", "años", "giorni",
+    "mesi", "anni", "dias", "zile", "luni", "ani", "dagen", "maanden",
+];
+
+/// A number (not a year, not a date) changed next to a unit, currency or age in its clause:
+/// "refund within 14 days" → "30 days", "100 EUR", "$5". A changed postcode or street number in
+/// the same clause as a period does not count: the unit must be within three words.
+fn number_with_unit_changed(e: &Edit, clause: &str, old_clause: &str, raw: &str) -> bool {
+    let is_num = |w: &String| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit()) && !signals::is_year(w);
+    let changed: BTreeSet<&str> = e.gone.iter().chain(&e.came).filter(|w| is_num(w)).map(String::as_str).collect();
+    if changed.is_empty() || signals::is_date_line(clause) {
+        return false;
+    }
+    // The number quantifies the unit: "30 days", "30 business days", "EUR 10", "age of 13".
+    let near_unit = |c: &str| {
+        let ws: Vec<&str> = c.split(' ').collect();
+        let unit = |j: usize| ws.get(j).is_some_and(|x| UNIT_WORDS.contains(x));
+        ws.iter().enumerate().any(|(i, w)| {
+            changed.contains(w)
+                && (unit(i + 1)
+                    || unit(i + 2) && ws.get(i + 1).is_some_and(|x| x.chars().all(|c| c.is_alphabetic()))
+                    || i >= 1 && unit(i - 1)
+                    || i >= 2 && ws[i - 1] == "of" && unit(i - 2))
+        })
+    };
+    let near_money = changed.iter().any(|n| {
+        ["€", "$", "£"].iter().any(|c| raw.contains(&format!("{c}{n}")) || raw.contains(&format!("{c} {n}")))
+            || ["%", " %", "€", " €"].iter().any(|c| raw.contains(&format!("{n}{c}")))
+    });
+    near_unit(clause) || near_unit(old_clause) || near_money
+}
+
+/// The words of the link texts in a clause (`[these words](target)`).
+fn link_words(raw: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut rest = raw;
+    while let Some(i) = rest.find('[') {
+        let after = &rest[i + 1..];
+        let Some(j) = after.find("](") else { break };
+        for w in text::canonical(&after[..j]).split(' ').filter(|w| !w.is_empty()) {
+            out.insert(signals::spelling_key(w));
+        }
+        rest = &after[j..];
+    }
+    out
+}
+
+/// Legal-entity suffixes: a systematic replacement that involves one is a change of the
+/// contracting party or controller.
+const ENTITY_SUFFIXES: &[&str] = &[
+    "inc",
+    "llc",
+    "ltd",
+    "limited",
+    "corp",
+    "corporation",
+    "gmbh",
+    "ag",
+    "sas",
+    "sarl",
+    "sa",
+    "bv",
+    "nv",
+    "plc",
+    "lp",
+    "llp",
+    "srl",
+    "spa",
+    "ab",
+    "aps",
+    "oy",
+    "kg",
+    "co",
+];
+
+/// The same words replaced the same way in several clauses: a rename or new contact details
+/// (editorial), or a new legal entity (substantive).
+fn systematic_rename(edits: &[Edit], ou: &Units, nu: &Units) -> Option<(String, Significance)> {
+    // Clause by clause inside rewrites that keep their shape (clause i of the old text became
+    // clause i of the new one); a changed clause outside such a rewrite counts once, as is.
+    let mut signatures: BTreeMap<(Vec<String>, Vec<String>), usize> = BTreeMap::new();
+    let mut changed_clauses = 0;
+    let mut add = |g: Vec<String>, c: Vec<String>| {
+        let (mut g, mut c) = (g, c);
+        g.sort();
+        g.dedup();
+        c.sort();
+        c.dedup();
+        *signatures.entry((g, c)).or_default() += 1;
+    };
+    for e in edits.iter().filter(|e| !(e.gone.is_empty() && e.came.is_empty())) {
+        if e.is_rewrite() && e.old.len() == e.new.len() {
+            for (&o, &n) in e.old.iter().zip(&e.new) {
+                let (a, b): (Vec<&str>, Vec<&str>) =
+                    (ou.canon[o].split(' ').collect(), nu.canon[n].split(' ').collect());
+                let (g, c) = signals::content_changes(&a, &b);
+                if !(g.is_empty() && c.is_empty()) {
+                    changed_clauses += 1;
+                    add(g, c);
+                }
+            }
+        } else {
+            changed_clauses += 1;
+            add(e.gone.clone(), e.came.clone());
+        }
+    }
+    let ((g, c), n) = signatures.iter().max_by_key(|(_, n)| **n)?;
+    let changed_edits = changed_clauses;
+    // Most of the changed clauses carry the same replacement, and it is not about obligations.
+    if *n < 2 || (*n as f64) < 0.6 * changed_edits as f64 {
+        return None;
+    }
+    let words: Vec<&String> = g.iter().chain(c.iter()).collect();
+    if words.iter().any(|w| signals::is_obligation_word(w) && !WEAK_CUES.contains(&w.as_str())) {
+        return None;
+    }
+    let from = g.iter().map(|w| w.as_str()).collect::<Vec<_>>().join(" ");
+    let to = c.iter().map(|w| w.as_str()).collect::<Vec<_>>().join(" ");
+    if words.iter().any(|w| ENTITY_SUFFIXES.contains(&w.as_str())) {
+        return Some((
+            format!("the named legal entity changed throughout ({n} clauses): «{from}» → «{to}»"),
+            Significance::Substantive,
+        ));
+    }
+    Some((
+        format!("the same words replaced throughout ({n} clauses), a rename or new contact details: «{from}» → «{to}»"),
+        Significance::Editorial,
+    ))
+}
+
+/// A clause that grants, forbids or requires something (a modal, a negation or an explicit
+/// permission or prohibition word), in any of the tracked languages.
+fn carries_obligation(canon: &str) -> bool {
+    canon.split(' ').any(|w| {
+        matches!(
+            w,
+            "may"
+                | "must"
+                | "shall"
+                | "not"
+                | "no"
+                | "never"
+                | "only"
+                | "prohibited"
+                | "prohibit"
+                | "allow"
+                | "allowed"
+                | "permit"
+                | "permitted"
+                | "except"
+                | "unless"
+                | "required"
+                | "require"
+                | "forbidden"
+                | "doit"
+                | "peut"
+                | "interdit"
+                | "pas"
+                | "muss"
+                | "darf"
+                | "nicht"
+                | "verboten"
+                | "debe"
+                | "puede"
+                | "prohibido"
+                | "deve"
+                | "pode"
+                | "vietato"
+                | "non"
+                | "moet"
+                | "mag"
+                | "niet"
+                | "musi"
+                | "może"
+                | "trebuie"
+                | "poate"
+                | "interzis"
+                | "nu"
+        )
+    })
+}
+
+/// The capture shows something else than (part of) the document: an error page, a truncated
+/// page, another language, or text that merely comes back from an earlier capture.
+fn capture_artefact(
+    ow: &[String],
+    nw: &[String],
+    ou: &Units,
+    nu: &Units,
+    gone: &[usize],
+    came: &[usize],
+    context: &Context<'_>,
+) -> Option<String> {
+    let wc = |u: &Units, ix: &[usize]| ix.iter().map(|&i| u.canon[i].split(' ').count()).sum::<usize>();
+    let (gone_words, came_words) = (wc(ou, gone), wc(nu, came));
+    // One side is a small fraction of the other and shares little with it.
+    let (small, large) = if ow.len() <= nw.len() { (ow, nw) } else { (nw, ow) };
     let large_set: BTreeSet<&str> = large.iter().map(String::as_str).collect();
     let shared = small.iter().filter(|w| large_set.contains(w.as_str())).count();
     if (small.len() as f64) < 0.25 * large.len() as f64
         && large.len() > 150
         && (shared as f64) < 0.9 * small.len() as f64 + 1.0
     {
-        s.significance = Significance::Cosmetic;
-        s.capture_artefact = true;
-        s.reasons.push(format!(
-            "capture artefact: one version has {} words, the other {}; the short one is not a version of the document",
+        return Some(format!(
+            "one version has {} words, the other {}; the short one is not a version of the document",
             small.len(),
             large.len()
         ));
-        s.paragraph = "The capture shows another page (an error or home page) or the document returning after one; not a change of the document.".into();
-        return s;
     }
+    let marker = |u: &Units, ix: &[usize]| ix.iter().any(|&i| signals::has_error_marker(&u.canon[i]));
+    if marker(nu, came) && gone_words >= 3 * came_words {
+        return Some("an error page was captured instead of (part of) the document".into());
+    }
+    if marker(ou, gone) && came_words >= 3 * gone_words {
+        return Some("the document comes back after an error page".into());
+    }
+    if let (Some(a), Some(b)) = (signals::language(&ow.join(" ")), signals::language(&nw.join(" "))) {
+        if a != b {
+            return Some(format!("the capture switched language ({a} → {b}): a translation, not a new version"));
+        }
+    }
+    if ow.len() >= 300 && gone_words as f64 >= 0.6 * ow.len() as f64 && (came_words as f64) <= 0.1 * gone_words as f64 {
+        return Some(format!(
+            "{gone_words} of the document's {} words vanished from the capture and nothing replaced them (truncated capture)",
+            ow.len()
+        ));
+    }
+    // Text that comes back from an earlier capture of the same document: alternating variants
+    // or a truncated capture repaired.
+    if came_words >= 5 {
+        let new_set: BTreeSet<&str> = nu.canon.iter().map(String::as_str).collect();
+        for (k, earlier) in context.earlier.iter().enumerate() {
+            let owned;
+            let seen = match earlier.clauses {
+                Some(c) => c,
+                None => {
+                    owned = clause_set(earlier.markdown);
+                    &owned
+                }
+            };
+            let identical = seen.len() == new_set.len() && seen.iter().all(|c| new_set.contains(c.as_str()));
+            if identical {
+                return Some(format!(
+                    "the new text is identical to an earlier capture ({} version(s) before): alternating capture",
+                    k + 2
+                ));
+            }
+            if !earlier.days_before_new.is_some_and(|d| d <= RESTORE_WINDOW_DAYS) {
+                continue;
+            }
+            let back = came
+                .iter()
+                .filter(|&&i| seen.contains(&nu.canon[i]))
+                .map(|&i| nu.canon[i].split(' ').count())
+                .sum::<usize>();
+            if back as f64 >= 0.9 * came_words as f64 {
+                return Some(format!(
+                    "the added text ({came_words} words) is the text of a capture {} version(s) before, {:.0} day(s) earlier: alternating or repaired capture",
+                    k + 2,
+                    earlier.days_before_new.unwrap_or(0.0)
+                ));
+            }
+        }
+    }
+    None
+}
 
-    // Two levels, so time stays bounded on large or reordered documents: clauses first, then
-    // words only inside the runs of clauses that differ.
-    // Each version is segmented and canonicalised once for everything below.
-    let (ou, nu) = (Units::of(old_md), Units::of(new_md));
-    let (removed, added, longest_run) = changed_words(&ou.canon, &nu.canon);
-    s.words_added = added.len();
-    s.words_removed = removed.len();
-    s.changed_sentences = changed_sentences(&ou, &nu);
-
-    // Provision level, from confident findings.
+/// Provisions added and removed (confident findings whose clause is among the changed ones)
+/// and attribute values that changed with both quotes.
+fn provision_deltas(
+    s: &mut ChangeSummary,
+    old: &Analysis,
+    new: &Analysis,
+    gone_set: &BTreeSet<&str>,
+    came_set: &BTreeSet<&str>,
+) {
     let (op, np) = (provision_map(old), provision_map(new));
     let tax = crate::taxonomy::taxonomy();
+    let in_set = |set: &BTreeSet<&str>, quote: &str| {
+        let q = text::canonical(quote);
+        set.iter().any(|c| c.contains(q.as_str()) || q.contains(*c))
+    };
     for (p, fs) in &np {
         if !op.contains_key(p) {
-            let f = fs[0];
-            s.provisions_added.push(ProvisionDelta {
-                provision: p.to_string(),
-                name: tax.get(p).map(|x| x.name.clone()).unwrap_or_default(),
-                quote: f.quote.clone(),
-                section: f.section.clone(),
-            });
+            if let Some(f) = fs.iter().find(|f| in_set(came_set, &f.quote)) {
+                s.provisions_added.push(ProvisionDelta {
+                    provision: p.to_string(),
+                    name: tax.get(p).map(|x| x.name.clone()).unwrap_or_default(),
+                    quote: f.quote.clone(),
+                    section: f.section.clone(),
+                });
+            }
         }
     }
     for (p, fs) in &op {
         if !np.contains_key(p) {
-            let f = fs[0];
-            s.provisions_removed.push(ProvisionDelta {
-                provision: p.to_string(),
-                name: tax.get(p).map(|x| x.name.clone()).unwrap_or_default(),
-                quote: f.quote.clone(),
-                section: f.section.clone(),
-            });
+            if let Some(f) = fs.iter().find(|f| in_set(gone_set, &f.quote)) {
+                s.provisions_removed.push(ProvisionDelta {
+                    provision: p.to_string(),
+                    name: tax.get(p).map(|x| x.name.clone()).unwrap_or_default(),
+                    quote: f.quote.clone(),
+                    section: f.section.clone(),
+                });
+            }
         }
         if let Some(nfs) = np.get(p) {
             let (ov, nv) = (attribute_values(fs), attribute_values(nfs));
@@ -330,83 +947,26 @@ pub fn classify(old_md: &str, new_md: &str, old: &Analysis, new: &Analysis) -> C
                 let Some(after) = nv.get(name) else { continue };
                 let bset: BTreeSet<&str> = before.iter().map(|x| x.0.as_str()).collect();
                 let aset: BTreeSet<&str> = after.iter().map(|x| x.0.as_str()).collect();
-                if bset != aset {
-                    let b = before.iter().find(|x| !aset.contains(x.0.as_str())).unwrap_or(&before[0]);
-                    let a = after.iter().find(|x| !bset.contains(x.0.as_str())).unwrap_or(&after[0]);
-                    s.attributes_changed.push(AttributeChange {
-                        provision: p.to_string(),
-                        attribute: name.clone(),
-                        before: b.0.clone(),
-                        after: a.0.clone(),
-                        before_quote: b.1.to_string(),
-                        after_quote: a.1.to_string(),
-                    });
+                if bset == aset {
+                    continue;
                 }
+                let b = before.iter().find(|x| !aset.contains(x.0.as_str())).unwrap_or(&before[0]);
+                let a = after.iter().find(|x| !bset.contains(x.0.as_str())).unwrap_or(&after[0]);
+                // Only when the clause that states the value changed.
+                if !(in_set(gone_set, b.1) || in_set(came_set, a.1)) {
+                    continue;
+                }
+                s.attributes_changed.push(AttributeChange {
+                    provision: p.to_string(),
+                    attribute: name.clone(),
+                    before: b.0.clone(),
+                    after: a.0.clone(),
+                    before_quote: b.1.to_string(),
+                    after_quote: a.1.to_string(),
+                });
             }
         }
     }
-    // A provision "added" or "removed" only because a rule matched a reworded sentence differently
-    // is common; it counts when the sentence that carried it changed too (is not in the other text).
-    let (old_whole, new_whole) = (ou.canon.join(" "), nu.canon.join(" "));
-    s.provisions_added.retain(|d| !old_whole.contains(&text::canonical(&d.quote)));
-    s.provisions_removed.retain(|d| !new_whole.contains(&text::canonical(&d.quote)));
-
-    let changed: Vec<&str> = removed.iter().chain(added.iter()).map(String::as_str).collect();
-    let only_dates = changed.iter().all(|w| is_date_word(w));
-    let obligation_hits: BTreeSet<&str> = changed.iter().copied().filter(|w| OBLIGATION_WORDS.contains(w)).collect();
-    let numbers_changed = changed.iter().any(|w| w.chars().all(|c| c.is_ascii_digit()) && !is_year(w));
-    // Runs of new or removed words long enough to be a new sentence or clause.
-    if !s.attributes_changed.is_empty() {
-        let c = &s.attributes_changed[0];
-        s.reasons.push(format!("{}: {} {} → {}", c.provision, c.attribute.replace('_', " "), c.before, c.after));
-    }
-    for d in &s.provisions_added {
-        s.reasons.push(format!("provision added: {}", d.name));
-    }
-    for d in &s.provisions_removed {
-        s.reasons.push(format!("provision removed: {}", d.name));
-    }
-    s.significance = if !s.reasons.is_empty() {
-        Significance::Substantive
-    } else if only_dates {
-        s.reasons.push("only dates changed (last updated / effective date)".into());
-        Significance::Cosmetic
-    } else if longest_run >= 12 && !obligation_hits.is_empty() {
-        s.reasons.push(format!(
-            "a passage of {longest_run} words was added, removed or rewritten, with words that carry obligations ({})",
-            obligation_hits.iter().take(6).copied().collect::<Vec<_>>().join(", ")
-        ));
-        Significance::Substantive
-    } else if numbers_changed
-        && obligation_hits.iter().any(|w| {
-            matches!(*w, "days" | "months" | "years" | "hours" | "fee" | "fees" | "price" | "prices" | "age" | "refund")
-        })
-    {
-        s.reasons.push("a number changed next to a duration, amount or age".into());
-        Significance::Substantive
-    } else if obligation_hits.iter().any(|w| {
-        matches!(
-            *w,
-            "not" | "no" | "never" | "may" | "must" | "shall" | "prohibited" | "only" | "without" | "unless" | "except"
-        )
-    }) {
-        s.reasons.push(format!(
-            "modal or negation words changed ({})",
-            obligation_hits.iter().take(6).copied().collect::<Vec<_>>().join(", ")
-        ));
-        Significance::Substantive
-    } else if changed.len() <= 3 && changed.iter().all(|w| w.len() <= 3 || is_date_word(w)) {
-        s.reasons.push("a few short words changed (typo, article, numbering)".into());
-        Significance::Cosmetic
-    } else {
-        s.reasons.push(format!(
-            "wording changed ({} words added, {} removed) without a change of provision, attribute or obligation words",
-            s.words_added, s.words_removed
-        ));
-        Significance::Editorial
-    };
-    s.paragraph = paragraph(&s);
-    s
 }
 
 /// Changed-region word runs larger than this are compared as word multisets, not aligned.
@@ -472,10 +1032,6 @@ fn changed_words(ou: &[String], nu: &[String]) -> (Vec<String>, Vec<String>, usi
     (removed, added, longest)
 }
 
-fn is_year(w: &str) -> bool {
-    w.len() == 4 && (w.starts_with("19") || w.starts_with("20"))
-}
-
 /// Sentences of the new text that are not in the old one (canonically), first 20.
 fn changed_sentences(old: &Units, new: &Units) -> Vec<String> {
     let seen: BTreeSet<&str> = old.canon.iter().map(String::as_str).collect();
@@ -492,19 +1048,22 @@ fn changed_sentences(old: &Units, new: &Units) -> Vec<String> {
 struct Units {
     canon: Vec<String>,
     text: Vec<String>,
+    /// Canonical heading path of each clause's section.
+    section: Vec<String>,
 }
 
 impl Units {
     fn of(md: &str) -> Units {
-        let (mut canon, mut text_) = (Vec::new(), Vec::new());
+        let (mut canon, mut text_, mut section) = (Vec::new(), Vec::new(), Vec::new());
         for c in crate::segment::clauses(md) {
             let k = text::canonical(&c.text);
             if !k.is_empty() {
                 canon.push(k);
+                section.push(text::canonical(&c.section.join(" / ")));
                 text_.push(c.text);
             }
         }
-        Units { canon, text: text_ }
+        Units { canon, text: text_, section }
     }
 }
 
@@ -595,5 +1154,123 @@ mod tests {
         assert_eq!(s.significance, Significance::Cosmetic);
         assert!(s.capture_artefact);
         assert!(c(error, &long).capture_artefact, "and the document coming back");
+    }
+
+    /// A document of `n` numbered sections, each with a rule and a data clause.
+    fn doc(n: usize) -> String {
+        let mut d = String::from("# Terms of Service\n\n");
+        for i in 1..=n {
+            d.push_str(&format!(
+                "## Section {i}\n\nIn part {i} you agree to follow the rules for the feature number {i} of the service.\n\nWe keep the records of part {i} for the reasons given in this part of the terms.\n\n"
+            ));
+        }
+        d
+    }
+
+    fn with(context: &Context<'_>, a: &str, b: &str) -> ChangeSummary {
+        classify_in_context(a, b, &analyze(a, "X"), &analyze(b, "X"), context)
+    }
+
+    #[test]
+    fn an_error_page_inside_a_combined_document_is_an_artefact() {
+        let base = doc(20);
+        let broken = base.replacen(
+            "## Section 1\n",
+            "## This page isn't available\n\nAn unexpected error has occurred. Try reloading the page or come back later.\n\n## Gone\n",
+            1,
+        );
+        let cut = broken.find("## Section 12").unwrap();
+        let broken = format!("{}{}", &broken[..broken.find("## Section 2\n").unwrap()], &broken[cut..]);
+        let s = c(&base, &broken);
+        assert!(s.capture_artefact && s.significance == Significance::Cosmetic, "{:?}", s.reasons);
+        let back = c(&broken, &base);
+        assert!(back.capture_artefact && back.significance == Significance::Cosmetic, "{:?}", back.reasons);
+    }
+
+    #[test]
+    fn a_truncated_capture_is_an_artefact() {
+        let base = doc(20);
+        let truncated = &base[..base.find("## Section 4\n").unwrap()];
+        let s = c(&base, truncated);
+        assert!(s.capture_artefact, "{:?}", s.reasons);
+        assert!(s.reasons[0].contains("vanished"), "{:?}", s.reasons);
+    }
+
+    #[test]
+    fn text_coming_back_from_an_earlier_capture_is_an_artefact_only_with_history() {
+        let a = doc(10);
+        let b = a.replace("Section 3\n\nIn part 3 you agree", "Section 3\n\nIn part 3 you must not agree");
+        // a → b → a: the last step restores the earlier text.
+        let ctx_earlier = [Earlier { markdown: &a, days_before_new: Some(2.0), clauses: None }];
+        let context = Context { earlier: &ctx_earlier, reextraction_gap_days: None };
+        let s = with(&context, &b, &a);
+        assert!(s.capture_artefact && s.significance == Significance::Cosmetic, "{:?}", s.reasons);
+        // Without the history it is a real change of an obligation.
+        assert_eq!(c(&b, &a).significance, Significance::Substantive);
+    }
+
+    #[test]
+    fn page_furniture_dates_and_moves_are_cosmetic() {
+        let base = doc(6);
+        let banner = format!("{base}We'd like to use cookies to remember your preferences. Accept all cookies\n\n");
+        assert_eq!(c(&base, &banner).significance, Significance::Cosmetic);
+        let widget = format!("{base}* What is a valid subpoena?\n* I have a different question\n");
+        assert_eq!(c(&base, &widget).significance, Significance::Cosmetic);
+        let dated = format!("Last updated: 3 days ago\n\n{base}");
+        let redated = format!("Last updated: 4 days ago\n\n{base}");
+        assert_eq!(c(&dated, &redated).significance, Significance::Cosmetic, "relative dates");
+        // Two sections swap places: the same clauses in another order.
+        let one = "## A\n\nYou may cancel at any time from your account settings page.\n\n## B\n\nWe may suspend accounts that break these rules after a warning.\n";
+        let swapped = "## B\n\nWe may suspend accounts that break these rules after a warning.\n\n## A\n\nYou may cancel at any time from your account settings page.\n";
+        assert_eq!(c(one, swapped).significance, Significance::Cosmetic);
+    }
+
+    #[test]
+    fn a_translation_is_not_a_new_version() {
+        let en = "# Privacy\n\nWe collect your name and your email address when you create an account, and we use them to provide the service to you and to contact you about it. ".repeat(8);
+        let fr = "# Confidentialité\n\nNous collectons votre nom et votre adresse e-mail lorsque vous créez un compte, et nous les utilisons pour vous fournir le service et pour vous contacter à son sujet. ".repeat(8);
+        let s = c(&fr, &en);
+        assert!(s.capture_artefact, "{:?}", s.reasons);
+    }
+
+    #[test]
+    fn small_changes_that_matter_are_substantive() {
+        let states =
+            "## Pilot\n\nThe following states are eligible for this pilot:\n\n*   Alaska\n*   Ohio\n*   Texas\n";
+        let s = c(states, &states.replace("*   Ohio\n", ""));
+        assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        let fee = "## Fees\n\nThe service costs 10 EUR per month, billed in advance.\n";
+        assert_eq!(c(fee, &fee.replace("10 EUR", "12 EUR")).significance, Significance::Substantive);
+        let modal = "## Content\n\nYou may post photos of other people at events.\n";
+        assert_eq!(c(modal, &modal.replace("may", "may not")).significance, Significance::Substantive);
+        let data = "## Data we use for AI\n\n*   Posts you make\n*   Public content you or others create or share, like comments\n*   Messages to AI\n";
+        let s = c(data, &data.replace("*   Public content you or others create or share, like comments\n", ""));
+        assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+    }
+
+    #[test]
+    fn contact_details_spelling_and_postcodes_are_not_substantive() {
+        let addr = "## Cancel\n\nYou may cancel within three business days by writing to Example Inc., 3400 N. Ashton Blvd, Lehi, UT 84043.\n\n## Refunds\n\nRefund requests go to Example Inc., 3400 N. Ashton Blvd, Lehi, UT 84043, within 30 days.\n";
+        let moved =
+            addr.replace("3400 N. Ashton Blvd, Lehi, UT 84043", "10808 S River Front Parkway, South Jordan, UT 84095");
+        let s = c(addr, &moved);
+        assert_eq!(s.significance, Significance::Editorial, "{:?}", s.reasons);
+        let uk = "## Copyright\n\nPosting content through unauthorised devices is not allowed, amongst other things, such as jailbroken apps.\n";
+        let us = uk.replace("unauthorised", "unauthorized").replace("amongst", "among").replace("such as", "like");
+        assert!(c(uk, &us).significance <= Significance::Editorial);
+    }
+
+    #[test]
+    fn a_quick_reextraction_is_never_substantive() {
+        let a = doc(5);
+        let b = a.replace("you agree to follow", "you must not follow");
+        let context = Context { earlier: &[], reextraction_gap_days: Some(3.0) };
+        assert_eq!(with(&context, &a, &b).significance, Significance::Editorial);
+        let late = Context { earlier: &[], reextraction_gap_days: Some(200.0) };
+        assert_eq!(
+            with(&late, &a, &b).significance,
+            Significance::Substantive,
+            "after a long gap it can hide real edits"
+        );
     }
 }

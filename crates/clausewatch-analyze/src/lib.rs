@@ -11,6 +11,7 @@ pub mod change;
 pub mod model;
 pub mod rules;
 pub mod segment;
+pub mod signals;
 pub mod summary;
 pub mod taxonomy;
 pub mod text;

@@ -79,13 +79,32 @@ pub async fn analyze_stored(store: &Store, platform: Option<&str>) -> anyhow::Re
                     None => None,
                 },
             };
+            // A few versions before the previous one: text that merely comes back from an earlier
+            // capture (alternating variants, a truncated capture repaired) is an artefact.
+            let mut earlier: Vec<(String, f64)> = Vec::new();
+            for seq in (1..version.seq - 1).rev().take(crate::eval_changes::HISTORY_WINDOW) {
+                if let Some(v) = store.version_by_seq(doc.id, seq).await? {
+                    let days = (version.effective_at - v.effective_at).num_seconds() as f64 / 86_400.0;
+                    earlier.push((v.markdown, days));
+                }
+            }
             let technical_upgrade = version.kind == clausewatch_store::VersionKind::TechnicalUpgrade;
             let subject = doc.platform_name.clone();
             let md = version.markdown;
             let a = tokio::task::spawn_blocking(move || {
                 let mut a = clausewatch_analyze::analyze_with_previous(&md, &subject, previous.as_ref().map(|p| &p.1));
                 if let Some((pmd, pa)) = &previous {
-                    let mut c = clausewatch_analyze::change::classify(pmd, &md, pa, &a);
+                    let earlier: Vec<clausewatch_analyze::change::Earlier> = earlier
+                        .iter()
+                        .map(|(m, d)| clausewatch_analyze::change::Earlier {
+                            markdown: m,
+                            days_before_new: Some(*d),
+                            clauses: None,
+                        })
+                        .collect();
+                    let context =
+                        clausewatch_analyze::change::Context { earlier: &earlier, reextraction_gap_days: None };
+                    let mut c = clausewatch_analyze::change::classify_in_context(pmd, &md, pa, &a, &context);
                     // Our own re-extraction (same snapshot, new rules) is never substantive.
                     if technical_upgrade && c.significance == clausewatch_analyze::change::Significance::Substantive {
                         c.significance = clausewatch_analyze::change::Significance::Editorial;

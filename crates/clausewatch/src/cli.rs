@@ -66,6 +66,13 @@ enum Eval {
     /// DIR/ota/versions or one collection): class distribution, re-extractions apart, speed.
     Changes {
         path: PathBuf,
+        /// Score the project's hand-labelled pairs (data/change-labels.tsv) instead of walking
+        /// every pair: precision and recall of `substantive`, and the confusion matrix.
+        #[arg(long)]
+        labelled: bool,
+        /// Score another labels file (same columns as data/change-labels.tsv).
+        #[arg(long)]
+        labels: Option<PathBuf>,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
@@ -428,12 +435,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print_redline(*format, &d, serde_json::json!({"old": old, "new": new}))?;
             return Ok(ExitCode::SUCCESS);
         }
-        Command::Eval { what: Eval::Changes { path, format } } => {
+        Command::Eval { what: Eval::Changes { path, labelled, labels, format } } => {
             if !path.is_dir() {
                 eprintln!("skipped: {} is not a folder of version histories (run ../shared/unpack)", path.display());
                 return Ok(ExitCode::SUCCESS);
             }
             let path = path.clone();
+            if *labelled || labels.is_some() {
+                let text = match labels {
+                    Some(f) => {
+                        std::fs::read_to_string(f).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", f.display()))?
+                    }
+                    None => crate::eval_changes::LABELS.to_string(),
+                };
+                let pairs = crate::eval_changes::parse_labels(&text)?;
+                let report =
+                    tokio::task::spawn_blocking(move || crate::eval_changes::run_labelled(&path, &pairs)).await??;
+                print_report(*format, &report, || report.render())?;
+                return Ok(ExitCode::SUCCESS);
+            }
             let report = tokio::task::spawn_blocking(move || crate::eval_changes::run(&path)).await??;
             print_report(*format, &report, || report.render())?;
             return Ok(ExitCode::SUCCESS);

@@ -1,6 +1,6 @@
 //! `classify-change` and `eval changes`: significance of consecutive versions in real histories.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -155,17 +155,29 @@ pub fn run(root: &Path) -> anyhow::Result<Report> {
     let started = Instant::now();
     let mut report = Report { histories: hs.len(), ..Default::default() };
     for (dir, files) in &hs {
-        let mut prev: Option<(String, Analysis)> = None;
+        let mut prev: Option<(String, Analysis, PathBuf)> = None;
+        // Versions before the previous one, most recent first (for alternating captures).
+        let mut earlier: std::collections::VecDeque<(String, PathBuf, BTreeSet<String>)> =
+            std::collections::VecDeque::new();
         for f in files {
             let Ok(text) = read_markdown(f) else {
                 prev = None;
+                earlier.clear();
                 continue;
             };
             let a = clausewatch_analyze::analyze(&text, "The provider");
-            if let Some((ptext, pa)) = &prev {
-                let s = change::classify(ptext, &text, pa, &a);
-                let class = s.significance.as_str().to_string();
+            if let Some((ptext, pa, pfile)) = &prev {
                 let reextraction = kinds.get(f).is_some_and(|k| k == "technical_upgrade" || k == "refilter");
+                let ctx_earlier: Vec<change::Earlier> = earlier
+                    .iter()
+                    .map(|(m, p, c)| change::Earlier { markdown: m, days_before_new: gap_days(p, f), clauses: Some(c) })
+                    .collect();
+                let context = change::Context {
+                    earlier: &ctx_earlier,
+                    reextraction_gap_days: if reextraction { gap_days(pfile, f) } else { None },
+                };
+                let s = change::classify_in_context(ptext, &text, pa, &a, &context);
+                let class = s.significance.as_str().to_string();
                 report.pairs += 1;
                 if reextraction {
                     report.reextraction_pairs += 1;
@@ -181,7 +193,12 @@ pub fn run(root: &Path) -> anyhow::Result<Report> {
                     ex.push((rel, format!("{} → {}", prev_name(files, f), name(f)), s.paragraph.clone()));
                 }
             }
-            prev = Some((text, a));
+            if let Some((ptext, _, pfile)) = prev.take() {
+                let clauses = change::clause_set(&ptext);
+                earlier.push_front((ptext, pfile, clauses));
+                earlier.truncate(HISTORY_WINDOW);
+            }
+            prev = Some((text, a, f.clone()));
         }
     }
     report.secs = started.elapsed().as_secs_f64();
@@ -192,4 +209,243 @@ pub fn run(root: &Path) -> anyhow::Result<Report> {
 fn prev_name(files: &[PathBuf], f: &Path) -> String {
     let i = files.iter().position(|x| x == f).unwrap_or(0);
     files[i.saturating_sub(1)].file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// One hand-labelled pair of `change-labels.tsv`.
+#[derive(Clone, Debug)]
+pub struct LabelledPair {
+    pub id: String,
+    pub sample: String,
+    pub repo: String,
+    pub old: String,
+    pub new: String,
+    pub commit_kind: String,
+    pub label: Significance,
+    pub reason: String,
+}
+
+/// The project's hand-labelled pairs (see the file's header for how they were drawn).
+pub const LABELS: &str = include_str!("../../clausewatch-analyze/data/change-labels.tsv");
+
+pub fn parse_labels(text: &str) -> anyhow::Result<Vec<LabelledPair>> {
+    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.starts_with('#') && !l.trim().is_empty());
+    let (_, header) = lines.next().ok_or_else(|| anyhow::anyhow!("labels file is empty"))?;
+    let cols: Vec<&str> = header.split('\t').collect();
+    let col = |name: &str| {
+        cols.iter().position(|c| *c == name).ok_or_else(|| anyhow::anyhow!("labels file has no `{name}` column"))
+    };
+    let (id, sample, repo, old, new, kind, label, reason) = (
+        col("id")?,
+        col("sample")?,
+        col("repo")?,
+        col("old")?,
+        col("new")?,
+        col("commit_kind")?,
+        col("label")?,
+        col("reason")?,
+    );
+    let mut out = Vec::new();
+    for (n, line) in lines {
+        let f: Vec<&str> = line.split('\t').collect();
+        let get = |i: usize| {
+            f.get(i)
+                .map(|s| s.to_string())
+                .ok_or_else(|| anyhow::anyhow!("labels line {}: missing column {}", n + 1, i + 1))
+        };
+        let label = match get(label)?.as_str() {
+            "noise" => Significance::Noise,
+            "cosmetic" => Significance::Cosmetic,
+            "editorial" => Significance::Editorial,
+            "substantive" => Significance::Substantive,
+            other => anyhow::bail!("labels line {}: unknown label `{other}`", n + 1),
+        };
+        out.push(LabelledPair {
+            id: get(id)?,
+            sample: get(sample)?,
+            repo: get(repo)?,
+            old: get(old)?,
+            new: get(new)?,
+            commit_kind: get(kind)?,
+            label,
+            reason: get(reason)?,
+        });
+    }
+    Ok(out)
+}
+
+/// How many earlier versions of a history the classifier may compare against.
+pub const HISTORY_WINDOW: usize = 8;
+
+#[derive(Debug, Default, Serialize)]
+pub struct Mistake {
+    pub id: String,
+    pub pair: String,
+    pub gold: String,
+    pub predicted: String,
+    pub gold_reason: String,
+    pub predicted_reason: String,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct LabelReport {
+    pub labelled_pairs: usize,
+    /// Pairs whose files are not under the versions folder.
+    pub missing_pairs: usize,
+    /// gold label → predicted label → count.
+    pub confusion: BTreeMap<String, BTreeMap<String, usize>>,
+    pub substantive_precision: f64,
+    pub substantive_recall: f64,
+    pub accuracy: f64,
+    /// Per sample (random, enriched): (pairs, substantive precision, substantive recall).
+    pub by_sample: BTreeMap<String, (usize, f64, f64)>,
+    pub mistakes: Vec<Mistake>,
+}
+
+const CLASSES: [Significance; 4] =
+    [Significance::Noise, Significance::Cosmetic, Significance::Editorial, Significance::Substantive];
+
+fn precision_recall(pairs: &[(Significance, Significance)]) -> (f64, f64) {
+    let sub = Significance::Substantive;
+    let tp = pairs.iter().filter(|(g, p)| *g == sub && *p == sub).count() as f64;
+    let predicted = pairs.iter().filter(|(_, p)| *p == sub).count() as f64;
+    let gold = pairs.iter().filter(|(g, _)| *g == sub).count() as f64;
+    let ratio = |a: f64, b: f64| if b == 0.0 { 1.0 } else { a / b };
+    (ratio(tp, predicted), ratio(tp, gold))
+}
+
+impl LabelReport {
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for m in &self.mistakes {
+            out.push_str(&format!(
+                "  #{} {} gold {} predicted {}\n      gold: {}\n      ours: {}\n",
+                m.id,
+                m.pair,
+                m.gold,
+                m.predicted,
+                m.gold_reason,
+                crate::analyze::clip(&m.predicted_reason, 200)
+            ));
+        }
+        out.push_str("confusion (rows gold, columns predicted):\n              noise cosmetic editorial substantive\n");
+        for g in CLASSES {
+            let row = self.confusion.get(g.as_str());
+            out.push_str(&format!("  {:<11}", g.as_str()));
+            for p in CLASSES {
+                out.push_str(&format!(" {:>8}", row.and_then(|r| r.get(p.as_str())).copied().unwrap_or(0)));
+            }
+            out.push('\n');
+        }
+        for (sample, (n, p, r)) in &self.by_sample {
+            out.push_str(&format!(
+                "{sample}_pairs: {n}\n{sample}_substantive_precision: {p:.3}\n{sample}_substantive_recall: {r:.3}\n"
+            ));
+        }
+        out.push_str(&format!(
+            "labelled_pairs: {}\nmissing_pairs: {}\nsubstantive_precision: {:.3}\nsubstantive_recall: {:.3}\naccuracy: {:.3}\n",
+            self.labelled_pairs, self.missing_pairs, self.substantive_precision, self.substantive_recall, self.accuracy
+        ));
+        out
+    }
+}
+
+/// Earlier versions of a history, most recent first, each with its age relative to the new one.
+pub type History = Vec<(String, Option<f64>)>;
+
+/// The version files of the history holding `file` (sorted), and the position of `file`.
+fn history_of(root: &Path, repo: &str, file: &str) -> Option<(Vec<PathBuf>, usize)> {
+    let path = root.join(repo).join(file);
+    let dir = path.parent()?;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    files.sort();
+    let at = files.iter().position(|p| *p == path)?;
+    Some((files, at))
+}
+
+/// Classifies every labelled pair with the history before it, as `eval changes` does, and
+/// compares with the labels.
+pub fn run_labelled(root: &Path, pairs: &[LabelledPair]) -> anyhow::Result<LabelReport> {
+    let mut report = LabelReport::default();
+    let mut scored: Vec<(String, Significance, Significance)> = Vec::new();
+    for pair in pairs {
+        let (Some((files, old_at)), Some((_, new_at))) =
+            (history_of(root, &pair.repo, &pair.old), history_of(root, &pair.repo, &pair.new))
+        else {
+            report.missing_pairs += 1;
+            continue;
+        };
+        anyhow::ensure!(new_at > old_at, "labelled pair {}: the new version does not follow the old one", pair.id);
+        let (old_md, new_md) = (read_markdown(&files[old_at])?, read_markdown(&files[new_at])?);
+        let earlier: Vec<(String, Option<f64>)> = files[old_at.saturating_sub(HISTORY_WINDOW)..old_at]
+            .iter()
+            .rev()
+            .filter_map(|p| Some((read_markdown(p).ok()?, gap_days(p, &files[new_at]))))
+            .collect();
+        let reextraction = (pair.commit_kind == "technical_upgrade" || pair.commit_kind == "refilter")
+            .then(|| gap_days(&files[old_at], &files[new_at]))
+            .flatten();
+        let s = classify_in_history(&old_md, &new_md, &earlier, reextraction);
+        let predicted = s.significance;
+        *report
+            .confusion
+            .entry(pair.label.as_str().into())
+            .or_default()
+            .entry(predicted.as_str().into())
+            .or_default() += 1;
+        if predicted != pair.label {
+            report.mistakes.push(Mistake {
+                id: pair.id.clone(),
+                pair: format!("{} {}", pair.repo, pair.new),
+                gold: pair.label.as_str().into(),
+                predicted: predicted.as_str().into(),
+                gold_reason: pair.reason.clone(),
+                predicted_reason: s.reasons.join("; "),
+            });
+        }
+        scored.push((pair.sample.clone(), pair.label, predicted));
+    }
+    report.labelled_pairs = scored.len();
+    let all: Vec<(Significance, Significance)> = scored.iter().map(|(_, g, p)| (*g, *p)).collect();
+    (report.substantive_precision, report.substantive_recall) = precision_recall(&all);
+    report.accuracy = all.iter().filter(|(g, p)| g == p).count() as f64 / all.len().max(1) as f64;
+    let samples: std::collections::BTreeSet<&String> = scored.iter().map(|(s, _, _)| s).collect();
+    for sample in samples {
+        let part: Vec<(Significance, Significance)> =
+            scored.iter().filter(|(s, _, _)| s == sample).map(|(_, g, p)| (*g, *p)).collect();
+        let (p, r) = precision_recall(&part);
+        report.by_sample.insert(sample.clone(), (part.len(), p, r));
+    }
+    Ok(report)
+}
+
+/// Classifies `old` → `new` knowing the versions before `old` (most recent first) and, for a
+/// re-extraction, the days since the previous capture.
+pub fn classify_in_history(
+    old_md: &str,
+    new_md: &str,
+    earlier: &[(String, Option<f64>)],
+    reextraction_gap_days: Option<f64>,
+) -> ChangeSummary {
+    let (x, y) =
+        (clausewatch_analyze::analyze(old_md, "The provider"), clausewatch_analyze::analyze(new_md, "The provider"));
+    let earlier: Vec<change::Earlier> =
+        earlier.iter().map(|(m, d)| change::Earlier { markdown: m, days_before_new: *d, clauses: None }).collect();
+    change::classify_in_context(old_md, new_md, &x, &y, &change::Context { earlier: &earlier, reextraction_gap_days })
+}
+
+/// The capture time in an Open Terms Archive version file name (`2026-02-28T01-04-41Z.md`,
+/// possibly with a `_2` suffix).
+pub fn capture_time(path: &Path) -> Option<chrono::NaiveDateTime> {
+    let name = path.file_name()?.to_str()?;
+    chrono::NaiveDateTime::parse_from_str(name.get(..19)?, "%Y-%m-%dT%H-%M-%S").ok()
+}
+
+fn gap_days(old: &Path, new: &Path) -> Option<f64> {
+    let (a, b) = (capture_time(old)?, capture_time(new)?);
+    Some((b - a).num_seconds() as f64 / 86_400.0)
 }

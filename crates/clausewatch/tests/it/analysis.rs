@@ -305,4 +305,64 @@ coll\tAcme\tTerms of Service\t2026-06-01\tx\t1\tchange\ttechnical_upgrade\tApply
     assert!(ok);
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["pairs"], 5);
+
+    // Hand labels scored against the classifier: confusion matrix, precision and recall.
+    let labels = app.dir.path().join("labels.tsv");
+    let row = |id: usize, old: &str, new: &str, label: &str| {
+        format!("{id}\trandom\tcoll\tAcme\tTerms of Service\tAcme/Terms of Service/{old}\tAcme/Terms of Service/{new}\trecord_changes\t{label}\twhy {id}\n")
+    };
+    let text = format!(
+        "# test labels\nid\tsample\trepo\tservice\tterms_type\told\tnew\tcommit_kind\tlabel\treason\n{}{}{}{}",
+        row(1, versions[0].0, versions[1].0, "cosmetic"),
+        row(2, versions[1].0, versions[2].0, "substantive"),
+        row(3, versions[2].0, versions[3].0, "substantive"),
+        row(4, versions[3].0, versions[4].0, "cosmetic"),
+    );
+    std::fs::write(&labels, text).unwrap();
+    let versions_dir = app.dir.path().join("versions");
+    let (ok, out, err) =
+        run(&app, &["eval", "changes", versions_dir.to_str().unwrap(), "--labels", labels.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    // Pair 3 is an error page: labelled substantive on purpose, so one miss is reported.
+    for line in ["labelled_pairs: 4", "substantive_precision: 1.000", "substantive_recall: 0.500", "accuracy: 0.750"] {
+        assert!(out.contains(line), "{line} in {out}");
+    }
+    assert!(out.contains("#3 ") && out.contains("gold substantive predicted cosmetic"), "{out}");
+    let (ok, out, _) = run(
+        &app,
+        &["eval", "changes", versions_dir.to_str().unwrap(), "--labels", labels.to_str().unwrap(), "--format", "json"],
+    );
+    assert!(ok);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["confusion"]["substantive"]["substantive"], 1);
+    assert_eq!(v["confusion"]["substantive"]["cosmetic"], 1);
+    std::fs::write(&labels, "id\tlabel\n1\tcosmetic\n").unwrap();
+    let (ok, _, err) =
+        run(&app, &["eval", "changes", versions_dir.to_str().unwrap(), "--labels", labels.to_str().unwrap()]);
+    assert!(!ok && err.contains("no `sample` column"), "{err}");
+
+    // The redline of two files, in every format.
+    let (a, b) = (hist.join(versions[2].0), hist.join(versions[5].0));
+    let (ok, out, err) = run(&app, &["redline", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(out.contains("section changed, was «"), "{out}");
+    let (ok, out, _) = run(&app, &["redline", a.to_str().unwrap(), b.to_str().unwrap(), "--format", "html"]);
+    assert!(ok && out.contains("<section class=\"redline-"), "{out}");
+    let (ok, out, _) = run(&app, &["redline", a.to_str().unwrap(), b.to_str().unwrap(), "--format", "json"]);
+    assert!(ok);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert!(v["stats"]["sections_changed"].as_u64().is_some(), "{v}");
+}
+
+#[test]
+fn the_bundled_change_labels_are_a_usable_sample() {
+    let pairs = clausewatch::eval_changes::parse_labels(clausewatch::eval_changes::LABELS).unwrap();
+    assert!(pairs.len() >= 120, "{} labelled pairs", pairs.len());
+    let ids: std::collections::BTreeSet<&str> = pairs.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids.len(), pairs.len(), "ids are unique");
+    assert!(pairs.iter().all(|p| p.reason.split_whitespace().count() >= 3), "every label has a reason");
+    let substantive =
+        pairs.iter().filter(|p| p.label == clausewatch_analyze::change::Significance::Substantive).count();
+    assert!(substantive >= 20, "{substantive}");
+    assert!(pairs.iter().any(|p| p.sample == "random") && pairs.iter().any(|p| p.sample == "enriched"));
 }

@@ -1,0 +1,544 @@
+//! Language-independent signals the change classifier reads from the clauses that changed:
+//! page furniture, date lines, the language of a clause, capture artefacts (error pages,
+//! truncated captures, text coming back from an earlier capture), spelling variants and the
+//! words that carry rights and obligations in the languages platforms write their terms in.
+//! Pure; every signal is a rule about how captures and legal texts look, not about a document.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Words (canonical, lower-case) whose appearance or disappearance changes rights,
+/// obligations, permissions or data practices. English first, then the other languages of the
+/// tracked documents (French, German, Spanish, Italian, Portuguese, Dutch, Polish, Romanian).
+#[rustfmt::skip]
+pub const OBLIGATION_WORDS: &[&str] = &[
+    "may", "must", "shall", "will", "not", "no", "never", "only", "without", "unless", "except", "required",
+    "require", "requires", "prohibited", "prohibit", "prohibits", "allow", "allowed", "allows", "permit",
+    "permitted", "forbidden", "right", "rights", "waive", "waiver", "liable", "liability", "refund",
+    "refunds", "fee", "fees", "price", "prices", "pricing", "charge", "charges", "sell", "sold", "sale",
+    "share", "shared", "shares", "disclose", "disclosed", "retain", "retained", "retention", "delete",
+    "deleted", "collect", "collected", "collects", "train", "training", "consent", "opt", "terminate",
+    "termination", "suspend", "arbitration", "court", "courts", "law", "jurisdiction", "age", "children",
+    "minors", "days", "months", "years", "hours", "minutes", "personal", "data", "license", "licence",
+    "ownership", "own", "indemnify", "warranty", "warranties", "responsible", "agree", "transfer",
+    "transferred", "third", "advertising", "ads", "biometric", "location", "ban", "banned", "remove",
+    "removed", "restrict", "restricted", "eligible", "eligibility", "obligation", "obligations", "entitled",
+    "cancel", "cancellation", "withdraw", "withdrawal", "notice", "notify", "store", "stored", "process",
+    "processing", "sensitive", "profiling", "automated", "verify", "verification", "penalty", "penalties",
+    "damages", "compensation", "doit", "doivent", "peut", "peuvent", "interdit", "interdite", "interdits",
+    "interdiction", "autorisé", "autorisée", "obligatoire", "droit", "droits", "pas", "ne", "aucun", "aucune",
+    "jamais", "seulement", "uniquement", "sauf", "données", "prix", "frais", "remboursement", "résiliation",
+    "suspendre", "supprimer", "suppression", "conservation", "conserver", "partager", "vendre",
+    "consentement", "jours", "mois", "ans", "heures", "âge", "mineurs", "responsable", "responsabilité",
+    "tribunal", "tribunaux", "loi", "engage", "muss", "müssen", "darf", "dürfen", "nicht", "kein", "keine",
+    "nie", "niemals", "nur", "verboten", "untersagt", "erlaubt", "gestattet", "pflicht", "verpflichtet",
+    "recht", "rechte", "daten", "preis", "preise", "gebühr", "gebühren", "erstattung", "kündigung",
+    "kündigen", "löschen", "löschung", "speicherung", "speicherdauer", "weitergabe", "einwilligung", "tage",
+    "tagen", "monate", "monaten", "jahre", "jahren", "stunden", "alter", "minderjährige", "haftung",
+    "gericht", "gerichtsstand", "debe", "deben", "puede", "pueden", "prohibido", "prohibida", "derecho",
+    "derechos", "datos", "precio", "reembolso", "días", "meses", "años", "nunca", "solo", "solamente", "deve",
+    "devem", "pode", "podem", "proibido", "direito", "direitos", "dados", "preço", "reembolso", "dias", "não",
+    "nunca", "deve", "può", "possono", "vietato", "diritto", "diritti", "dati", "prezzo", "rimborso",
+    "giorni", "mesi", "anni", "non", "mai", "solo", "moet", "mag", "niet", "geen", "verboden", "recht",
+    "gegevens", "prijs", "dagen", "maanden", "musi", "może", "nie", "zakazane", "prawo", "dane", "cena",
+    "dni", "trebuie", "poate", "interzis", "dreptul", "datele", "prețul", "preț", "zile", "luni", "ani", "nu",
+];
+
+/// Function words: a change made only of these (and spelling variants) does not change meaning.
+#[rustfmt::skip]
+const FUNCTION_WORDS: &[&str] = &[
+    "a", "an", "the", "that", "which", "who", "whom", "this", "these", "those", "of", "to", "in", "on", "at",
+    "by", "for", "with", "as", "such", "like", "and", "or", "but", "so", "also", "then", "than", "is", "are",
+    "was", "were", "be", "been", "being", "it", "its", "their", "our", "your", "you", "we", "they", "us",
+    "from", "into", "onto", "about", "among", "amongst", "within", "while", "whilst", "over", "off", "out",
+    "up", "how", "what", "when", "where", "why", "there", "here", "do", "does", "did", "has", "have", "had",
+    "can", "could", "would", "should", "more", "most", "some", "any", "each", "other", "own", "same",
+    "certain", "e", "g", "i", "etc", "s", "t", "u", "via", "per", "le", "la", "les", "de", "des", "du", "et",
+    "ou", "un", "une", "der", "die", "das", "und", "oder", "ein", "eine", "el", "los", "las", "y", "o", "il",
+    "lo", "gli", "di", "e", "da", "em",
+];
+
+/// Phrases of error, block and empty pages captured instead of a document.
+#[rustfmt::skip]
+const ERROR_MARKERS: &[&str] = &[
+    "this page isn t available", "this page is not available", "page not found",
+    "an unexpected error has occurred", "something went wrong", "try reloading the page", "access denied",
+    "temporarily unavailable", "service unavailable", "internal server error", "bad gateway",
+    "too many requests", "please enable javascript", "enable javascript", "verify you are human",
+    "are you a robot", "checking your browser", "page introuvable", "seite nicht gefunden",
+    "página no encontrada", "pagina non trovata", "error 404", "404 not found",
+];
+
+/// Phrases of page furniture around a document: cookie banners, help-centre widgets, feedback
+/// prompts, navigation. A short clause holding one of these is not part of the terms.
+#[rustfmt::skip]
+const FURNITURE_MARKERS: &[&str] = &[
+    "cookie", "we d like to use cookies", "we would like to use cookies", "this site uses cookies",
+    "this website uses cookies", "cookie notice", "cookie settings", "cookie preferences", "accept all",
+    "reject all", "manage preferences", "i have a different question", "related articles",
+    "related questions", "was this helpful", "tell us how we re doing", "have a moment", "take the survey",
+    "chat with", "get support", "share this article", "copy link", "skip to", "back to top", "return to top",
+    "play video", "other languages", "table of contents", "help center", "help centre", "visit our help",
+];
+
+/// Furniture words that only mark a very short clause ("1.2k views", "Learn more", "Log in").
+const SHORT_FURNITURE_MARKERS: &[&str] =
+    &["views", "learn more", "read more", "sign up", "log in", "login", "download", "share", "print", "menu"];
+
+/// Words of a "last updated" or "effective" line, in the tracked languages.
+#[rustfmt::skip]
+const DATE_LINE_WORDS: &[&str] = &[
+    "updated", "update", "effective", "revised", "modified", "version", "ago", "yesterday", "today", "stand",
+    "aktualisiert", "gültig", "vigueur", "jour", "actualizado", "vigor", "aggiornato", "atualizado",
+    "bijgewerkt",
+];
+
+#[rustfmt::skip]
+const MONTHS: &[&str] = &[
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
+    "dec", "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+    "novembre", "décembre", "januar", "februar", "märz", "juni", "juli", "oktober", "dezember", "enero",
+    "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre",
+    "diciembre",
+];
+
+/// Places whose addition to or removal from a list changes who or where the terms cover: US
+/// states and the countries most terms name.
+#[rustfmt::skip]
+const PLACES: &[&str] = &[
+    "alabama", "alaska", "arizona", "arkansas", "california", "colorado", "connecticut", "delaware",
+    "florida", "georgia", "hawaii", "idaho", "illinois", "indiana", "iowa", "kansas", "kentucky", "louisiana",
+    "maine", "maryland", "massachusetts", "michigan", "minnesota", "mississippi", "missouri", "montana",
+    "nebraska", "nevada", "ohio", "oklahoma", "oregon", "pennsylvania", "tennessee", "texas", "utah",
+    "vermont", "virginia", "washington", "wisconsin", "wyoming", "hampshire", "jersey", "mexico", "carolina",
+    "dakota", "rhode", "ireland", "germany", "france", "italy", "spain", "portugal", "netherlands", "belgium",
+    "luxembourg", "austria", "switzerland", "sweden", "denmark", "norway", "finland", "poland", "romania",
+    "greece", "cyprus", "malta", "singapore", "china", "japan", "korea", "india", "brazil", "canada",
+    "australia", "kingdom", "england", "scotland", "delaware", "quebec", "ontario", "türkiye", "turkey",
+    "israel", "russia", "ukraine",
+];
+
+pub fn is_obligation_word(w: &str) -> bool {
+    OBLIGATION_WORDS.contains(&w)
+}
+
+pub fn is_function_word(w: &str) -> bool {
+    FUNCTION_WORDS.contains(&w)
+}
+
+pub fn is_place(w: &str) -> bool {
+    PLACES.contains(&w)
+}
+
+fn is_number(w: &str) -> bool {
+    !w.is_empty() && w.chars().all(|c| c.is_ascii_digit())
+}
+
+pub fn is_year(w: &str) -> bool {
+    w.len() == 4 && (w.starts_with("19") || w.starts_with("20")) && is_number(w)
+}
+
+/// A word that only ever appears in dates ("12", "2024", "march", "1st").
+pub fn is_date_word(w: &str) -> bool {
+    (is_number(w) && w.len() <= 4)
+        || MONTHS.contains(&w)
+        || matches!(w, "st" | "nd" | "rd" | "th" | "er")
+        || (w.len() <= 4 && w.ends_with("th") && w[..w.len() - 2].chars().all(|c| c.is_ascii_digit()))
+}
+
+fn words(canon: &str) -> impl Iterator<Item = &str> {
+    canon.split(' ').filter(|w| !w.is_empty())
+}
+
+/// A clause that only states when the document was updated or takes effect ("Last updated:
+/// 5 days ago", "Effective as of 1 March 2026", "Stand 13.03.2024").
+pub fn is_date_line(canon: &str) -> bool {
+    let ws: Vec<&str> = words(canon).collect();
+    if ws.is_empty() || ws.len() > 14 {
+        return false;
+    }
+    let dated = ws.iter().any(|w| is_date_word(w) || matches!(*w, "ago" | "yesterday" | "today"));
+    let keyword = ws.iter().any(|w| DATE_LINE_WORDS.contains(w) || *w == "last");
+    let rest = ws
+        .iter()
+        .filter(|w| {
+            !is_date_word(w)
+                && !DATE_LINE_WORDS.contains(w)
+                && !is_function_word(w)
+                && !matches!(**w, "last" | "hours" | "hour" | "days" | "day" | "minutes" | "weeks" | "months")
+        })
+        .count();
+    dated && keyword && rest <= 3
+}
+
+/// Page furniture: a short clause of a cookie banner, widget or navigation, a bare question of a
+/// help-centre "related questions" list, or a clause made only of link or image text.
+pub fn is_furniture(text: &str, canon: &str) -> bool {
+    let n = words(canon).count();
+    // No word of three letters: a page number, a version code, a bullet.
+    if n == 0 || !words(canon).any(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 3) {
+        return true;
+    }
+    let t = text.trim().trim_start_matches(['*', '-', '+', '•', ' ', '#']);
+    // A clause that is one link or image and nothing else (navigation, "learn more" lists).
+    if (t.starts_with('[') || t.starts_with("![")) && !strip_links(t).chars().any(char::is_alphanumeric) {
+        return true;
+    }
+    if n <= 12 && t.trim_end().ends_with('?') {
+        return true;
+    }
+    if n <= 25 && FURNITURE_MARKERS.iter().any(|m| contains_phrase(canon, m)) {
+        return true;
+    }
+    n <= 6 && SHORT_FURNITURE_MARKERS.iter().any(|m| contains_phrase(canon, m))
+}
+
+fn strip_links(t: &str) -> String {
+    // Removes `[text](target)` and `![alt](target)` wholesale.
+    let mut out = String::new();
+    let mut rest = t;
+    while let Some(i) = rest.find('[') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i..];
+        match after.find("](").and_then(|j| after[j..].find(')').map(|k| j + k + 1)) {
+            Some(end) => rest = &after[end..],
+            None => {
+                out.push_str(after);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out.replace('!', "")
+}
+
+/// `phrase` (canonical words) occurs in `canon` on word boundaries.
+pub fn contains_phrase(canon: &str, phrase: &str) -> bool {
+    let hay = format!(" {canon} ");
+    hay.contains(&format!(" {phrase} "))
+}
+
+pub fn has_error_marker(canon: &str) -> bool {
+    ERROR_MARKERS.iter().any(|m| contains_phrase(canon, m))
+}
+
+/// Stop-word profiles for telling which language a text is in.
+const LANGUAGE_PROFILES: &[(&str, &[&str])] = &[
+    ("en", &["the", "and", "of", "to", "you", "your", "we", "is", "are", "for", "with", "that", "this", "or"]),
+    ("fr", &["le", "la", "les", "des", "et", "vous", "nous", "est", "pour", "avec", "une", "sur", "dans", "du"]),
+    ("de", &["der", "die", "das", "und", "sie", "wir", "ist", "für", "mit", "eine", "von", "zu", "auf", "den"]),
+    ("es", &["el", "los", "las", "y", "usted", "nosotros", "es", "para", "con", "una", "por", "del", "su", "que"]),
+    ("it", &["il", "gli", "e", "di", "che", "per", "con", "una", "sono", "della", "del", "non", "al", "si"]),
+    ("pt", &["o", "os", "as", "e", "do", "da", "que", "para", "com", "uma", "não", "dos", "você", "seu"]),
+    ("nl", &["de", "het", "en", "van", "je", "wij", "is", "voor", "met", "een", "op", "niet", "u", "uw"]),
+    ("pl", &["i", "w", "z", "na", "do", "nie", "się", "jest", "że", "lub", "oraz", "dla", "przez", "od"]),
+    ("ro", &["și", "de", "la", "în", "cu", "pentru", "sau", "este", "pe", "din", "care", "nu", "să", "prin"]),
+    ("sv", &["och", "att", "det", "som", "en", "på", "är", "för", "med", "av", "till", "den", "om", "inte"]),
+];
+
+/// The most likely language of a canonical text, when enough of its words are stop words.
+pub fn language(canon: &str) -> Option<&'static str> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut total = 0;
+    for w in words(canon) {
+        total += 1;
+        for (lang, stops) in LANGUAGE_PROFILES {
+            if stops.contains(&w) {
+                *counts.entry(lang).or_default() += 1;
+            }
+        }
+    }
+    let (lang, best) = counts.iter().max_by_key(|(_, c)| **c)?;
+    let second = counts.iter().filter(|(l, _)| *l != lang).map(|(_, c)| *c).max().unwrap_or(0);
+    // Enough evidence, and clearly ahead of the runner-up.
+    (*best >= 3 && *best * 10 >= total && *best >= 2 * second).then_some(*lang)
+}
+
+/// British and American spellings, and other variants that do not change a word's meaning,
+/// map to one form ("authorised" and "authorized", "behaviour" and "behavior").
+pub fn spelling_key(w: &str) -> String {
+    let mut s = w.to_string();
+    for (from, to) in [
+        ("isation", "ization"),
+        ("ising", "izing"),
+        ("ised", "ized"),
+        ("ise", "ize"),
+        ("yse", "yze"),
+        ("ysed", "yzed"),
+        ("our", "or"),
+        ("ours", "ors"),
+        ("tre", "ter"),
+        ("ence", "ense"),
+        ("lled", "led"),
+        ("lling", "ling"),
+    ] {
+        if let Some(stem) = s.strip_suffix(from) {
+            if stem.len() >= 3 {
+                s = format!("{stem}{to}");
+                break;
+            }
+        }
+    }
+    match s.as_str() {
+        "one" => "1".into(),
+        "two" => "2".into(),
+        "three" => "3".into(),
+        "four" => "4".into(),
+        "five" => "5".into(),
+        "six" => "6".into(),
+        "seven" => "7".into(),
+        "eight" => "8".into(),
+        "nine" => "9".into(),
+        "ten" => "10".into(),
+        "eleven" => "11".into(),
+        "twelve" => "12".into(),
+        "fourteen" => "14".into(),
+        "fifteen" => "15".into(),
+        "twenty" => "20".into(),
+        "thirty" => "30".into(),
+        "sixty" => "60".into(),
+        "ninety" => "90".into(),
+        "amongst" => "among".into(),
+        "whilst" => "while".into(),
+        "towards" => "toward".into(),
+        "programme" => "program".into(),
+        "cheque" => "check".into(),
+        "enquiry" => "inquiry".into(),
+        _ => s,
+    }
+}
+
+/// Drops each word of `glued` that is the concatenation of two or three consecutive words of
+/// `other_side` (all words of the other version of the clause), and those parts from `split`.
+fn unglue(glued: &mut Vec<String>, split: &mut Vec<String>, other_side: Vec<&str>) {
+    if glued.is_empty() || other_side.len() < 2 {
+        return;
+    }
+    // Every concatenation of two or three consecutive words, indexed once.
+    let mut joins: std::collections::HashMap<String, (usize, usize)> = std::collections::HashMap::new();
+    for start in 0..other_side.len() {
+        let mut joined = String::from(other_side[start]);
+        for len in 2..=3 {
+            let Some(part) = other_side.get(start + len - 1) else { break };
+            joined.push_str(part);
+            joins.entry(joined.clone()).or_insert((start, len));
+        }
+    }
+    let mut i = 0;
+    while i < glued.len() {
+        match joins.get(glued[i].as_str()) {
+            Some(&(start, len)) => {
+                glued.remove(i);
+                for p in &other_side[start..start + len] {
+                    let key = spelling_key(p);
+                    if let Some(j) = split.iter().position(|x| *x == key) {
+                        split.remove(j);
+                    }
+                }
+            }
+            None => i += 1,
+        }
+    }
+}
+
+/// Levenshtein distance, capped: only small distances matter (typo fixes).
+fn close(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len().min(b.len()) < 6 || a.len().abs_diff(b.len()) > 1 {
+        return false;
+    }
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        prev = cur;
+    }
+    prev[b.len()] <= 1
+}
+
+/// The words of `removed` and `added` that differ in meaning: multiset difference after
+/// spelling variants are merged, function words dropped and one-letter typo fixes paired.
+pub fn content_changes(removed: &[&str], added: &[&str]) -> (Vec<String>, Vec<String>) {
+    let count = |ws: &[&str]| {
+        let mut m: BTreeMap<String, i64> = BTreeMap::new();
+        let single_letter = |w: &str| w.chars().count() == 1 && !w.chars().all(|c| c.is_ascii_digit());
+        for w in ws.iter().filter(|w| (!is_function_word(w) || is_obligation_word(w)) && !single_letter(w)) {
+            *m.entry(spelling_key(w)).or_default() += 1;
+        }
+        m
+    };
+    let (r, a) = (count(removed), count(added));
+    let keys: BTreeSet<&String> = r.keys().chain(a.keys()).collect();
+    let (mut gone, mut new) = (Vec::new(), Vec::new());
+    for k in keys {
+        let d = a.get(k).copied().unwrap_or(0) - r.get(k).copied().unwrap_or(0);
+        for _ in 0..d.unsigned_abs() {
+            if d > 0 {
+                new.push(k.clone());
+            } else {
+                gone.push(k.clone());
+            }
+        }
+    }
+    // Words glued or split by an extraction ("formalie" / "formali e", "seewhen" / "see when").
+    unglue(&mut gone, &mut new, added.iter().chain(removed.iter()).copied().collect());
+    unglue(&mut new, &mut gone, removed.iter().chain(added.iter()).copied().collect());
+    // Pair one-letter typo fixes ("functionality" / "functionaltiy" is two letters: kept).
+    let mut i = 0;
+    while i < gone.len() {
+        if let Some(j) = new.iter().position(|n| close(&gone[i], n)) {
+            new.remove(j);
+            gone.remove(i);
+        } else {
+            i += 1;
+        }
+    }
+    (gone, new)
+}
+
+/// An illustrative example rather than a rule ("E.g. ...", "For example, ...", a quoted post).
+pub fn is_example(text: &str) -> bool {
+    let t = text.trim().trim_start_matches(['*', '-', '+', '•', ' ']).trim_start();
+    let lower = t.to_lowercase();
+    lower.starts_with("e.g.")
+        || lower.starts_with("eg ")
+        || lower.starts_with("for example")
+        || lower.starts_with("for instance")
+        || lower.starts_with("example:")
+        || lower.starts_with("examples:")
+        || (t.starts_with(['“', '"', '«']) && t.trim_end_matches(['.', ' ']).ends_with(['”', '"', '»']))
+}
+
+/// A pointer to another document or page ("Learn more about your rights by reviewing the
+/// [Regional Privacy Notice]", "For more information, see our [Cookie Policy]"), not a rule.
+pub fn is_cross_reference(text: &str, canon: &str) -> bool {
+    let has_link = text.contains("](") || text.contains("http");
+    let n = words(canon).count();
+    has_link
+        && n <= 40
+        && [
+            "learn more",
+            "for more information",
+            "for more details",
+            "please see",
+            "please refer",
+            "please read",
+            "you can read",
+            "read more",
+            "read the",
+            "more details",
+            "find out more",
+            "visit our",
+            "see our",
+        ]
+        .iter()
+        .any(|p| contains_phrase(canon, p))
+}
+
+/// Data-practice words: a list entry holding one of these is about what is collected, shared,
+/// kept or used.
+#[rustfmt::skip]
+pub const DATA_CUES: &[&str] = &[
+    "share", "shared", "sell", "sold", "collect", "collected", "disclose", "disclosed", "retain", "retained",
+    "retention", "delete", "deleted", "train", "training", "consent", "opt", "advertising", "ads",
+    "biometric", "location", "transfer", "transferred", "profiling", "automated", "sensitive", "children",
+    "minors", "content", "partenaires", "weitergabe", "partners", "third", "affiliates",
+];
+
+/// Canonical text of `raw` with bare URLs removed (link texts that are URLs carry no meaning).
+pub fn canonical_without_urls(raw: &str) -> String {
+    let kept: Vec<&str> = raw.split_whitespace().filter(|t| !t.contains("://") && !t.starts_with("www.")).collect();
+    crate::text::canonical(&kept.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::canonical;
+
+    #[test]
+    fn date_lines() {
+        for l in [
+            "Last updated: 5 days ago",
+            "Updated: yesterday",
+            "Effective as of June 12, 2026",
+            "The Terms were last updated on: 17 June 2026",
+            "Stand 13.03.2024",
+            "Version n°5 en vigueur au 30 septembre 2021",
+        ] {
+            assert!(is_date_line(&canonical(l)), "{l}");
+        }
+        for l in ["You can request a refund within 14 days of purchase.", "We keep logs for 30 days."] {
+            assert!(!is_date_line(&canonical(l)), "{l}");
+        }
+    }
+
+    #[test]
+    fn furniture() {
+        for l in [
+            "We'd like to use cookies to remember your preferences. Accept all cookies",
+            "What is a valid subpoena?",
+            "I have a different question",
+            "[Learn more](https://example.test/x)",
+            "Chat with Meta AI support assistant",
+            "![](https://img.test/a.png)",
+            "2024.1.0-IT",
+            "Table of Contents",
+        ] {
+            assert!(is_furniture(l, &canonical(l)), "{l}");
+        }
+        for l in [
+            "You may not use the service to generate political campaign material.",
+            "Ohio",
+            "We share your data with advertisers unless you opt out.",
+        ] {
+            assert!(!is_furniture(l, &canonical(l)), "{l}");
+        }
+    }
+
+    #[test]
+    fn languages() {
+        assert_eq!(
+            language(&canonical(
+                "We collect your data and share it with the partners that you choose for this service."
+            )),
+            Some("en")
+        );
+        assert_eq!(language(&canonical("Nous collectons vos données et les partageons avec les partenaires que vous choisissez pour le service.")), Some("fr"));
+        assert_eq!(
+            language(&canonical(
+                "Wir erheben Ihre Daten und geben sie an die Partner weiter, die Sie für den Dienst auswählen."
+            )),
+            Some("de")
+        );
+        assert_eq!(language("ohio"), None);
+    }
+
+    #[test]
+    fn spelling_variants_and_function_words_are_not_content() {
+        let (gone, new) = content_changes(
+            &["authorised", "such", "as", "amongst", "behaviour", "that"],
+            &["authorized", "like", "among", "behavior"],
+        );
+        assert!(gone.is_empty() && new.is_empty(), "{gone:?} {new:?}");
+        let (gone, new) = content_changes(&["may"], &["must"]);
+        assert_eq!((gone, new), (vec!["may".to_string()], vec!["must".to_string()]));
+    }
+
+    #[test]
+    fn glued_words_and_number_words() {
+        let (gone, new) = content_changes(&["prodotti", "formalie", "non"], &["prodotti", "formali", "e", "non"]);
+        assert!(gone.is_empty() && new.is_empty(), "{gone:?} {new:?}");
+        let (gone, new) = content_changes(&["lasts", "for", "ten", "years"], &["lasts", "for", "10", "years"]);
+        assert!(gone.is_empty() && new.is_empty(), "{gone:?} {new:?}");
+    }
+
+    #[test]
+    fn error_pages() {
+        assert!(has_error_marker(&canonical("This page isn’t available. An unexpected error has occurred.")));
+        assert!(!has_error_marker(&canonical("We remove pages that are not available to the public.")));
+    }
+}
