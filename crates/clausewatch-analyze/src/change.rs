@@ -333,7 +333,7 @@ pub fn classify_in_context(
     }) {
         s.reasons.push(format!("a place was added or removed ({place}): \"{}\"", quote_of(e)));
         significance = Significance::Substantive;
-    } else if let Some(reason) = systematic_rename(&edits, &ou, &nu) {
+    } else if let Some(reason) = systematic_rename(&edits, &ou, &nu, doc_lang) {
         s.reasons.push(reason.0);
         significance = reason.1;
     } else if let Some((e, words)) = edits.iter().find_map(|e| {
@@ -341,7 +341,7 @@ pub fn classify_in_context(
             .gone
             .iter()
             .chain(&e.came)
-            .filter(|w| signals::is_obligation_word(w) && !WEAK_CUES.contains(&w.as_str()))
+            .filter(|w| signals::is_obligation_word_in(w, doc_lang) && !WEAK_CUES.contains(&w.as_str()))
             .collect();
         hits.sort();
         hits.dedup();
@@ -351,7 +351,7 @@ pub fn classify_in_context(
         // negation; a whole clause added or removed needs a modal or two distinct cues.
         let short = e.old.iter().all(|&o| ou.canon[o].split(' ').count() <= 6)
             && e.new.iter().all(|&n| nu.canon[n].split(' ').count() <= 6);
-        let strong = carries_obligation(&clause) || carries_obligation(&old_pair_text(e, &ou));
+        let strong = carries_obligation(&clause, doc_lang) || carries_obligation(&old_pair_text(e, &ou), doc_lang);
         let counts = !e.example
             && if paired {
                 !short || strong
@@ -386,7 +386,7 @@ pub fn classify_in_context(
             && texts.iter().any(|t| {
                 signals::canonical_without_urls(t)
                     .split(' ')
-                    .any(|w| signals::DATA_CUES.contains(&w) || carries_obligation(w))
+                    .any(|w| signals::DATA_CUES.contains(&w) || carries_obligation(w, doc_lang))
             })
     }) {
         let what = if e.old.is_empty() { "added" } else { "removed" };
@@ -400,7 +400,7 @@ pub fn classify_in_context(
         e.is_rewrite()
             && e.gone.len() + e.came.len() >= 3
             && changed as f64 >= 0.15 * size as f64
-            && (carries_obligation(&clause_of(e)) || carries_obligation(&old_pair_text(e, &ou)))
+            && (carries_obligation(&clause_of(e), doc_lang) || carries_obligation(&old_pair_text(e, &ou), doc_lang))
     }) {
         s.reasons.push(format!(
             "the wording of a clause that grants, forbids or requires something changed: \"{}\"",
@@ -713,7 +713,7 @@ const ENTITY_SUFFIXES: &[&str] = &[
 
 /// The same words replaced the same way in several clauses: a rename or new contact details
 /// (editorial), or a new legal entity (substantive).
-fn systematic_rename(edits: &[Edit], ou: &Units, nu: &Units) -> Option<(String, Significance)> {
+fn systematic_rename(edits: &[Edit], ou: &Units, nu: &Units, lang: Option<&str>) -> Option<(String, Significance)> {
     // Clause by clause inside rewrites that keep their shape (clause i of the old text became
     // clause i of the new one); a changed clause outside such a rewrite counts once, as is.
     let mut signatures: BTreeMap<(Vec<String>, Vec<String>), usize> = BTreeMap::new();
@@ -749,7 +749,7 @@ fn systematic_rename(edits: &[Edit], ou: &Units, nu: &Units) -> Option<(String, 
         return None;
     }
     let words: Vec<&String> = g.iter().chain(c.iter()).collect();
-    if words.iter().any(|w| signals::is_obligation_word(w) && !WEAK_CUES.contains(&w.as_str())) {
+    if words.iter().any(|w| signals::is_obligation_word_in(w, lang) && !WEAK_CUES.contains(&w.as_str())) {
         return None;
     }
     let from = g.iter().map(|w| w.as_str()).collect::<Vec<_>>().join(" ");
@@ -766,56 +766,59 @@ fn systematic_rename(edits: &[Edit], ou: &Units, nu: &Units) -> Option<(String, 
     ))
 }
 
-/// A clause that grants, forbids or requires something (a modal, a negation or an explicit
-/// permission or prohibition word), in any of the tracked languages.
-fn carries_obligation(canon: &str) -> bool {
-    canon.split(' ').any(|w| {
-        matches!(
-            w,
-            "may"
-                | "must"
-                | "shall"
-                | "not"
-                | "no"
-                | "never"
-                | "only"
-                | "prohibited"
-                | "prohibit"
-                | "allow"
-                | "allowed"
-                | "permit"
-                | "permitted"
-                | "except"
-                | "unless"
-                | "required"
-                | "require"
-                | "forbidden"
-                | "doit"
-                | "peut"
-                | "interdit"
-                | "pas"
-                | "muss"
-                | "darf"
-                | "nicht"
-                | "verboten"
-                | "debe"
-                | "puede"
-                | "prohibido"
-                | "deve"
-                | "pode"
-                | "vietato"
-                | "non"
-                | "moet"
-                | "mag"
-                | "niet"
-                | "musi"
-                | "może"
-                | "trebuie"
-                | "poate"
-                | "interzis"
-                | "nu"
-        )
-    })
+/// Modals, negations and explicit permission or prohibition words.
+const MODALS: &[&str] = &[
+    "may",
+    "must",
+    "shall",
+    "not",
+    "no",
+    "never",
+    "only",
+    "prohibited",
+    "prohibit",
+    "allow",
+    "allowed",
+    "permit",
+    "permitted",
+    "except",
+    "unless",
+    "required",
+    "require",
+    "forbidden",
+];
+
+/// The same in the other tracked languages (read only outside English documents).
+const OTHER_MODALS: &[&str] = &[
+    "doit",
+    "peut",
+    "interdit",
+    "pas",
+    "muss",
+    "darf",
+    "nicht",
+    "verboten",
+    "debe",
+    "puede",
+    "prohibido",
+    "deve",
+    "pode",
+    "vietato",
+    "non",
+    "moet",
+    "mag",
+    "niet",
+    "musi",
+    "może",
+    "trebuie",
+    "poate",
+    "interzis",
+    "nu",
+];
+
+/// A clause that grants, forbids or requires something, in the document's language.
+fn carries_obligation(canon: &str, lang: Option<&str>) -> bool {
+    canon.split(' ').any(|w| MODALS.contains(&w) || (lang != Some("en") && OTHER_MODALS.contains(&w)))
 }
 
 /// The capture shows something else than (part of) the document: an error page, a truncated

@@ -24,7 +24,14 @@ pub const OBLIGATION_WORDS: &[&str] = &[
     "removed", "restrict", "restricted", "eligible", "eligibility", "obligation", "obligations", "entitled",
     "cancel", "cancellation", "withdraw", "withdrawal", "notice", "notify", "store", "stored", "process",
     "processing", "sensitive", "profiling", "automated", "verify", "verification", "penalty", "penalties",
-    "damages", "compensation", "doit", "doivent", "peut", "peuvent", "interdit", "interdite", "interdits",
+    "damages", "compensation",
+];
+
+/// The same for the other languages of the tracked documents; read only in documents that are
+/// not in English (in English text "non", "mag" or "nu" are something else).
+#[rustfmt::skip]
+pub const OTHER_OBLIGATION_WORDS: &[&str] = &[
+    "doit", "doivent", "peut", "peuvent", "interdit", "interdite", "interdits",
     "interdiction", "autorisé", "autorisée", "obligatoire", "droit", "droits", "pas", "ne", "aucun", "aucune",
     "jamais", "seulement", "uniquement", "sauf", "données", "prix", "frais", "remboursement", "résiliation",
     "suspendre", "supprimer", "suppression", "conservation", "conserver", "partager", "vendre",
@@ -118,8 +125,14 @@ const PLACES: &[&str] = &[
     "israel", "russia", "ukraine",
 ];
 
+/// Any language's obligation word (for deciding which words are content).
 pub fn is_obligation_word(w: &str) -> bool {
-    OBLIGATION_WORDS.contains(&w)
+    OBLIGATION_WORDS.contains(&w) || OTHER_OBLIGATION_WORDS.contains(&w)
+}
+
+/// An obligation word of a document in `lang` (English words always count).
+pub fn is_obligation_word_in(w: &str, lang: Option<&str>) -> bool {
+    OBLIGATION_WORDS.contains(&w) || (lang != Some("en") && OTHER_OBLIGATION_WORDS.contains(&w))
 }
 
 pub fn is_function_word(w: &str) -> bool {

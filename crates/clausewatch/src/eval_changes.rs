@@ -227,47 +227,50 @@ pub struct LabelledPair {
 /// The project's hand-labelled pairs (see the file's header for how they were drawn).
 pub const LABELS: &str = include_str!("../../clausewatch-analyze/data/change-labels.tsv");
 
+/// Reads a labels file: TSV with a header naming at least `old`, `new` and `label` (paths of
+/// the two versions under PATH, or under PATH/`repo` when a `repo` column is present); `id`,
+/// `sample`, `repo`, `commit_kind` and `reason` are optional. Lines starting with `#` are notes.
 pub fn parse_labels(text: &str) -> anyhow::Result<Vec<LabelledPair>> {
     let mut lines = text.lines().enumerate().filter(|(_, l)| !l.starts_with('#') && !l.trim().is_empty());
     let (_, header) = lines.next().ok_or_else(|| anyhow::anyhow!("labels file is empty"))?;
-    let cols: Vec<&str> = header.split('\t').collect();
-    let col = |name: &str| {
-        cols.iter().position(|c| *c == name).ok_or_else(|| anyhow::anyhow!("labels file has no `{name}` column"))
+    let cols: Vec<&str> = header.split('\t').map(str::trim).collect();
+    let optional = |name: &str| cols.iter().position(|c| *c == name);
+    let required = |name: &str| {
+        optional(name).ok_or_else(|| anyhow::anyhow!("labels file has no `{name}` column (header: {header:?})"))
     };
-    let (id, sample, repo, old, new, kind, label, reason) = (
-        col("id")?,
-        col("sample")?,
-        col("repo")?,
-        col("old")?,
-        col("new")?,
-        col("commit_kind")?,
-        col("label")?,
-        col("reason")?,
-    );
+    let (old, new, label) = (required("old")?, required("new")?, required("label")?);
+    let (id, sample, repo, kind, reason) =
+        (optional("id"), optional("sample"), optional("repo"), optional("commit_kind"), optional("reason"));
     let mut out = Vec::new();
     for (n, line) in lines {
         let f: Vec<&str> = line.split('\t').collect();
         let get = |i: usize| {
             f.get(i)
-                .map(|s| s.to_string())
+                .map(|s| s.trim().to_string())
                 .ok_or_else(|| anyhow::anyhow!("labels line {}: missing column {}", n + 1, i + 1))
         };
-        let label = match get(label)?.as_str() {
+        let opt = |i: Option<usize>, default: &str| {
+            i.and_then(|i| f.get(i)).map(|s| s.trim().to_string()).unwrap_or_else(|| default.to_string())
+        };
+        let label = match get(label)?.to_lowercase().as_str() {
             "noise" => Significance::Noise,
             "cosmetic" => Significance::Cosmetic,
             "editorial" => Significance::Editorial,
             "substantive" => Significance::Substantive,
-            other => anyhow::bail!("labels line {}: unknown label `{other}`", n + 1),
+            other => anyhow::bail!(
+                "labels line {}: unknown label `{other}` (noise, cosmetic, editorial or substantive)",
+                n + 1
+            ),
         };
         out.push(LabelledPair {
-            id: get(id)?,
-            sample: get(sample)?,
-            repo: get(repo)?,
+            id: opt(id, &(n + 1).to_string()),
+            sample: opt(sample, "labelled"),
+            repo: opt(repo, ""),
             old: get(old)?,
             new: get(new)?,
-            commit_kind: get(kind)?,
+            commit_kind: opt(kind, ""),
             label,
-            reason: get(reason)?,
+            reason: opt(reason, ""),
         });
     }
     Ok(out)
@@ -354,7 +357,8 @@ pub type History = Vec<(String, Option<f64>)>;
 
 /// The version files of the history holding `file` (sorted), and the position of `file`.
 fn history_of(root: &Path, repo: &str, file: &str) -> Option<(Vec<PathBuf>, usize)> {
-    let path = root.join(repo).join(file);
+    // Paths under PATH/repo, or under PATH itself when they already include the collection.
+    let path = [root.join(repo).join(file), root.join(file)].into_iter().find(|p| p.is_file())?;
     let dir = path.parent()?;
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .ok()?

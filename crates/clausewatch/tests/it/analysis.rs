@@ -339,7 +339,19 @@ coll\tAcme\tTerms of Service\t2026-06-01\tx\t1\tchange\ttechnical_upgrade\tApply
     std::fs::write(&labels, "id\tlabel\n1\tcosmetic\n").unwrap();
     let (ok, _, err) =
         run(&app, &["eval", "changes", versions_dir.to_str().unwrap(), "--labels", labels.to_str().unwrap()]);
-    assert!(!ok && err.contains("no `sample` column"), "{err}");
+    assert!(!ok && err.contains("no `old` column"), "{err}");
+    // The minimal form: paths relative to PATH, no id, sample or reason.
+    std::fs::write(
+        &labels,
+        format!(
+            "old\tnew\tlabel\ncoll/Acme/Terms of Service/{}\tcoll/Acme/Terms of Service/{}\tSubstantive\n",
+            versions[1].0, versions[2].0
+        ),
+    )
+    .unwrap();
+    let (ok, out, err) =
+        run(&app, &["eval", "changes", versions_dir.to_str().unwrap(), "--labels", labels.to_str().unwrap()]);
+    assert!(ok && out.contains("labelled_pairs: 1") && out.contains("substantive_recall: 1.000"), "{out}{err}");
 
     // The redline of two files, in every format.
     let (a, b) = (hist.join(versions[2].0), hist.join(versions[5].0));
