@@ -417,12 +417,21 @@ pub fn classify_in_context(
         ));
         significance = Significance::Editorial;
     }
+    // A re-extraction soon after the previous capture, or one where the document's own
+    // last-updated date did not move, shows new extraction rules rather than a new text.
+    let dates = |u: &Units| u.canon.iter().filter(|c| signals::is_date_line(c)).cloned().collect::<BTreeSet<String>>();
+    let same_date = {
+        let d = dates(&ou);
+        !d.is_empty() && d == dates(&nu)
+    };
     let capped = match context.reextraction_gap_days {
-        Some(days) if days <= REEXTRACTION_CAP_DAYS && significance == Significance::Substantive => {
-            s.reasons.insert(
-                0,
-                format!("re-extraction {days:.0} day(s) after the previous capture: differences come from the new extraction rules"),
-            );
+        Some(days) if significance == Significance::Substantive && (days <= REEXTRACTION_CAP_DAYS || same_date) => {
+            let why = if days <= REEXTRACTION_CAP_DAYS {
+                format!("re-extraction {days:.0} day(s) after the previous capture")
+            } else {
+                format!("re-extraction {days:.0} day(s) after the previous capture, with the same last-updated date")
+            };
+            s.reasons.insert(0, format!("{why}: differences come from the new extraction rules"));
             Significance::Editorial
         }
         _ => significance,
@@ -866,6 +875,21 @@ fn capture_artefact(
             ow.len()
         ));
     }
+    // A large part vanished, nothing replaced it, and the document's own "last updated" line
+    // did not move: the capture lost part of the page (collapsed sections, a partial load).
+    let dated = |u: &Units| u.canon.iter().filter(|c| signals::is_date_line(c)).cloned().collect::<BTreeSet<String>>();
+    let (old_dates, new_dates) = (dated(ou), dated(nu));
+    if !old_dates.is_empty()
+        && old_dates == new_dates
+        && gone_words as f64 >= 0.2 * ow.len() as f64
+        && gone_words >= 300
+        && (came_words as f64) <= 0.02 * gone_words as f64
+    {
+        return Some(format!(
+            "{gone_words} of the document's {} words vanished, nothing was added and its last-updated date did not change (partial capture)",
+            ow.len()
+        ));
+    }
     // Text that comes back from an earlier capture of the same document: alternating variants
     // or a truncated capture repaired.
     if came_words >= 5 {
@@ -1275,5 +1299,21 @@ mod tests {
             Significance::Substantive,
             "after a long gap it can hide real edits"
         );
+        // ... unless the document's own date says it was not updated.
+        let (da, db) = (format!("Last updated: 1 March 2026\n\n{a}"), format!("Last updated: 1 March 2026\n\n{b}"));
+        assert_eq!(with(&late, &da, &db).significance, Significance::Editorial);
+        let db2 = format!("Last updated: 2 September 2026\n\n{b}");
+        assert_eq!(with(&late, &da, &db2).significance, Significance::Substantive);
+    }
+
+    #[test]
+    fn a_partial_capture_with_the_same_date_is_an_artefact() {
+        let base = format!("Last updated: 1 March 2026\n\n{}", doc(20));
+        let cut = base[..base.find("## Section 12").unwrap()].to_string();
+        let s = c(&base, &cut);
+        assert!(s.capture_artefact, "{:?}", s.reasons);
+        // With a new date it is a real removal.
+        let redated = cut.replace("1 March 2026", "2 April 2026");
+        assert!(!c(&base, &redated).capture_artefact);
     }
 }

@@ -181,7 +181,10 @@ pub fn is_date_line(canon: &str) -> bool {
                 && !matches!(**w, "last" | "hours" | "hour" | "days" | "day" | "minutes" | "weeks" | "months")
         })
         .count();
-    dated && keyword && rest <= 3
+    // "Effective date outside the EEA: 13 March 2024": a line that opens with the keyword.
+    let leads = matches!(ws[0], "effective" | "updated" | "revised" | "modified" | "stand" | "version")
+        || (ws[0] == "last" && ws.get(1).is_some_and(|w| matches!(*w, "updated" | "modified" | "revised" | "update")));
+    dated && keyword && (rest <= 3 || leads)
 }
 
 /// Page furniture: a short clause of a cookie banner, widget or navigation, a bare question of a
@@ -481,6 +484,7 @@ mod tests {
             "The Terms were last updated on: 17 June 2026",
             "Stand 13.03.2024",
             "Version n°5 en vigueur au 30 septembre 2021",
+            "Effective Date outside EEA, UK, and Switzerland: March 13, 2024",
         ] {
             assert!(is_date_line(&canonical(l)), "{l}");
         }
