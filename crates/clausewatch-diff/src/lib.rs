@@ -608,4 +608,15 @@ mod tests {
             assert!(!r.contains("Irish law"), "{r}");
         }
     }
+
+    #[test]
+    fn a_heading_that_becomes_text_is_named() {
+        let old =
+            "Privacy policy\n==============\n\nWe collect your name when you sign up.\n\nWe keep it for a year.\n";
+        let new = "We collect your name when you sign up.\n\nWe keep it for a year.\n";
+        let text = render_text(&diff(old, new));
+        assert!(text.contains("heading «Privacy policy» removed"), "{text}");
+        let back = render_text(&diff(new, old));
+        assert!(back.contains("heading added over existing text"), "{back}");
+    }
 }

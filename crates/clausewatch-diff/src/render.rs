@@ -28,6 +28,18 @@ fn section_label(s: &SectionDiff) -> String {
         SectionOp::Added => "section added".into(),
         SectionOp::Removed => "section removed".into(),
         SectionOp::Unchanged => "unchanged".into(),
+        SectionOp::Changed if s.new_path.is_empty() && !s.old_path.is_empty() => {
+            let changed = s.paragraphs.iter().any(|p| !matches!(p, ParagraphDiff::Equal { .. }));
+            format!(
+                "heading «{}» removed; its text now stands before the first heading{}",
+                s.old_path.join(" › "),
+                if changed { ", and changed" } else { "" }
+            )
+        }
+        SectionOp::Changed if s.old_path.is_empty() && !s.new_path.is_empty() => {
+            let changed = s.paragraphs.iter().any(|p| !matches!(p, ParagraphDiff::Equal { .. }));
+            format!("heading added over existing text{}", if changed { ", and changed" } else { "" })
+        }
         SectionOp::Changed if s.old_path != s.new_path && !s.old_path.is_empty() => {
             format!("section changed, was «{}»", s.old_path.join(" › "))
         }
