@@ -10,7 +10,7 @@ pub fn fold(text: &str) -> String {
     let plain = strip_markdown(text);
     let mut out = String::with_capacity(plain.len());
     let mut last_space = true;
-    for c in plain.nfkc() {
+    for c in nfkc_mostly_ascii(&plain).chars() {
         let c = match c {
             '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{2032}' | '`' => '\'',
             '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{00AB}' | '\u{00BB}' => '"',
@@ -32,6 +32,35 @@ pub fn fold(text: &str) -> String {
     }
     let out = out.trim_end().to_string();
     spell_out_negations(&out)
+}
+
+/// NFKC, but only over the non-ASCII runs (each with the character before it, which a
+/// combining mark may compose with): NFKC leaves ASCII as it is, and legal text is mostly ASCII.
+fn nfkc_mostly_ascii(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.is_ascii() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        // The ASCII run up to the next non-ASCII byte, minus its last character.
+        let run_end = bytes[i..].iter().position(|b| !b.is_ascii()).map_or(bytes.len(), |p| i + p);
+        if run_end == bytes.len() {
+            out.push_str(&text[i..]);
+            break;
+        }
+        let start = if run_end > i { run_end - 1 } else { run_end };
+        out.push_str(&text[i..start]);
+        // The non-ASCII run, then normalise it with the character before it.
+        let mut end = run_end;
+        while end < bytes.len() && !bytes[end].is_ascii() {
+            end += 1;
+        }
+        out.extend(text[start..end].nfkc());
+        i = end;
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// `n't` → ` not`, with or without the tokeniser's space before it.
@@ -125,6 +154,22 @@ mod tests {
             "4 fees see our policy and more"
         );
         assert_eq!(canonical("snake_case splits"), "snake case splits");
+    }
+
+    #[test]
+    fn partial_normalisation_equals_nfkc() {
+        for t in [
+            "plain ascii only",
+            "café e\u{301}tude ﬁle ＦＵＬＬ “quoted” – dash",
+            "\u{301}leading mark, then a\u{308}\u{301} stacked",
+            "ﬀ①²㎏ Ⅻ",
+            "end with é",
+            "é",
+            "",
+            "a\u{0}b\u{7f}",
+        ] {
+            assert_eq!(nfkc_mostly_ascii(t), t.nfkc().collect::<String>(), "{t:?}");
+        }
     }
 
     #[test]
