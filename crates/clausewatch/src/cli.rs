@@ -278,6 +278,9 @@ enum Command {
     ClassifyChange {
         old: PathBuf,
         new: PathBuf,
+        /// Compare the two files alone, without the earlier versions of their folder.
+        #[arg(long)]
+        no_history: bool,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
@@ -422,9 +425,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print_report(*format, &report, || report.render())?;
             return Ok(ExitCode::SUCCESS);
         }
-        Command::ClassifyChange { old, new, format } => {
-            let (old, new) = (old.clone(), new.clone());
-            let s = tokio::task::spawn_blocking(move || crate::eval_changes::classify_files(&old, &new)).await??;
+        Command::ClassifyChange { old, new, no_history, format } => {
+            let (old, new, history) = (old.clone(), new.clone(), !*no_history);
+            let s =
+                tokio::task::spawn_blocking(move || crate::eval_changes::classify_files(&old, &new, history)).await??;
             print_report(*format, &s, || crate::eval_changes::render_summary(&s))?;
             return Ok(ExitCode::SUCCESS);
         }

@@ -20,9 +20,55 @@ pub fn read_markdown(path: &Path) -> anyhow::Result<String> {
     String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("{} is not UTF-8 text", path.display()))
 }
 
-pub fn classify_files(old: &Path, new: &Path) -> anyhow::Result<ChangeSummary> {
+/// Classifies two version files. When both sit in one history folder (dated `*.md` files, as
+/// Open Terms Archive stores them), the versions before OLD are read as context and an
+/// `index.tsv` above them names re-extractions, as `eval changes` does; `use_history: false`
+/// compares the two files alone.
+pub fn classify_files(old: &Path, new: &Path, use_history: bool) -> anyhow::Result<ChangeSummary> {
     let (a, b) = (read_markdown(old)?, read_markdown(new)?);
-    Ok(classify_texts(&a, &b))
+    let context = if use_history { history_context(old, new) } else { None };
+    Ok(match context {
+        Some((earlier, reextraction)) => classify_in_history(&a, &b, &earlier, reextraction),
+        None => classify_texts(&a, &b),
+    })
+}
+
+/// The earlier versions before `old` in its folder (most recent first, with their age relative
+/// to `new`), and the days since `old` when `index.tsv` marks `new` as a re-extraction.
+fn history_context(old: &Path, new: &Path) -> Option<(History, Option<f64>)> {
+    let (old, new) = (std::fs::canonicalize(old).ok()?, std::fs::canonicalize(new).ok()?);
+    let dir = old.parent()?;
+    if new.parent()? != dir {
+        return None;
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "md") && capture_time(p).is_some())
+        .collect();
+    files.sort();
+    let at = files.iter().position(|p| *p == old)?;
+    let earlier: History = files[at.saturating_sub(HISTORY_WINDOW)..at]
+        .iter()
+        .rev()
+        .filter_map(|p| Some((read_markdown(p).ok()?, gap_days(p, &new))))
+        .collect();
+    // An index.tsv up to three folders above names each file's commit kind.
+    let mut reextraction = None;
+    let mut up = Some(dir);
+    for _ in 0..3 {
+        let Some(d) = up else { break };
+        if d.join("index.tsv").is_file() {
+            let kinds = commit_kinds_in(&d.join("index.tsv"), d);
+            if kinds.get(&new).is_some_and(|k| k == "technical_upgrade" || k == "refilter") {
+                reextraction = gap_days(&old, &new);
+            }
+            break;
+        }
+        up = d.parent();
+    }
+    Some((earlier, reextraction))
 }
 
 pub fn classify_texts(a: &str, b: &str) -> ChangeSummary {
@@ -117,6 +163,31 @@ fn histories(root: &Path, out: &mut Vec<(PathBuf, Vec<PathBuf>)>, depth: usize) 
     Ok(())
 }
 
+/// `commit_kind` of every version file one `index.tsv` names (paths relative to `dir`).
+fn commit_kinds_in(index: &Path, dir: &Path) -> HashMap<PathBuf, String> {
+    let mut out = HashMap::new();
+    let Ok(meta) = std::fs::metadata(index) else { return out };
+    if meta.len() > MAX_VERSION_BYTES {
+        return out;
+    }
+    let Ok(text) = std::fs::read_to_string(index) else { return out };
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or("").split('\t').collect();
+    let (Some(kind), Some(file)) =
+        (header.iter().position(|h| *h == "commit_kind"), header.iter().position(|h| *h == "file"))
+    else {
+        return out;
+    };
+    for l in lines {
+        let cols: Vec<&str> = l.split('\t').collect();
+        if let (Some(k), Some(f)) = (cols.get(kind), cols.get(file)) {
+            let path = dir.join(f);
+            out.insert(std::fs::canonicalize(&path).unwrap_or(path), k.to_string());
+        }
+    }
+    out
+}
+
 /// `commit_kind` of every version file named in the `index.tsv` files under `root`.
 fn commit_kinds(root: &Path) -> HashMap<PathBuf, String> {
     let mut out = HashMap::new();
@@ -128,20 +199,7 @@ fn commit_kinds(root: &Path) -> HashMap<PathBuf, String> {
             if p.is_dir() {
                 stack.push(p);
             } else if p.file_name().is_some_and(|n| n == "index.tsv") {
-                let Ok(text) = std::fs::read_to_string(&p) else { continue };
-                let mut lines = text.lines();
-                let header: Vec<&str> = lines.next().unwrap_or("").split('\t').collect();
-                let (Some(kind), Some(file)) =
-                    (header.iter().position(|h| *h == "commit_kind"), header.iter().position(|h| *h == "file"))
-                else {
-                    continue;
-                };
-                for l in lines {
-                    let cols: Vec<&str> = l.split('\t').collect();
-                    if let (Some(k), Some(f)) = (cols.get(kind), cols.get(file)) {
-                        out.insert(dir.join(f), k.to_string());
-                    }
-                }
+                out.extend(commit_kinds_in(&p, &dir));
             }
         }
     }

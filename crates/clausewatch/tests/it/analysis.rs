@@ -353,6 +353,33 @@ coll\tAcme\tTerms of Service\t2026-06-01\tx\t1\tchange\ttechnical_upgrade\tApply
         run(&app, &["eval", "changes", versions_dir.to_str().unwrap(), "--labels", labels.to_str().unwrap()]);
     assert!(ok && out.contains("labelled_pairs: 1") && out.contains("substantive_recall: 1.000"), "{out}{err}");
 
+    // classify-change reads the folder's earlier versions: text that comes back from an earlier
+    // capture is an alternation, not a change; --no-history compares the two files alone.
+    let alt = app.dir.path().join("alt/Acme/Terms");
+    std::fs::create_dir_all(&alt).unwrap();
+    let with_rule = long_doc.replace("You can request a refund", "You must not request a refund");
+    for (name, text) in [
+        ("2026-01-01T00-00-00Z.md", &long_doc),
+        ("2026-01-02T00-00-00Z.md", &with_rule),
+        ("2026-01-03T00-00-00Z.md", &long_doc),
+    ] {
+        std::fs::write(alt.join(name), text).unwrap();
+    }
+    let (b_file, c_file) = (alt.join("2026-01-02T00-00-00Z.md"), alt.join("2026-01-03T00-00-00Z.md"));
+    let (ok, out, err) =
+        run(&app, &["classify-change", b_file.to_str().unwrap(), c_file.to_str().unwrap(), "--format", "json"]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["significance"], "cosmetic", "{v}");
+    assert_eq!(v["capture_artefact"], true);
+    let (ok, out, _) = run(
+        &app,
+        &["classify-change", b_file.to_str().unwrap(), c_file.to_str().unwrap(), "--no-history", "--format", "json"],
+    );
+    assert!(ok);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["significance"], "substantive", "{v}");
+
     // The redline of two files, in every format.
     let (a, b) = (hist.join(versions[2].0), hist.join(versions[5].0));
     let (ok, out, err) = run(&app, &["redline", a.to_str().unwrap(), b.to_str().unwrap()]);
