@@ -41,13 +41,7 @@ fn history_context(old: &Path, new: &Path) -> Option<(History, Option<f64>)> {
     if new.parent()? != dir {
         return None;
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "md") && capture_time(p).is_some())
-        .collect();
-    files.sort();
+    let files: Vec<PathBuf> = version_files(dir).into_iter().filter(|p| capture_time(p).is_some()).collect();
     let at = files.iter().position(|p| *p == old)?;
     let earlier: History = files[at.saturating_sub(HISTORY_WINDOW)..at]
         .iter()
@@ -161,6 +155,18 @@ fn histories(root: &Path, out: &mut Vec<(PathBuf, Vec<PathBuf>)>, depth: usize) 
         histories(p, out, depth + 1)?;
     }
     Ok(())
+}
+
+/// The version files (`*.md`) of one history folder, in date order (their names are dates).
+fn version_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(rd) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut files: Vec<PathBuf> = rd
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    files.sort();
+    files
 }
 
 /// `commit_kind` of every version file one `index.tsv` names (paths relative to `dir`).
@@ -417,14 +423,7 @@ pub type History = Vec<(String, Option<f64>)>;
 fn history_of(root: &Path, repo: &str, file: &str) -> Option<(Vec<PathBuf>, usize)> {
     // Paths under PATH/repo, or under PATH itself when they already include the collection.
     let path = [root.join(repo).join(file), root.join(file)].into_iter().find(|p| p.is_file())?;
-    let dir = path.parent()?;
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "md"))
-        .collect();
-    files.sort();
+    let files = version_files(path.parent()?);
     let at = files.iter().position(|p| *p == path)?;
     Some((files, at))
 }

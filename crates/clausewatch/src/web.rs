@@ -83,20 +83,10 @@ fn not_found(what: &str) -> PageError {
     PageError(StatusCode::NOT_FOUND, format!("{what} not found"))
 }
 
-/// HTML-escape document text and anything else that came from outside.
+/// HTML-escape document text and anything else that came from outside (the redline's escaper,
+/// so pages and redlines escape alike).
 pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    clausewatch_diff::escape_html(s)
 }
 
 fn page(title: &str, body: &str) -> String {
