@@ -293,18 +293,21 @@ pub fn classify_in_context(
             .collect::<Vec<_>>()
             .join(" ")
     };
-    let quote_of = |e: &Edit| -> String {
-        // The clause of the region that holds the first changed content word.
-        let first = e.came.first().or(e.gone.first());
+    // The clause of a region that holds `word` (from the side it arrived on or left from).
+    let quote_with = |e: &Edit, word: Option<&String>| -> String {
         let pick = |ix: &[usize], u: &Units| {
             ix.iter()
-                .find(|&&i| first.is_some_and(|w| u.canon[i].split(' ').any(|x| signals::spelling_key(x) == *w)))
-                .or(ix.first())
+                .find(|&&i| word.is_some_and(|w| u.canon[i].split(' ').any(|x| signals::spelling_key(x) == *w)))
                 .map(|&i| u.text[i].clone())
         };
-        let t = pick(&e.new, &nu).or_else(|| pick(&e.old, &ou)).unwrap_or_default();
+        let t = pick(&e.new, &nu)
+            .or_else(|| pick(&e.old, &ou))
+            .or_else(|| e.new.first().map(|&i| nu.text[i].clone()))
+            .or_else(|| e.old.first().map(|&i| ou.text[i].clone()))
+            .unwrap_or_default();
         clip_words(&t, 30)
     };
+    let quote_of = |e: &Edit| quote_with(e, e.came.first().or(e.gone.first()));
 
     let significance;
     if !s.attributes_changed.is_empty() || !s.provisions_added.is_empty() || !s.provisions_removed.is_empty() {
@@ -331,7 +334,7 @@ pub fn classify_in_context(
             .then(|| e.gone.iter().chain(&e.came).find(|w| signals::is_place(w)).map(|w| (e, w.clone())))
             .flatten()
     }) {
-        s.reasons.push(format!("a place was added or removed ({place}): \"{}\"", quote_of(e)));
+        s.reasons.push(format!("a place was added or removed ({place}): \"{}\"", quote_with(e, Some(&place))));
         significance = Significance::Substantive;
     } else if let Some(reason) = systematic_rename(&edits, &ou, &nu, doc_lang) {
         s.reasons.push(reason.0);
