@@ -407,22 +407,28 @@ async fn change(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Html<
     let d = st.store.document(c.document_id).await?.ok_or_else(|| not_found("document"))?;
     let sections: Vec<SectionDiff> = serde_json::from_str(&c.diff_json).unwrap_or_default();
     let stats: clausewatch_diff::DiffStats = serde_json::from_str(&c.stats_json).unwrap_or_default();
+    let seqs = st.store.version_summaries(d.id).await?;
+    let seq_of = |id| seqs.iter().find(|v| v.id == id).map(|v| v.seq.to_string()).unwrap_or_default();
     let mut body = format!(
-        "<p><a href=\"/documents/{}\">{} — {}</a> · from <a href=\"/versions/{}\">version</a> to <a href=\"/versions/{}\">version</a> ({}), {}</p>\
-<p>Sections: {} added, {} removed, {} changed. Paragraphs: {} added, {} removed, {} changed. Words: +{} / −{}.</p>",
+        "<p><a href=\"/documents/{}\">{} — {}</a> · from <a href=\"/versions/{}\">version {}</a> to <a href=\"/versions/{}\">version {}</a> ({}), {}</p>\
+<p>Sections: {} added, {} removed, {} changed, {} moved. Paragraphs: {} added, {} removed, {} changed, {} moved. Words: +{} / −{}.</p>",
         d.id,
         esc(&d.platform_name),
         esc(&d.terms_type),
         c.from_version_id,
+        seq_of(c.from_version_id),
         c.to_version_id,
+        seq_of(c.to_version_id),
         kind_label(c.kind),
         esc(&clausewatch_store::format_time(c.effective_at)),
         stats.sections_added,
         stats.sections_removed,
         stats.sections_changed,
+        stats.sections_moved,
         stats.paragraphs_added,
         stats.paragraphs_removed,
         stats.paragraphs_changed,
+        stats.paragraphs_moved,
         stats.words_added,
         stats.words_removed
     );

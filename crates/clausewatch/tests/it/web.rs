@@ -55,6 +55,8 @@ async fn demo_is_browsable_with_provenance_and_rebuilds() {
     assert_eq!(status, 200);
     assert!(cpage.contains("<ins>") || cpage.contains("<del>"), "redline");
     assert!(cpage.contains("<h2>Significance: "), "the structured summary comes first: {cpage}");
+    assert!(cpage.contains(&format!(">version {}</a>", v.seq)), "the change names its versions: {cpage}");
+    assert!(cpage.contains("moved. Paragraphs:"), "{cpage}");
     let (_, ppage) = get(&format!("{base}/platforms/{}", doc.platform_id)).await;
     assert!(ppage.contains("Governance timeline") && ppage.contains("first record"), "{ppage}");
     let (status, _) = get(&format!("{base}/versions/999999")).await;
