@@ -98,9 +98,9 @@ pub const REANCHOR_MIN_SIMILARITY: f64 = 0.6;
 /// Analyses a version and re-anchors the previous version's findings in it.
 pub fn analyze_with_previous(markdown: &str, subject: &str, previous: Option<&Analysis>) -> Analysis {
     // The clauses the analysis itself segmented (of the same bounded prefix), not a second pass.
-    let (mut a, clauses) = analyze_into_clauses(markdown, subject);
+    let (mut a, clauses, canonical) = analyze_into_clauses(markdown, subject);
     let Some(prev) = previous else { return a };
-    let index = segment::AnchorIndex::new(&clauses);
+    let index = segment::AnchorIndex::with_canonical(&clauses, &canonical);
     let mut seen = std::collections::HashSet::new();
     for f in &prev.findings {
         // One entry per (provision, quote): a quote found by two rules is one provision claim.
@@ -179,8 +179,8 @@ pub fn analyze(markdown: &str, subject: &str) -> Analysis {
     analyze_into_clauses(markdown, subject).0
 }
 
-/// The analysis and the clauses it read.
-fn analyze_into_clauses(markdown: &str, subject: &str) -> (Analysis, Vec<segment::Clause>) {
+/// The analysis, the clauses it read and their canonical texts.
+fn analyze_into_clauses(markdown: &str, subject: &str) -> (Analysis, Vec<segment::Clause>, Vec<String>) {
     let mut warnings = Vec::new();
     let md = if markdown.len() > MAX_ANALYSED_BYTES {
         let mut end = MAX_ANALYSED_BYTES;
@@ -199,17 +199,17 @@ fn analyze_into_clauses(markdown: &str, subject: &str) -> (Analysis, Vec<segment
     }
     let tax = taxonomy();
     let clauses = segment::clauses(md);
+    let canonicals: Vec<String> = clauses.iter().map(|c| text::canonical(&c.text)).collect();
     let mut findings: Vec<Finding> = Vec::new();
-    for clause in &clauses {
-        let canonical = text::canonical(&clause.text);
+    for (clause, canonical) in clauses.iter().zip(&canonicals) {
         if canonical.len() < 12 {
             continue;
         }
         // Headings give context: "Governing law" over a bare "California." clause.
-        let fired = rules::rules().fire(&canonical);
+        let fired = rules::rules().fire(canonical);
         let fired_ids: Vec<String> = fired.iter().map(|(r, _)| r.id.clone()).collect();
         let labels: Vec<usize> =
-            model.map(|m| unfair::predict_labels_canonical(m, &canonical, &fired_ids)).unwrap_or_default();
+            model.map(|m| unfair::predict_labels_canonical(m, canonical, &fired_ids)).unwrap_or_default();
         let mut here: Vec<(String, f32, Vec<String>)> = Vec::new();
         for (rule, _) in &fired {
             let Some(p) = tax.get(&rule.provision) else { continue };
@@ -288,7 +288,7 @@ fn analyze_into_clauses(markdown: &str, subject: &str) -> (Analysis, Vec<segment
         continuity: Vec::new(),
         change: None,
     };
-    (analysis, clauses)
+    (analysis, clauses, canonicals)
 }
 
 #[cfg(test)]

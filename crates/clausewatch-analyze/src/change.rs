@@ -131,18 +131,33 @@ pub struct Context<'a> {
     pub reextraction_gap_days: Option<f64>,
 }
 
+/// A version read once for every comparison it takes part in: its words, its clauses (with
+/// their sections), its language and its last-updated lines. A history walk prepares each
+/// version once and compares it as the new side, then as the old side, then as an earlier one.
+#[derive(Debug)]
+pub struct Prepared {
+    markdown: String,
+    words: Vec<String>,
+    units: Units,
+    lang: Option<&'static str>,
+    dates: BTreeSet<String>,
+}
+
+impl Prepared {
+    pub fn of(markdown: &str) -> Prepared {
+        let words = words(markdown);
+        let units = Units::of(markdown);
+        let lang = signals::language_of(words.iter().map(String::as_str));
+        let dates = units.canon.iter().filter(|c| signals::is_date_line(c)).cloned().collect();
+        Prepared { markdown: markdown.to_string(), words, units, lang, dates }
+    }
+}
+
 /// An earlier version of the document, and how long before the new capture it was taken.
 #[derive(Clone, Copy, Debug)]
 pub struct Earlier<'a> {
-    pub markdown: &'a str,
+    pub version: &'a Prepared,
     pub days_before_new: Option<f64>,
-    /// `clause_set(markdown)`, when the caller keeps it between calls (a history walk).
-    pub clauses: Option<&'a BTreeSet<String>>,
-}
-
-/// The canonical clauses of a version, as `Earlier::clauses` wants them.
-pub fn clause_set(md: &str) -> BTreeSet<String> {
-    Units::of(md).canon.into_iter().collect()
 }
 
 /// Text that comes back from an earlier capture this recent is an alternation or a repaired
@@ -163,6 +178,17 @@ pub fn classify_in_context(
     new: &Analysis,
     context: &Context<'_>,
 ) -> ChangeSummary {
+    classify_prepared(&Prepared::of(old_md), &Prepared::of(new_md), old, new, context)
+}
+
+/// `classify_in_context` on versions already prepared.
+pub fn classify_prepared(
+    po: &Prepared,
+    pn: &Prepared,
+    old: &Analysis,
+    new: &Analysis,
+    context: &Context<'_>,
+) -> ChangeSummary {
     let mut s = ChangeSummary {
         significance: Significance::Noise,
         reasons: Vec::new(),
@@ -175,12 +201,12 @@ pub fn classify_in_context(
         capture_artefact: false,
         paragraph: String::new(),
     };
-    if old_md == new_md {
+    if po.markdown == pn.markdown {
         s.reasons.push("the texts are identical".into());
         s.paragraph = "No change in the text.".into();
         return s;
     }
-    let (ow, nw) = (words(old_md), words(new_md));
+    let (ow, nw) = (&po.words, &pn.words);
     if ow == nw {
         s.significance = Significance::Cosmetic;
         s.reasons.push("only formatting, punctuation or markup changed: the words are the same".into());
@@ -189,33 +215,36 @@ pub fn classify_in_context(
     }
 
     // Two levels, so time stays bounded on large or reordered documents: clauses first, then
-    // words only inside the runs of clauses that differ.
-    // Each version is segmented and canonicalised once for everything below.
-    let (ou, nu) = (Units::of(old_md), Units::of(new_md));
-    let (removed, added, _longest_run) = changed_words(&ou.canon, &nu.canon);
+    // words only inside the runs of clauses that differ. One clause alignment serves both the
+    // word counts and the changed regions below.
+    let (ou, nu) = (&po.units, &pn.units);
+    let ops = capture_diff_slices(Algorithm::Myers, &ou.canon, &nu.canon);
+    let (removed, added) = changed_words(&ops, &ou.canon, &nu.canon);
     s.words_added = added.len();
     s.words_removed = removed.len();
-    s.changed_sentences = changed_sentences(&ou, &nu);
+    s.changed_sentences = changed_sentences(ou, nu);
 
     // The clauses on one side only (as multisets: a clause that merely moved cancels out).
-    let (gone, came) = one_sided(&ou, &nu);
+    let (gone, came) = one_sided(ou, nu);
     if gone.is_empty() && came.is_empty() {
         return finish(s, Significance::Cosmetic, "the same clauses in another order (moved, not reworded)".into());
     }
-    if let Some(reason) = capture_artefact(&ow, &nw, &ou, &nu, &gone, &came, context) {
+    if let Some(reason) = capture_artefact(po, pn, &gone, &came, context) {
         s.capture_artefact = true;
         return finish(s, Significance::Cosmetic, format!("capture artefact: {reason}"));
     }
 
     // What kind of text changed: page furniture, date lines and text in another language than
     // the document are not the document's wording.
-    let doc_lang = signals::language(&nu.canon.join(" ")).or_else(|| signals::language(&ou.canon.join(" ")));
-    let kind = |u: &Units, i: usize| clause_kind(&u.text[i], &u.canon[i], doc_lang);
-    let body_gone: Vec<usize> = gone.iter().copied().filter(|&i| kind(&ou, i) == ClauseKind::Body).collect();
-    let body_came: Vec<usize> = came.iter().copied().filter(|&i| kind(&nu, i) == ClauseKind::Body).collect();
+    let doc_lang = pn.lang.or(po.lang);
+    let gone_kinds: Vec<ClauseKind> = gone.iter().map(|&i| clause_kind(&ou.text[i], &ou.canon[i], doc_lang)).collect();
+    let came_kinds: Vec<ClauseKind> = came.iter().map(|&i| clause_kind(&nu.text[i], &nu.canon[i], doc_lang)).collect();
+    let body = |ix: &[usize], kinds: &[ClauseKind]| -> Vec<usize> {
+        ix.iter().zip(kinds).filter(|(_, k)| **k == ClauseKind::Body).map(|(i, _)| *i).collect()
+    };
+    let (body_gone, body_came) = (body(&gone, &gone_kinds), body(&came, &came_kinds));
     if body_gone.is_empty() && body_came.is_empty() {
-        let kinds: BTreeSet<ClauseKind> =
-            gone.iter().map(|&i| kind(&ou, i)).chain(came.iter().map(|&i| kind(&nu, i))).collect();
+        let kinds: BTreeSet<ClauseKind> = gone_kinds.iter().chain(&came_kinds).copied().collect();
         let what = kinds
             .iter()
             .map(|k| match k {
@@ -241,7 +270,7 @@ pub fn classify_in_context(
     // Changed regions, each with the content words that left and arrived.
     let (gone_ok, came_ok): (BTreeSet<usize>, BTreeSet<usize>) =
         (body_gone.iter().copied().collect(), body_came.iter().copied().collect());
-    let mut edits: Vec<Edit> = regions(&ou, &nu, &gone_ok, &came_ok)
+    let mut edits: Vec<Edit> = regions(&ops, &gone_ok, &came_ok)
         .into_iter()
         .map(|(o, n)| {
             let a: Vec<&str> = o.iter().flat_map(|&i| ou.canon[i].split(' ')).collect();
@@ -256,7 +285,7 @@ pub fn classify_in_context(
         let squeeze = |ix: &[usize], u: &Units| {
             ix.iter().flat_map(|&i| u.canon[i].chars()).filter(|c| *c != ' ').collect::<String>()
         };
-        if e.is_rewrite() && squeeze(&e.old, &ou) == squeeze(&e.new, &nu) {
+        if e.is_rewrite() && squeeze(&e.old, ou) == squeeze(&e.new, nu) {
             e.gone.clear();
             e.came.clear();
             continue;
@@ -300,8 +329,8 @@ pub fn classify_in_context(
                 .find(|&&i| word.is_some_and(|w| u.canon[i].split(' ').any(|x| signals::spelling_key(x) == *w)))
                 .map(|&i| u.text[i].clone())
         };
-        let t = pick(&e.new, &nu)
-            .or_else(|| pick(&e.old, &ou))
+        let t = pick(&e.new, nu)
+            .or_else(|| pick(&e.old, ou))
             .or_else(|| e.new.first().map(|&i| nu.text[i].clone()))
             .or_else(|| e.old.first().map(|&i| ou.text[i].clone()))
             .unwrap_or_default();
@@ -321,7 +350,7 @@ pub fn classify_in_context(
         s.reasons.extend(gone);
         significance = Significance::Substantive;
     } else if let Some(e) =
-        edits.iter().find(|e| number_with_unit_changed(e, &clause_of(e), &old_pair_text(e, &ou), &raw_of(e)))
+        edits.iter().find(|e| number_with_unit_changed(e, &clause_of(e), &old_pair_text(e, ou), &raw_of(e)))
     {
         s.reasons
             .push(format!("a number changed in a clause with an amount, period, age or limit: \"{}\"", quote_of(e)));
@@ -336,7 +365,7 @@ pub fn classify_in_context(
     }) {
         s.reasons.push(format!("a place was added or removed ({place}): \"{}\"", quote_with(e, Some(&place))));
         significance = Significance::Substantive;
-    } else if let Some(reason) = systematic_rename(&edits, &ou, &nu, doc_lang) {
+    } else if let Some(reason) = systematic_rename(&edits, ou, nu, doc_lang) {
         s.reasons.push(reason.0);
         significance = reason.1;
     } else if let Some((e, words)) = edits.iter().find_map(|e| {
@@ -354,7 +383,7 @@ pub fn classify_in_context(
         // negation; a whole clause added or removed needs a modal or two distinct cues.
         let short = e.old.iter().all(|&o| ou.canon[o].split(' ').count() <= 6)
             && e.new.iter().all(|&n| nu.canon[n].split(' ').count() <= 6);
-        let strong = carries_obligation(&clause, doc_lang) || carries_obligation(&old_pair_text(e, &ou), doc_lang);
+        let strong = carries_obligation(&clause, doc_lang) || carries_obligation(&old_pair_text(e, ou), doc_lang);
         let counts = !e.example
             && if paired {
                 !short || strong
@@ -389,7 +418,7 @@ pub fn classify_in_context(
             && texts.iter().any(|t| {
                 signals::canonical_without_urls(t)
                     .split(' ')
-                    .any(|w| signals::DATA_CUES.contains(&w) || carries_obligation(w, doc_lang))
+                    .any(|w| signals::DATA_CUES.contains(&w) || is_modal(w, doc_lang))
             })
     }) {
         let what = if e.old.is_empty() { "added" } else { "removed" };
@@ -403,7 +432,7 @@ pub fn classify_in_context(
         e.is_rewrite()
             && e.gone.len() + e.came.len() >= 3
             && changed as f64 >= 0.15 * size as f64
-            && (carries_obligation(&clause_of(e), doc_lang) || carries_obligation(&old_pair_text(e, &ou), doc_lang))
+            && (carries_obligation(&clause_of(e), doc_lang) || carries_obligation(&old_pair_text(e, ou), doc_lang))
     }) {
         s.reasons.push(format!(
             "the wording of a clause that grants, forbids or requires something changed: \"{}\"",
@@ -422,11 +451,7 @@ pub fn classify_in_context(
     }
     // A re-extraction soon after the previous capture, or one where the document's own
     // last-updated date did not move, shows new extraction rules rather than a new text.
-    let dates = |u: &Units| u.canon.iter().filter(|c| signals::is_date_line(c)).cloned().collect::<BTreeSet<String>>();
-    let same_date = {
-        let d = dates(&ou);
-        !d.is_empty() && d == dates(&nu)
-    };
+    let same_date = !po.dates.is_empty() && po.dates == pn.dates;
     let capped = match context.reextraction_gap_days {
         Some(days) if significance == Significance::Substantive && (days <= REEXTRACTION_CAP_DAYS || same_date) => {
             let why = if days <= REEXTRACTION_CAP_DAYS {
@@ -449,41 +474,11 @@ pub fn classify_in_context(
 const REEXTRACTION_CAP_DAYS: f64 = 14.0;
 
 /// Obligation words too common in any legal text to mark a change on their own.
+#[rustfmt::skip]
 const WEAK_CUES: &[&str] = &[
-    "data",
-    "personal",
-    "third",
-    "law",
-    "notice",
-    "process",
-    "processing",
-    "store",
-    "stored",
-    "will",
-    "daten",
-    "données",
-    "datos",
-    "dados",
-    "dati",
-    "gegevens",
-    "dane",
-    "datele",
-    "recht",
-    "right",
-    "rights",
-    "agree",
-    "responsible",
-    "own",
-    "days",
-    "months",
-    "years",
-    "hours",
-    "minutes",
-    "jours",
-    "mois",
-    "ans",
-    "tage",
-    "tagen",
+    "data", "personal", "third", "law", "notice", "process", "processing", "store", "stored", "will", "daten",
+    "données", "datos", "dados", "dati", "gegevens", "dane", "datele", "recht", "right", "rights", "agree",
+    "responsible", "own", "days", "months", "years", "hours", "minutes", "jours", "mois", "ans", "tage", "tagen",
 ];
 
 fn finish(mut s: ChangeSummary, significance: Significance, reason: String) -> ChangeSummary {
@@ -590,15 +585,10 @@ fn one_sided(ou: &Units, nu: &Units) -> (Vec<usize>, Vec<usize>) {
 /// The changed regions of the document: Myers over clauses, keeping in each region only the
 /// clauses on one side (`gone_ok`, `came_ok`). A region with clauses on both sides is a rewrite;
 /// comparing whole regions, not clause pairs, keeps a re-split sentence from looking new.
-fn regions(
-    ou: &Units,
-    nu: &Units,
-    gone_ok: &BTreeSet<usize>,
-    came_ok: &BTreeSet<usize>,
-) -> Vec<(Vec<usize>, Vec<usize>)> {
+fn regions(ops: &[DiffOp], gone_ok: &BTreeSet<usize>, came_ok: &BTreeSet<usize>) -> Vec<(Vec<usize>, Vec<usize>)> {
     let mut out = Vec::new();
     let (mut cur_old, mut cur_new): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
-    for op in capture_diff_slices(Algorithm::Myers, &ou.canon, &nu.canon) {
+    for &op in ops {
         let (o, n) = match op {
             DiffOp::Equal { len, .. } => {
                 // A short equal run inside a rewrite (a repeated heading word) does not split it.
@@ -697,30 +687,10 @@ fn link_words(raw: &str) -> BTreeSet<String> {
 
 /// Legal-entity suffixes: a systematic replacement that involves one is a change of the
 /// contracting party or controller.
+#[rustfmt::skip]
 const ENTITY_SUFFIXES: &[&str] = &[
-    "inc",
-    "llc",
-    "ltd",
-    "limited",
-    "corp",
-    "corporation",
-    "gmbh",
-    "ag",
-    "sas",
-    "sarl",
-    "sa",
-    "bv",
-    "nv",
-    "plc",
-    "lp",
-    "llp",
-    "srl",
-    "spa",
-    "ab",
-    "aps",
-    "oy",
-    "kg",
-    "co",
+    "inc", "llc", "ltd", "limited", "corp", "corporation", "gmbh", "ag", "sas", "sarl", "sa", "bv", "nv", "plc",
+    "lp", "llp", "srl", "spa", "ab", "aps", "oy", "kg", "co",
 ];
 
 /// The same words replaced the same way in several clauses: a rename or new contact details
@@ -779,71 +749,40 @@ fn systematic_rename(edits: &[Edit], ou: &Units, nu: &Units, lang: Option<&str>)
 }
 
 /// Modals, negations and explicit permission or prohibition words.
+#[rustfmt::skip]
 const MODALS: &[&str] = &[
-    "may",
-    "must",
-    "shall",
-    "not",
-    "no",
-    "never",
-    "only",
-    "prohibited",
-    "prohibit",
-    "allow",
-    "allowed",
-    "permit",
-    "permitted",
-    "except",
-    "unless",
-    "required",
-    "require",
-    "forbidden",
+    "may", "must", "shall", "not", "no", "never", "only", "prohibited", "prohibit", "allow", "allowed",
+    "permit", "permitted", "except", "unless", "required", "require", "forbidden",
 ];
 
 /// The same in the other tracked languages (read only outside English documents).
+#[rustfmt::skip]
 const OTHER_MODALS: &[&str] = &[
-    "doit",
-    "peut",
-    "interdit",
-    "pas",
-    "muss",
-    "darf",
-    "nicht",
-    "verboten",
-    "debe",
-    "puede",
-    "prohibido",
-    "deve",
-    "pode",
-    "vietato",
-    "non",
-    "moet",
-    "mag",
-    "niet",
-    "musi",
-    "może",
-    "trebuie",
-    "poate",
-    "interzis",
+    "doit", "peut", "interdit", "pas", "muss", "darf", "nicht", "verboten", "debe", "puede", "prohibido",
+    "deve", "pode", "vietato", "non", "moet", "mag", "niet", "musi", "może", "trebuie", "poate", "interzis",
     "nu",
 ];
 
+/// A modal, negation or permission word in the document's language.
+fn is_modal(w: &str, lang: Option<&str>) -> bool {
+    MODALS.contains(&w) || (lang != Some("en") && OTHER_MODALS.contains(&w))
+}
+
 /// A clause that grants, forbids or requires something, in the document's language.
 fn carries_obligation(canon: &str, lang: Option<&str>) -> bool {
-    canon.split(' ').any(|w| MODALS.contains(&w) || (lang != Some("en") && OTHER_MODALS.contains(&w)))
+    canon.split(' ').any(|w| is_modal(w, lang))
 }
 
 /// The capture shows something else than (part of) the document: an error page, a truncated
 /// page, another language, or text that merely comes back from an earlier capture.
 fn capture_artefact(
-    ow: &[String],
-    nw: &[String],
-    ou: &Units,
-    nu: &Units,
+    po: &Prepared,
+    pn: &Prepared,
     gone: &[usize],
     came: &[usize],
     context: &Context<'_>,
 ) -> Option<String> {
+    let (ow, nw, ou, nu) = (&po.words, &pn.words, &po.units, &pn.units);
     let wc = |u: &Units, ix: &[usize]| ix.iter().map(|&i| u.canon[i].split(' ').count()).sum::<usize>();
     let (gone_words, came_words) = (wc(ou, gone), wc(nu, came));
     // One side is a small fraction of the other and shares little with it.
@@ -867,7 +806,7 @@ fn capture_artefact(
     if marker(ou, gone) && came_words >= 3 * gone_words {
         return Some("the document comes back after an error page".into());
     }
-    if let (Some(a), Some(b)) = (signals::language(&ow.join(" ")), signals::language(&nw.join(" "))) {
+    if let (Some(a), Some(b)) = (po.lang, pn.lang) {
         if a != b {
             return Some(format!("the capture switched language ({a} → {b}): a translation, not a new version"));
         }
@@ -880,10 +819,8 @@ fn capture_artefact(
     }
     // A large part vanished, nothing replaced it, and the document's own "last updated" line
     // did not move: the capture lost part of the page (collapsed sections, a partial load).
-    let dated = |u: &Units| u.canon.iter().filter(|c| signals::is_date_line(c)).cloned().collect::<BTreeSet<String>>();
-    let (old_dates, new_dates) = (dated(ou), dated(nu));
-    if !old_dates.is_empty()
-        && old_dates == new_dates
+    if !po.dates.is_empty()
+        && po.dates == pn.dates
         && gone_words as f64 >= 0.2 * ow.len() as f64
         && gone_words >= 300
         && (came_words as f64) <= 0.02 * gone_words as f64
@@ -898,15 +835,8 @@ fn capture_artefact(
     if came_words >= 5 {
         let new_set: BTreeSet<&str> = nu.canon.iter().map(String::as_str).collect();
         for (k, earlier) in context.earlier.iter().enumerate() {
-            let owned;
-            let seen = match earlier.clauses {
-                Some(c) => c,
-                None => {
-                    owned = clause_set(earlier.markdown);
-                    &owned
-                }
-            };
-            let identical = seen.len() == new_set.len() && seen.iter().all(|c| new_set.contains(c.as_str()));
+            let seen: BTreeSet<&str> = earlier.version.units.canon.iter().map(String::as_str).collect();
+            let identical = seen == new_set;
             if identical {
                 return Some(format!(
                     "the new text is identical to an earlier capture ({} version(s) before): alternating capture",
@@ -918,7 +848,7 @@ fn capture_artefact(
             }
             let back = came
                 .iter()
-                .filter(|&&i| seen.contains(&nu.canon[i]))
+                .filter(|&&i| seen.contains(nu.canon[i].as_str()))
                 .map(|&i| nu.canon[i].split(' ').count())
                 .sum::<usize>();
             if back as f64 >= 0.9 * came_words as f64 {
@@ -1002,12 +932,12 @@ fn provision_deltas(
 /// Changed-region word runs larger than this are compared as word multisets, not aligned.
 const MAX_ALIGNED_RUN: usize = 3_000;
 
-/// Words removed and added, and the longest run of changed words: Myers over clauses (canonical
-/// sentences), then Myers over the words of each changed run of clauses.
-fn changed_words(ou: &[String], nu: &[String]) -> (Vec<String>, Vec<String>, usize) {
-    let (mut removed, mut added, mut longest) = (Vec::new(), Vec::new(), 0);
+/// Words removed and added: over the clause alignment `ops`, the words of each changed run of
+/// clauses aligned again (Myers), or compared as multisets when the run is too large.
+fn changed_words(ops: &[DiffOp], ou: &[String], nu: &[String]) -> (Vec<String>, Vec<String>) {
+    let (mut removed, mut added) = (Vec::new(), Vec::new());
     let split = |v: &[String]| -> Vec<String> { v.iter().flat_map(|u| u.split(' ').map(str::to_string)).collect() };
-    for op in capture_diff_slices(Algorithm::Myers, ou, nu) {
+    for &op in ops {
         let (o, n) = match op {
             DiffOp::Equal { .. } => continue,
             DiffOp::Delete { old_index, old_len, .. } => (split(&ou[old_index..old_index + old_len]), Vec::new()),
@@ -1025,41 +955,29 @@ fn changed_words(ou: &[String], nu: &[String]) -> (Vec<String>, Vec<String>, usi
             for w in &n {
                 *counts.entry(w).or_default() += 1;
             }
-            let (mut r, mut a) = (0, 0);
             for (w, c) in counts {
-                for _ in 0..c.unsigned_abs() {
-                    if c < 0 {
-                        removed.push(w.to_string());
-                        r += 1;
-                    } else {
-                        added.push(w.to_string());
-                        a += 1;
-                    }
-                }
+                let side = if c < 0 { &mut removed } else { &mut added };
+                side.extend(std::iter::repeat_n(w.to_string(), c.unsigned_abs() as usize));
             }
-            longest = longest.max(r.max(a));
             continue;
         }
         for wop in capture_diff_slices(Algorithm::Myers, &o, &n) {
             match wop {
                 DiffOp::Equal { .. } => {}
                 DiffOp::Delete { old_index, old_len, .. } => {
-                    removed.extend_from_slice(&o[old_index..old_index + old_len]);
-                    longest = longest.max(old_len);
+                    removed.extend_from_slice(&o[old_index..old_index + old_len])
                 }
                 DiffOp::Insert { new_index, new_len, .. } => {
-                    added.extend_from_slice(&n[new_index..new_index + new_len]);
-                    longest = longest.max(new_len);
+                    added.extend_from_slice(&n[new_index..new_index + new_len])
                 }
                 DiffOp::Replace { old_index, old_len, new_index, new_len } => {
                     removed.extend_from_slice(&o[old_index..old_index + old_len]);
                     added.extend_from_slice(&n[new_index..new_index + new_len]);
-                    longest = longest.max(old_len.max(new_len));
                 }
             }
         }
     }
-    (removed, added, longest)
+    (removed, added)
 }
 
 /// Sentences of the new text that are not in the old one (canonically), first 20.
@@ -1075,6 +993,7 @@ fn changed_sentences(old: &Units, new: &Units) -> Vec<String> {
 }
 
 /// A version's clauses with their canonical text (empty ones dropped).
+#[derive(Debug)]
 struct Units {
     canon: Vec<String>,
     text: Vec<String>,
@@ -1085,13 +1004,19 @@ struct Units {
 impl Units {
     fn of(md: &str) -> Units {
         let (mut canon, mut text_, mut section) = (Vec::new(), Vec::new(), Vec::new());
+        // Clauses come section by section: each heading path is canonicalised once.
+        let mut last: Option<(Vec<String>, String)> = None;
         for c in crate::segment::clauses(md) {
             let k = text::canonical(&c.text);
-            if !k.is_empty() {
-                canon.push(k);
-                section.push(text::canonical(&c.section.join(" / ")));
-                text_.push(c.text);
+            if k.is_empty() {
+                continue;
             }
+            if last.as_ref().is_none_or(|(path, _)| *path != c.section) {
+                last = Some((c.section.clone(), text::canonical(&c.section.join(" / "))));
+            }
+            canon.push(k);
+            section.push(last.as_ref().map(|(_, s)| s.clone()).unwrap_or_default());
+            text_.push(c.text);
         }
         Units { canon, text: text_, section }
     }
@@ -1231,7 +1156,8 @@ mod tests {
         let a = doc(10);
         let b = a.replace("Section 3\n\nIn part 3 you agree", "Section 3\n\nIn part 3 you must not agree");
         // a → b → a: the last step restores the earlier text.
-        let ctx_earlier = [Earlier { markdown: &a, days_before_new: Some(2.0), clauses: None }];
+        let prepared_a = Prepared::of(&a);
+        let ctx_earlier = [Earlier { version: &prepared_a, days_before_new: Some(2.0) }];
         let context = Context { earlier: &ctx_earlier, reextraction_gap_days: None };
         let s = with(&context, &b, &a);
         assert!(s.capture_artefact && s.significance == Significance::Cosmetic, "{:?}", s.reasons);

@@ -213,7 +213,11 @@ pub struct Grams {
 
 impl Grams {
     pub fn of(quote: &str) -> Grams {
-        let c = text::canonical(quote);
+        Grams::of_canonical(&text::canonical(quote))
+    }
+
+    /// From a quote's canonical text (`text::canonical`), when the caller already has it.
+    pub fn of_canonical(c: &str) -> Grams {
         let t: Vec<&str> = c.split(' ').filter(|x| !x.is_empty()).collect();
         let mut words: Vec<String> = t.iter().map(|w| w.to_string()).collect();
         let mut bigrams: Vec<String> = t.windows(2).map(|w| format!("{} {}", w[0], w[1])).collect();
@@ -259,10 +263,16 @@ pub struct AnchorIndex<'a> {
 
 impl<'a> AnchorIndex<'a> {
     pub fn new(clauses: &'a [Clause]) -> AnchorIndex<'a> {
+        let canonical: Vec<String> = clauses.iter().map(|c| text::canonical(&c.text)).collect();
+        AnchorIndex::with_canonical(clauses, &canonical)
+    }
+
+    /// With each clause's canonical text already computed (`canonical[i]` of `clauses[i]`).
+    pub fn with_canonical(clauses: &'a [Clause], canonical: &[String]) -> AnchorIndex<'a> {
         AnchorIndex {
             clauses,
             hashes: clauses.iter().map(|c| quote_hash(&c.text)).collect(),
-            grams: clauses.iter().map(|c| Grams::of(&c.text)).collect(),
+            grams: canonical.iter().map(|c| Grams::of_canonical(c)).collect(),
         }
     }
 

@@ -254,9 +254,14 @@ const LANGUAGE_PROFILES: &[(&str, &[&str])] = &[
 
 /// The most likely language of a canonical text, when enough of its words are stop words.
 pub fn language(canon: &str) -> Option<&'static str> {
+    language_of(words(canon))
+}
+
+/// `language` of a text already split into canonical words.
+pub fn language_of<'a>(words: impl Iterator<Item = &'a str>) -> Option<&'static str> {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     let mut total = 0;
-    for w in words(canon) {
+    for w in words {
         total += 1;
         for (lang, stops) in LANGUAGE_PROFILES {
             if stops.contains(&w) {
@@ -359,6 +364,10 @@ fn unglue(glued: &mut Vec<String>, split: &mut Vec<String>, other_side: Vec<&str
 
 /// Levenshtein distance, capped: only small distances matter (typo fixes).
 fn close(a: &str, b: &str) -> bool {
+    // Byte lengths bound char lengths closely enough to skip most pairs before allocating.
+    if a.len().min(b.len()) < 6 || a.len().abs_diff(b.len()) > 4 {
+        return false;
+    }
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
     if a.len().min(b.len()) < 6 || a.len().abs_diff(b.len()) > 1 {
         return false;
@@ -374,6 +383,9 @@ fn close(a: &str, b: &str) -> bool {
     }
     prev[b.len()] <= 1
 }
+
+/// Above this many (removed × added) word pairs, typo fixes are not looked for.
+const MAX_TYPO_PAIRS: usize = 40_000;
 
 /// The words of `removed` and `added` that differ in meaning: multiset difference after
 /// spelling variants are merged, function words dropped and one-letter typo fixes paired.
@@ -403,6 +415,10 @@ pub fn content_changes(removed: &[&str], added: &[&str]) -> (Vec<String>, Vec<St
     unglue(&mut gone, &mut new, added.iter().chain(removed.iter()).copied().collect());
     unglue(&mut new, &mut gone, removed.iter().chain(added.iter()).copied().collect());
     // Pair one-letter typo fixes ("functionality" / "functionaltiy" is two letters: kept).
+    // A rewrite this large is not a typo fix: skip the quadratic pairing.
+    if gone.len() * new.len() > MAX_TYPO_PAIRS {
+        return (gone, new);
+    }
     let mut i = 0;
     while i < gone.len() {
         if let Some(j) = new.iter().position(|n| close(&gone[i], n)) {

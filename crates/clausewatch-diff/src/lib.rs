@@ -212,37 +212,38 @@ pub fn diff(old: &str, new: &str) -> DocumentDiff {
     let b = sections(new);
     let ka: Vec<String> = a.iter().map(|s| key(s.heading())).collect();
     let kb: Vec<String> = b.iter().map(|s| key(s.heading())).collect();
-    let mut out = Vec::new();
+    // Each entry with the old and new section it came from, for move detection.
+    let mut out: Vec<(SectionDiff, Option<usize>, Option<usize>)> = Vec::new();
     for op in capture_diff_slices(Algorithm::Patience, &ka, &kb) {
         let (tag, ra, rb) = op.as_tag_tuple();
         match tag {
             DiffTag::Equal => {
                 for (i, j) in ra.zip(rb) {
-                    out.push(section_pair(&a[i], &b[j]));
+                    out.push((section_pair(&a[i], &b[j]), Some(i), Some(j)));
                 }
             }
-            DiffTag::Delete => out.extend(ra.map(|i| removed(&a[i]))),
-            DiffTag::Insert => out.extend(rb.map(|j| added(&b[j]))),
+            DiffTag::Delete => out.extend(ra.map(|i| (removed(&a[i]), Some(i), None))),
+            DiffTag::Insert => out.extend(rb.map(|j| (added(&b[j]), None, Some(j)))),
             DiffTag::Replace => {
                 // Renamed headings: pair sections in order while their bodies stay similar.
                 let (ra, rb): (Vec<usize>, Vec<usize>) = (ra.collect(), rb.collect());
                 let (mut i, mut j) = (0, 0);
                 while i < ra.len() && j < rb.len() {
                     if body_similarity(&a[ra[i]], &b[rb[j]]) >= 0.5 {
-                        out.push(section_pair(&a[ra[i]], &b[rb[j]]));
+                        out.push((section_pair(&a[ra[i]], &b[rb[j]]), Some(ra[i]), Some(rb[j])));
                         i += 1;
                         j += 1;
                     } else {
-                        out.push(removed(&a[ra[i]]));
+                        out.push((removed(&a[ra[i]]), Some(ra[i]), None));
                         i += 1;
                     }
                 }
-                out.extend(ra[i..].iter().map(|&i| removed(&a[i])));
-                out.extend(rb[j..].iter().map(|&j| added(&b[j])));
+                out.extend(ra[i..].iter().map(|&i| (removed(&a[i]), Some(i), None)));
+                out.extend(rb[j..].iter().map(|&j| (added(&b[j]), None, Some(j))));
             }
         }
     }
-    detect_section_moves(&a, &b, &mut out);
+    let mut out = detect_section_moves(&a, &b, out);
     detect_paragraph_moves(&mut out);
     let stats = stats(&out);
     DocumentDiff { sections: out, stats }
@@ -252,49 +253,47 @@ pub fn diff(old: &str, new: &str) -> DocumentDiff {
 const MAX_MOVE_COMPARISONS: usize = 4_000;
 
 /// Pairs each added section with a removed one of the same heading or a similar body, and
-/// lists the pair once, at its new place, as a move.
-fn detect_section_moves(a: &[Section], b: &[Section], out: &mut Vec<SectionDiff>) {
-    let removed: Vec<usize> = (0..out.len()).filter(|&i| out[i].op == SectionOp::Removed).collect();
-    let added: Vec<usize> = (0..out.len()).filter(|&i| out[i].op == SectionOp::Added).collect();
-    if removed.is_empty() || added.is_empty() {
-        return;
-    }
-    let old_index = |path: &[String]| a.iter().position(|s| s.path == path);
-    let new_index = |path: &[String]| b.iter().position(|s| s.path == path);
-    let compare_bodies = removed.len() * added.len() <= MAX_MOVE_COMPARISONS;
-    let mut taken = vec![false; removed.len()];
-    let mut drop = Vec::new();
-    for &ai in &added {
-        let Some(nb) = new_index(&out[ai].new_path) else { continue };
-        let mut best: Option<(usize, f64)> = None;
-        for (k, &ri) in removed.iter().enumerate() {
-            if taken[k] {
-                continue;
+/// lists the pair once, at its new place, as a move. Entries carry the old and new section they
+/// came from.
+fn detect_section_moves(
+    a: &[Section],
+    b: &[Section],
+    mut out: Vec<(SectionDiff, Option<usize>, Option<usize>)>,
+) -> Vec<SectionDiff> {
+    let removed: Vec<usize> = (0..out.len()).filter(|&i| out[i].0.op == SectionOp::Removed).collect();
+    let added: Vec<usize> = (0..out.len()).filter(|&i| out[i].0.op == SectionOp::Added).collect();
+    let mut dropped = vec![false; out.len()];
+    if !removed.is_empty() && !added.is_empty() {
+        let compare_bodies = removed.len() * added.len() <= MAX_MOVE_COMPARISONS;
+        let mut taken = vec![false; removed.len()];
+        for &ai in &added {
+            let Some(nb) = out[ai].2 else { continue };
+            let mut best: Option<(usize, usize, f64)> = None;
+            for (k, &ri) in removed.iter().enumerate() {
+                let Some(oa) = out[ri].1 else { continue };
+                if taken[k] {
+                    continue;
+                }
+                let same_heading = !a[oa].path.is_empty() && key(a[oa].heading()) == key(b[nb].heading());
+                let words = a[oa].paragraphs.iter().map(|p| p.split_whitespace().count()).sum::<usize>();
+                let sim = if compare_bodies && words >= 5 { body_similarity(&a[oa], &b[nb]) } else { 0.0 };
+                let score = if same_heading { 1.0 + sim } else { sim };
+                if (same_heading || sim >= 0.6) && best.is_none_or(|(_, _, s)| score > s) {
+                    best = Some((k, oa, score));
+                }
             }
-            let Some(oa) = old_index(&out[ri].old_path) else { continue };
-            let same_heading = !a[oa].path.is_empty() && key(a[oa].heading()) == key(b[nb].heading());
-            let words = a[oa].paragraphs.iter().map(|p| p.split_whitespace().count()).sum::<usize>();
-            let sim = if compare_bodies && words >= 5 { body_similarity(&a[oa], &b[nb]) } else { 0.0 };
-            let score = if same_heading { 1.0 + sim } else { sim };
-            if (same_heading || sim >= 0.6) && best.is_none_or(|(_, s)| score > s) {
-                best = Some((k, score));
+            if let Some((k, oa, _)) = best {
+                taken[k] = true;
+                let mut moved = section_pair(&a[oa], &b[nb]);
+                moved.op = SectionOp::Moved;
+                moved.moved_from =
+                    Some(MovedFrom { old_index: oa, after: if oa == 0 { vec![] } else { a[oa - 1].path.clone() } });
+                out[ai].0 = moved;
+                dropped[removed[k]] = true;
             }
         }
-        if let Some((k, _)) = best {
-            taken[k] = true;
-            let oa = old_index(&out[removed[k]].old_path).unwrap_or(0);
-            let mut moved = section_pair(&a[oa], &b[nb]);
-            moved.op = SectionOp::Moved;
-            moved.moved_from =
-                Some(MovedFrom { old_index: oa, after: if oa == 0 { vec![] } else { a[oa - 1].path.clone() } });
-            out[ai] = moved;
-            drop.push(removed[k]);
-        }
     }
-    drop.sort_unstable();
-    for i in drop.into_iter().rev() {
-        out.remove(i);
-    }
+    out.into_iter().zip(dropped).filter(|(_, d)| !d).map(|((s, _, _), _)| s).collect()
 }
 
 /// Paragraph text as compared for moves: whitespace-insensitive.

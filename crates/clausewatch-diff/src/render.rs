@@ -24,21 +24,18 @@ fn shown_path(s: &SectionDiff) -> &[String] {
 
 /// What happened to a section, in words ("section moved from after «X», and changed").
 fn section_label(s: &SectionDiff) -> String {
+    let changed = s.paragraphs.iter().any(|p| !matches!(p, ParagraphDiff::Equal { .. }));
+    let and_changed = if changed { ", and changed" } else { "" };
     match s.op {
         SectionOp::Added => "section added".into(),
         SectionOp::Removed => "section removed".into(),
         SectionOp::Unchanged => "unchanged".into(),
-        SectionOp::Changed if s.new_path.is_empty() && !s.old_path.is_empty() => {
-            let changed = s.paragraphs.iter().any(|p| !matches!(p, ParagraphDiff::Equal { .. }));
-            format!(
-                "heading «{}» removed; its text now stands before the first heading{}",
-                s.old_path.join(" › "),
-                if changed { ", and changed" } else { "" }
-            )
-        }
+        SectionOp::Changed if s.new_path.is_empty() && !s.old_path.is_empty() => format!(
+            "heading «{}» removed; its text now stands before the first heading{and_changed}",
+            s.old_path.join(" › ")
+        ),
         SectionOp::Changed if s.old_path.is_empty() && !s.new_path.is_empty() => {
-            let changed = s.paragraphs.iter().any(|p| !matches!(p, ParagraphDiff::Equal { .. }));
-            format!("heading added over existing text{}", if changed { ", and changed" } else { "" })
+            format!("heading added over existing text{and_changed}")
         }
         SectionOp::Changed if s.old_path != s.new_path && !s.old_path.is_empty() => {
             format!("section changed, was «{}»", s.old_path.join(" › "))
@@ -50,15 +47,11 @@ fn section_label(s: &SectionDiff) -> String {
                 Some(m) => format!("from after «{}»", m.after.join(" › ")),
                 None => String::new(),
             };
-            let changed = s.paragraphs.iter().any(|p| !matches!(p, ParagraphDiff::Equal { .. }));
-            let renamed = s.old_path != s.new_path;
             let mut label = format!("section moved {from}").trim_end().to_string();
-            if renamed {
+            if s.old_path != s.new_path {
                 let _ = write!(label, ", was «{}»", s.old_path.join(" › "));
             }
-            if changed {
-                label.push_str(", and changed");
-            }
+            label.push_str(and_changed);
             label
         }
     }

@@ -492,6 +492,15 @@ impl Store {
         rows.iter().map(change_row).collect()
     }
 
+    /// (change id, version it leads to) of a document's changes, without their diffs.
+    pub async fn change_ids(&self, document: DocumentId) -> Result<Vec<(i64, VersionId)>> {
+        let rows = sqlx::query("SELECT id, to_version_id FROM changes WHERE document_id = ?")
+            .bind(document)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    }
+
     pub async fn change(&self, id: i64) -> Result<Option<ChangeRow>> {
         let row = sqlx::query(&format!("{CHANGE_COLUMNS} WHERE c.id = ?")).bind(id).fetch_optional(&self.pool).await?;
         row.as_ref().map(change_row).transpose()

@@ -1,12 +1,15 @@
 //! The analyze stage: stored versions → provision analyses (incremental by analyser version),
 //! and one-off analyses of a file or URL. Rendering for the CLI (text, Markdown, JSON).
 
+use std::collections::VecDeque;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::Context;
 use chrono::Utc;
 use serde::Serialize;
 
+use clausewatch_analyze::change::{self, Earlier, Prepared};
 use clausewatch_analyze::{analysis, Analysis};
 
 use clausewatch_core::rules::SourceRules;
@@ -65,62 +68,85 @@ pub async fn analyze_stored(store: &Store, platform: Option<&str>) -> anyhow::Re
     for doc in documents {
         let pending = store.versions_needing_analysis(&analyzer, Some(doc.id)).await?;
         report.up_to_date += (doc.versions as usize).saturating_sub(pending.len());
+        // Versions analysed in this pass, most recent last: pending versions come in order, so
+        // the previous version, its analysis and the earlier ones are usually here already and
+        // need not be read back (decompressed, verified, parsed) from the store.
+        let mut recent: VecDeque<Recent> = VecDeque::new();
         for id in pending {
             let Some(version) = store.version(id).await? else { continue };
-            // The previous version's findings are re-anchored in this one (moved, reworded, lost).
-            let previous = match version.seq {
+            let previous: Option<(Arc<Prepared>, Arc<Analysis>)> = match version.seq {
                 1 => None,
-                seq => match store.version_by_seq(doc.id, seq - 1).await? {
-                    Some(p) => store
-                        .analysis(p.id)
-                        .await?
-                        .and_then(|row| serde_json::from_str::<Analysis>(&row.analysis_json).ok())
-                        .map(|a| (p.markdown, a)),
-                    None => None,
+                seq => match recent.iter().find(|r| r.seq == seq - 1) {
+                    Some(r) => Some((r.prepared.clone(), r.analysis.clone())),
+                    None => match store.version_by_seq(doc.id, seq - 1).await? {
+                        Some(p) => store
+                            .analysis(p.id)
+                            .await?
+                            .and_then(|row| serde_json::from_str::<Analysis>(&row.analysis_json).ok())
+                            .map(|a| (Arc::new(Prepared::of(&p.markdown)), Arc::new(a))),
+                        None => None,
+                    },
                 },
             };
             // A few versions before the previous one: text that merely comes back from an earlier
             // capture (alternating variants, a truncated capture repaired) is an artefact.
-            let mut earlier: Vec<(String, f64)> = Vec::new();
+            let mut earlier: Vec<(Arc<Prepared>, f64)> = Vec::new();
             for seq in (1..version.seq - 1).rev().take(crate::eval_changes::HISTORY_WINDOW) {
-                if let Some(v) = store.version_by_seq(doc.id, seq).await? {
-                    let days = (version.effective_at - v.effective_at).num_seconds() as f64 / 86_400.0;
-                    earlier.push((v.markdown, days));
+                let days = |at: chrono::DateTime<Utc>| (version.effective_at - at).num_seconds() as f64 / 86_400.0;
+                match recent.iter().find(|r| r.seq == seq) {
+                    Some(r) => earlier.push((r.prepared.clone(), days(r.effective_at))),
+                    None => {
+                        if let Some(v) = store.version_by_seq(doc.id, seq).await? {
+                            earlier.push((Arc::new(Prepared::of(&v.markdown)), days(v.effective_at)));
+                        }
+                    }
                 }
             }
             let technical_upgrade = version.kind == clausewatch_store::VersionKind::TechnicalUpgrade;
             let subject = doc.platform_name.clone();
             let md = version.markdown;
-            let a = tokio::task::spawn_blocking(move || {
-                let mut a = clausewatch_analyze::analyze_with_previous(&md, &subject, previous.as_ref().map(|p| &p.1));
-                if let Some((pmd, pa)) = &previous {
-                    let earlier: Vec<clausewatch_analyze::change::Earlier> = earlier
-                        .iter()
-                        .map(|(m, d)| clausewatch_analyze::change::Earlier {
-                            markdown: m,
-                            days_before_new: Some(*d),
-                            clauses: None,
-                        })
-                        .collect();
-                    let context =
-                        clausewatch_analyze::change::Context { earlier: &earlier, reextraction_gap_days: None };
-                    let mut c = clausewatch_analyze::change::classify_in_context(pmd, &md, pa, &a, &context);
+            let (a, prepared) = tokio::task::spawn_blocking(move || {
+                let previous_analysis = previous.as_ref().map(|p| p.1.as_ref());
+                let mut a = clausewatch_analyze::analyze_with_previous(&md, &subject, previous_analysis);
+                let prepared = Arc::new(Prepared::of(&md));
+                if let Some((pp, pa)) = &previous {
+                    let earlier: Vec<Earlier> =
+                        earlier.iter().map(|(v, d)| Earlier { version: v, days_before_new: Some(*d) }).collect();
+                    let context = change::Context { earlier: &earlier, reextraction_gap_days: None };
+                    let mut c = change::classify_prepared(pp, &prepared, pa, &a, &context);
                     // Our own re-extraction (same snapshot, new rules) is never substantive.
-                    if technical_upgrade && c.significance == clausewatch_analyze::change::Significance::Substantive {
-                        c.significance = clausewatch_analyze::change::Significance::Editorial;
+                    if technical_upgrade && c.significance == change::Significance::Substantive {
+                        c.significance = change::Significance::Editorial;
                         c.reasons.insert(0, "technical upgrade: the same capture extracted with new rules".into());
                     }
                     a.change = Some(c);
                 }
-                a
+                (a, prepared)
             })
             .await?;
             report.findings += a.findings.len();
             store.save_analysis(&to_row(id, &a)?).await?;
             report.analyzed += 1;
+            recent.push_back(Recent {
+                seq: version.seq,
+                effective_at: version.effective_at,
+                prepared,
+                analysis: Arc::new(a),
+            });
+            if recent.len() > crate::eval_changes::HISTORY_WINDOW + 1 {
+                recent.pop_front();
+            }
         }
     }
     Ok(report)
+}
+
+/// A version analysed earlier in the same pass, kept for the versions that follow it.
+struct Recent {
+    seq: i64,
+    effective_at: chrono::DateTime<Utc>,
+    prepared: Arc<Prepared>,
+    analysis: Arc<Analysis>,
 }
 
 fn to_row(version_id: VersionId, a: &Analysis) -> anyhow::Result<NewAnalysis> {

@@ -43,11 +43,7 @@ fn history_context(old: &Path, new: &Path) -> Option<(History, Option<f64>)> {
     }
     let files: Vec<PathBuf> = version_files(dir).into_iter().filter(|p| capture_time(p).is_some()).collect();
     let at = files.iter().position(|p| *p == old)?;
-    let earlier: History = files[at.saturating_sub(HISTORY_WINDOW)..at]
-        .iter()
-        .rev()
-        .filter_map(|p| Some((read_markdown(p).ok()?, gap_days(p, &new))))
-        .collect();
+    let earlier = earlier_versions(&files, at, &new);
     // An index.tsv up to three folders above names each file's commit kind.
     let mut reextraction = None;
     let mut up = Some(dir);
@@ -55,7 +51,7 @@ fn history_context(old: &Path, new: &Path) -> Option<(History, Option<f64>)> {
         let Some(d) = up else { break };
         if d.join("index.tsv").is_file() {
             let kinds = commit_kinds_in(&d.join("index.tsv"), d);
-            if kinds.get(&new).is_some_and(|k| k == "technical_upgrade" || k == "refilter") {
+            if kinds.get(&new).is_some_and(|k| is_reextraction(k)) {
                 reextraction = gap_days(&old, &new);
             }
             break;
@@ -66,8 +62,7 @@ fn history_context(old: &Path, new: &Path) -> Option<(History, Option<f64>)> {
 }
 
 pub fn classify_texts(a: &str, b: &str) -> ChangeSummary {
-    let (x, y) = (clausewatch_analyze::analyze(a, "The provider"), clausewatch_analyze::analyze(b, "The provider"));
-    change::classify(a, b, &x, &y)
+    classify_in_history(a, b, &[], None)
 }
 
 pub fn render_summary(s: &ChangeSummary) -> String {
@@ -219,28 +214,29 @@ pub fn run(root: &Path) -> anyhow::Result<Report> {
     let started = Instant::now();
     let mut report = Report { histories: hs.len(), ..Default::default() };
     for (dir, files) in &hs {
-        let mut prev: Option<(String, Analysis, PathBuf)> = None;
-        // Versions before the previous one, most recent first (for alternating captures).
-        let mut earlier: std::collections::VecDeque<(String, PathBuf, BTreeSet<String>)> =
-            std::collections::VecDeque::new();
-        for f in files {
+        // Each version is analysed and prepared once: compared as the new side, then as the
+        // old one, then kept among the earlier versions (most recent first).
+        let mut prev: Option<(change::Prepared, Analysis, &PathBuf)> = None;
+        let mut earlier: std::collections::VecDeque<(change::Prepared, &PathBuf)> = std::collections::VecDeque::new();
+        for (i, f) in files.iter().enumerate() {
             let Ok(text) = read_markdown(f) else {
                 prev = None;
                 earlier.clear();
                 continue;
             };
             let a = clausewatch_analyze::analyze(&text, "The provider");
-            if let Some((ptext, pa, pfile)) = &prev {
-                let reextraction = kinds.get(f).is_some_and(|k| k == "technical_upgrade" || k == "refilter");
+            let prepared = change::Prepared::of(&text);
+            if let Some((pp, pa, pfile)) = &prev {
+                let reextraction = kinds.get(f).is_some_and(|k| is_reextraction(k));
                 let ctx_earlier: Vec<change::Earlier> = earlier
                     .iter()
-                    .map(|(m, p, c)| change::Earlier { markdown: m, days_before_new: gap_days(p, f), clauses: Some(c) })
+                    .map(|(v, p)| change::Earlier { version: v, days_before_new: gap_days(p, f) })
                     .collect();
                 let context = change::Context {
                     earlier: &ctx_earlier,
                     reextraction_gap_days: if reextraction { gap_days(pfile, f) } else { None },
                 };
-                let s = change::classify_in_context(ptext, &text, pa, &a, &context);
+                let s = change::classify_prepared(pp, &prepared, pa, &a, &context);
                 let class = s.significance.as_str().to_string();
                 report.pairs += 1;
                 if reextraction {
@@ -254,25 +250,19 @@ pub fn run(root: &Path) -> anyhow::Result<Report> {
                 if ex.len() < 10 && s.significance != Significance::Noise {
                     let rel = dir.strip_prefix(root).unwrap_or(dir).display().to_string();
                     let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                    ex.push((rel, format!("{} → {}", prev_name(files, f), name(f)), s.paragraph.clone()));
+                    ex.push((rel, format!("{} → {}", name(&files[i - 1]), name(f)), s.paragraph.clone()));
                 }
             }
-            if let Some((ptext, _, pfile)) = prev.take() {
-                let clauses = change::clause_set(&ptext);
-                earlier.push_front((ptext, pfile, clauses));
+            if let Some((pp, _, pfile)) = prev.take() {
+                earlier.push_front((pp, pfile));
                 earlier.truncate(HISTORY_WINDOW);
             }
-            prev = Some((text, a, f.clone()));
+            prev = Some((prepared, a, f));
         }
     }
     report.secs = started.elapsed().as_secs_f64();
     report.pairs_per_sec = report.pairs as f64 / report.secs.max(1e-9);
     Ok(report)
-}
-
-fn prev_name(files: &[PathBuf], f: &Path) -> String {
-    let i = files.iter().position(|x| x == f).unwrap_or(0);
-    files[i.saturating_sub(1)].file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 /// One hand-labelled pair of `change-labels.tsv`.
@@ -442,14 +432,9 @@ pub fn run_labelled(root: &Path, pairs: &[LabelledPair]) -> anyhow::Result<Label
         };
         anyhow::ensure!(new_at > old_at, "labelled pair {}: the new version does not follow the old one", pair.id);
         let (old_md, new_md) = (read_markdown(&files[old_at])?, read_markdown(&files[new_at])?);
-        let earlier: Vec<(String, Option<f64>)> = files[old_at.saturating_sub(HISTORY_WINDOW)..old_at]
-            .iter()
-            .rev()
-            .filter_map(|p| Some((read_markdown(p).ok()?, gap_days(p, &files[new_at]))))
-            .collect();
-        let reextraction = (pair.commit_kind == "technical_upgrade" || pair.commit_kind == "refilter")
-            .then(|| gap_days(&files[old_at], &files[new_at]))
-            .flatten();
+        let earlier = earlier_versions(&files, old_at, &files[new_at]);
+        let reextraction =
+            is_reextraction(&pair.commit_kind).then(|| gap_days(&files[old_at], &files[new_at])).flatten();
         let s = classify_in_history(&old_md, &new_md, &earlier, reextraction);
         let predicted = s.significance;
         *report
@@ -474,7 +459,7 @@ pub fn run_labelled(root: &Path, pairs: &[LabelledPair]) -> anyhow::Result<Label
     let all: Vec<(Significance, Significance)> = scored.iter().map(|(_, g, p)| (*g, *p)).collect();
     (report.substantive_precision, report.substantive_recall) = precision_recall(&all);
     report.accuracy = all.iter().filter(|(g, p)| g == p).count() as f64 / all.len().max(1) as f64;
-    let samples: std::collections::BTreeSet<&String> = scored.iter().map(|(s, _, _)| s).collect();
+    let samples: BTreeSet<&String> = scored.iter().map(|(s, _, _)| s).collect();
     for sample in samples {
         let part: Vec<(Significance, Significance)> =
             scored.iter().filter(|(s, _, _)| s == sample).map(|(_, g, p)| (*g, *p)).collect();
@@ -494,9 +479,26 @@ pub fn classify_in_history(
 ) -> ChangeSummary {
     let (x, y) =
         (clausewatch_analyze::analyze(old_md, "The provider"), clausewatch_analyze::analyze(new_md, "The provider"));
+    let prepared: Vec<(change::Prepared, Option<f64>)> =
+        earlier.iter().map(|(m, d)| (change::Prepared::of(m), *d)).collect();
     let earlier: Vec<change::Earlier> =
-        earlier.iter().map(|(m, d)| change::Earlier { markdown: m, days_before_new: *d, clauses: None }).collect();
+        prepared.iter().map(|(v, d)| change::Earlier { version: v, days_before_new: *d }).collect();
     change::classify_in_context(old_md, new_md, &x, &y, &change::Context { earlier: &earlier, reextraction_gap_days })
+}
+
+/// Open Terms Archive's commit kinds for a re-extraction (new rules, not a new text).
+fn is_reextraction(commit_kind: &str) -> bool {
+    commit_kind == "technical_upgrade" || commit_kind == "refilter"
+}
+
+/// The (at most `HISTORY_WINDOW`) versions before `files[at]`, most recent first, each with its
+/// age relative to `new`.
+fn earlier_versions(files: &[PathBuf], at: usize, new: &Path) -> History {
+    files[at.saturating_sub(HISTORY_WINDOW)..at]
+        .iter()
+        .rev()
+        .filter_map(|p| Some((read_markdown(p).ok()?, gap_days(p, new))))
+        .collect()
 }
 
 /// The capture time in an Open Terms Archive version file name (`2026-02-28T01-04-41Z.md`,

@@ -65,9 +65,10 @@ pub async fn timeline(store: &Store, platform: &str, terms_type: Option<&str>) -
     let platform_name = first.platform_name.clone();
     let mut events = Vec::new();
     for d in &docs {
-        let changes = store.changes(d.id).await?;
+        let changes: std::collections::HashMap<i64, i64> =
+            store.change_ids(d.id).await?.into_iter().map(|(c, v)| (v, c)).collect();
         for v in store.version_summaries(d.id).await? {
-            let change = changes.iter().find(|c| c.to_version_id == v.id);
+            let change = changes.get(&v.id).copied();
             let summary_of_change = match v.kind {
                 VersionKind::First => None,
                 _ => store
@@ -99,7 +100,7 @@ pub async fn timeline(store: &Store, platform: &str, terms_type: Option<&str>) -
                 summary,
                 version_id: Some(v.id),
                 version: Some(v.seq),
-                change_id: change.map(|c| c.id),
+                change_id: change,
             });
         }
     }

@@ -11,7 +11,6 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
-use clausewatch_diff::SectionDiff;
 use clausewatch_store::Store;
 
 use crate::config::Config;
@@ -405,8 +404,11 @@ async fn change_summary_html(st: &AppState, to_version: i64) -> Result<String, P
 async fn change(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Html<String>, PageError> {
     let c = st.store.change(id).await?.ok_or_else(|| not_found("change"))?;
     let d = st.store.document(c.document_id).await?.ok_or_else(|| not_found("document"))?;
-    let sections: Vec<SectionDiff> = serde_json::from_str(&c.diff_json).unwrap_or_default();
-    let stats: clausewatch_diff::DiffStats = serde_json::from_str(&c.stats_json).unwrap_or_default();
+    let d_stored = clausewatch_diff::DocumentDiff {
+        sections: serde_json::from_str(&c.diff_json).unwrap_or_default(),
+        stats: serde_json::from_str(&c.stats_json).unwrap_or_default(),
+    };
+    let stats = &d_stored.stats;
     let seqs = st.store.version_summaries(d.id).await?;
     let seq_of = |id| seqs.iter().find(|v| v.id == id).map(|v| v.seq.to_string()).unwrap_or_default();
     let mut body = format!(
@@ -433,15 +435,9 @@ async fn change(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Html<
         stats.words_removed
     );
     body.push_str(&change_summary_html(&st, c.to_version_id).await?);
-    body.push_str(&redline_html(&sections));
+    // The stored diff as a redline: moves as moves, unchanged parts folded, text escaped.
+    body.push_str(&clausewatch_diff::render_html(&d_stored));
     Ok(Html(page("Change", &body)))
-}
-
-/// The stored diff as HTML: changed sections only, moves as moves, unchanged paragraphs and
-/// sections folded, all document text escaped.
-pub fn redline_html(sections: &[SectionDiff]) -> String {
-    let d = clausewatch_diff::DocumentDiff { sections: sections.to_vec(), stats: Default::default() };
-    clausewatch_diff::render_html(&d)
 }
 
 async fn runs(State(st): State<AppState>) -> Result<Html<String>, PageError> {
