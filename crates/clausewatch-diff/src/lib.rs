@@ -618,4 +618,17 @@ mod tests {
         let back = render_text(&diff(new, old));
         assert!(back.contains("heading added over existing text"), "{back}");
     }
+
+    #[test]
+    fn a_moved_section_whose_heading_repeats_is_compared_with_itself() {
+        let old = "## Details\n\nAlpha text about refunds and fees for the plan.\n\n## Other\n\nSomething else in entirely different words here.\n\n## Details\n\nBeta text about data retention periods and logs.\n";
+        // The first "Details" moves to the end, after the other one.
+        let new = "## Other\n\nSomething else in entirely different words here.\n\n## Details\n\nBeta text about data retention periods and logs.\n\n## Details\n\nAlpha text about refunds and fees for the plan.\n";
+        let d = diff(old, new);
+        assert_eq!((d.stats.words_added, d.stats.words_removed), (0, 0), "{:#?}", d.sections);
+        assert_eq!(d.stats.sections_moved, 1, "{:#?}", d.sections);
+        for s in d.sections.iter().filter(|s| s.op == SectionOp::Moved) {
+            assert!(s.paragraphs.iter().all(|p| matches!(p, ParagraphDiff::Equal { .. })), "{s:#?}");
+        }
+    }
 }
