@@ -152,16 +152,26 @@ pub enum ParagraphDiff {
     Changed {
         words: Vec<WordChange>,
     },
-    /// A paragraph that appears unchanged at another place: listed at its new place.
+    /// A paragraph that appears at another place: listed at its new place. When it was also
+    /// reworded, `words` holds its word-level changes against the old text (empty for a move
+    /// word for word).
     MovedHere {
         text: String,
         from: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        words: Vec<WordChange>,
     },
-    /// Where a moved paragraph used to be.
+    /// Where a moved paragraph used to be (`changed`: it was reworded on the way).
     MovedAway {
         text: String,
         to: Vec<String>,
+        #[serde(default, skip_serializing_if = "is_false")]
+        changed: bool,
     },
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -333,11 +343,112 @@ fn detect_paragraph_moves(out: &mut [SectionDiff]) {
     for ((rs, rp), (as_, ap)) in pairs {
         let (from, to) = (path_of(&out[rs]), path_of(&out[as_]));
         if let ParagraphDiff::Removed { text } = &out[rs].paragraphs[rp] {
-            out[rs].paragraphs[rp] = ParagraphDiff::MovedAway { text: text.clone(), to };
+            out[rs].paragraphs[rp] = ParagraphDiff::MovedAway { text: text.clone(), to, changed: false };
         }
         if let ParagraphDiff::Added { text } = &out[as_].paragraphs[ap] {
-            out[as_].paragraphs[ap] = ParagraphDiff::MovedHere { text: text.clone(), from };
+            out[as_].paragraphs[ap] = ParagraphDiff::MovedHere { text: text.clone(), from, words: vec![] };
         }
+    }
+    detect_reworded_paragraph_moves(out);
+}
+
+/// Paragraphs shorter than this are not matched as reworded moves: short lines ("Contact us")
+/// resemble each other by chance.
+const MIN_REWORDED_MOVE_WORDS: usize = 6;
+/// Word-bag similarity from which a removed and an added paragraph are the same paragraph,
+/// moved and reworded.
+const REWORDED_MOVE_SIMILARITY: f64 = 0.6;
+/// Above this many (removed × added) paragraph pairs, reworded moves are not looked for.
+const MAX_REWORDED_MOVE_COMPARISONS: usize = 40_000;
+
+/// A removed paragraph that reappears reworded at another place (another section, or out of
+/// order in the same one) is shown once, at its new place, with its word-level changes.
+fn detect_reworded_paragraph_moves(out: &mut [SectionDiff]) {
+    let path_of = |s: &SectionDiff| if s.new_path.is_empty() { s.old_path.clone() } else { s.new_path.clone() };
+    let collect = |want_removed: bool| -> Vec<(usize, usize, WordBag)> {
+        let mut v = Vec::new();
+        for (si, s) in out.iter().enumerate() {
+            for (pi, p) in s.paragraphs.iter().enumerate() {
+                let text = match (p, want_removed) {
+                    (ParagraphDiff::Removed { text }, true) | (ParagraphDiff::Added { text }, false) => text,
+                    _ => continue,
+                };
+                let bag = WordBag::new(text);
+                if bag.len >= MIN_REWORDED_MOVE_WORDS {
+                    v.push((si, pi, bag));
+                }
+            }
+        }
+        v
+    };
+    let (removed, added) = (collect(true), collect(false));
+    if removed.is_empty() || added.is_empty() || removed.len() * added.len() > MAX_REWORDED_MOVE_COMPARISONS {
+        return;
+    }
+    let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
+    for (r, (_, _, rb)) in removed.iter().enumerate() {
+        for (a, (_, _, ab)) in added.iter().enumerate() {
+            // The similarity cannot reach the bar when the lengths differ too much.
+            if 2.0 * rb.len.min(ab.len) as f64 / ((rb.len + ab.len) as f64) < REWORDED_MOVE_SIMILARITY {
+                continue;
+            }
+            let sim = rb.similarity(ab);
+            if sim >= REWORDED_MOVE_SIMILARITY {
+                candidates.push((sim, r, a));
+            }
+        }
+    }
+    // Best pairs first; ties keep document order, so the result is deterministic.
+    candidates.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
+    let (mut r_taken, mut a_taken) = (vec![false; removed.len()], vec![false; added.len()]);
+    for (_, r, a) in candidates {
+        if r_taken[r] || a_taken[a] {
+            continue;
+        }
+        r_taken[r] = true;
+        a_taken[a] = true;
+        let ((rs, rp, _), (as_, ap, _)) = (&removed[r], &added[a]);
+        let (from, to) = (path_of(&out[*rs]), path_of(&out[*as_]));
+        let old_text = match &out[*rs].paragraphs[*rp] {
+            ParagraphDiff::Removed { text } => text.clone(),
+            _ => continue,
+        };
+        if let ParagraphDiff::Added { text } = &out[*as_].paragraphs[*ap] {
+            let words = word_diff(&old_text, text);
+            out[*as_].paragraphs[*ap] = ParagraphDiff::MovedHere { text: text.clone(), from, words };
+        }
+        out[*rs].paragraphs[*rp] = ParagraphDiff::MovedAway { text: old_text, to, changed: true };
+    }
+}
+
+/// A paragraph's words, lowercased and counted, for a cheap similarity that ignores order.
+struct WordBag {
+    counts: HashMap<String, usize>,
+    len: usize,
+}
+
+impl WordBag {
+    fn new(text: &str) -> Self {
+        let mut counts: HashMap<String, usize> = HashMap::new();
+        let mut len = 0;
+        for w in text.split_whitespace() {
+            let w: String = w.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect();
+            if !w.is_empty() {
+                *counts.entry(w).or_default() += 1;
+                len += 1;
+            }
+        }
+        WordBag { counts, len }
+    }
+
+    /// Dice coefficient over the two multisets of words.
+    fn similarity(&self, other: &WordBag) -> f64 {
+        if self.len == 0 && other.len == 0 {
+            return 1.0;
+        }
+        let (small, large) = if self.counts.len() <= other.counts.len() { (self, other) } else { (other, self) };
+        let common: usize = small.counts.iter().map(|(w, &n)| n.min(large.counts.get(w).copied().unwrap_or(0))).sum();
+        2.0 * common as f64 / (self.len + other.len) as f64
     }
 }
 
@@ -398,14 +509,17 @@ fn section_pair(a: &Section, b: &Section) -> SectionDiff {
             DiffTag::Insert => paragraphs.extend(rb.map(|j| ParagraphDiff::Added { text: b.paragraphs[j].clone() })),
             DiffTag::Replace => {
                 let (ra, rb): (Vec<usize>, Vec<usize>) = (ra.collect(), rb.collect());
-                let pairs = ra.len().min(rb.len());
-                for k in 0..pairs {
-                    paragraphs
-                        .push(ParagraphDiff::Changed { words: word_diff(&a.paragraphs[ra[k]], &b.paragraphs[rb[k]]) });
+                for step in
+                    align_paragraphs(&a.paragraphs[ra[0]..=ra[ra.len() - 1]], &b.paragraphs[rb[0]..=rb[rb.len() - 1]])
+                {
+                    paragraphs.push(match step {
+                        Step::Pair(i, j) => {
+                            ParagraphDiff::Changed { words: word_diff(&a.paragraphs[ra[i]], &b.paragraphs[rb[j]]) }
+                        }
+                        Step::Old(i) => ParagraphDiff::Removed { text: a.paragraphs[ra[i]].clone() },
+                        Step::New(j) => ParagraphDiff::Added { text: b.paragraphs[rb[j]].clone() },
+                    });
                 }
-                paragraphs
-                    .extend(ra[pairs..].iter().map(|&i| ParagraphDiff::Removed { text: a.paragraphs[i].clone() }));
-                paragraphs.extend(rb[pairs..].iter().map(|&j| ParagraphDiff::Added { text: b.paragraphs[j].clone() }));
             }
         }
     }
@@ -418,6 +532,63 @@ fn section_pair(a: &Section, b: &Section) -> SectionDiff {
         paragraphs,
         moved_from: None,
     }
+}
+
+enum Step {
+    Pair(usize, usize),
+    Old(usize),
+    New(usize),
+}
+
+/// Paragraph word-bag similarity from which two paragraphs at the same place are one
+/// paragraph reworded (below it: one removed, another added).
+const REWORDED_SIMILARITY: f64 = 0.4;
+/// Replaced runs larger than this (old × new paragraphs) are paired by position.
+const MAX_ALIGN_CELLS: usize = 2_500;
+
+/// Aligns a run of replaced paragraphs: pairs (in order) the ones that are the same paragraph
+/// reworded, so that an inserted paragraph does not shift every pairing after it. Maximises
+/// the summed similarity of the pairs (dynamic programming over the run).
+fn align_paragraphs(old: &[String], new: &[String]) -> Vec<Step> {
+    let (n, m) = (old.len(), new.len());
+    if n * m > MAX_ALIGN_CELLS {
+        let pairs = n.min(m);
+        let mut steps: Vec<Step> = (0..pairs).map(|k| Step::Pair(k, k)).collect();
+        steps.extend((pairs..n).map(Step::Old));
+        steps.extend((pairs..m).map(Step::New));
+        return steps;
+    }
+    let (bo, bn): (Vec<WordBag>, Vec<WordBag>) =
+        (old.iter().map(|p| WordBag::new(p)).collect(), new.iter().map(|p| WordBag::new(p)).collect());
+    let sim: Vec<Vec<f64>> = bo.iter().map(|x| bn.iter().map(|y| x.similarity(y)).collect()).collect();
+    // best[i][j]: best total similarity aligning old[i..] with new[j..].
+    let mut best = vec![vec![0.0f64; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            let mut v = best[i + 1][j].max(best[i][j + 1]);
+            if sim[i][j] >= REWORDED_SIMILARITY {
+                v = v.max(sim[i][j] + best[i + 1][j + 1]);
+            }
+            best[i][j] = v;
+        }
+    }
+    let (mut i, mut j, mut steps) = (0, 0, Vec::new());
+    while i < n && j < m {
+        if sim[i][j] >= REWORDED_SIMILARITY && best[i][j] == sim[i][j] + best[i + 1][j + 1] {
+            steps.push(Step::Pair(i, j));
+            i += 1;
+            j += 1;
+        } else if best[i][j] == best[i + 1][j] {
+            steps.push(Step::Old(i));
+            i += 1;
+        } else {
+            steps.push(Step::New(j));
+            j += 1;
+        }
+    }
+    steps.extend((i..n).map(Step::Old));
+    steps.extend((j..m).map(Step::New));
+    steps
 }
 
 fn push_equal(out: &mut Vec<ParagraphDiff>, n: usize) {
@@ -437,25 +608,80 @@ pub fn word_diff(old: &str, new: &str) -> Vec<WordChange> {
         ];
     }
     let diff = TextDiff::configure().algorithm(Algorithm::Patience).diff_words(old, new);
+    let changes: Vec<(WordOp, &str)> = diff
+        .iter_all_changes()
+        .map(|c| {
+            let op = match c.tag() {
+                ChangeTag::Equal => WordOp::Equal,
+                ChangeTag::Insert => WordOp::Insert,
+                ChangeTag::Delete => WordOp::Delete,
+            };
+            (op, c.value())
+        })
+        .collect();
+    let is_change = |k: usize| changes[k].0 != WordOp::Equal;
+    let is_space = |k: usize| changes[k].1.trim().is_empty();
     let mut out: Vec<WordChange> = Vec::new();
-    for change in diff.iter_all_changes() {
-        let op = match change.tag() {
-            ChangeTag::Equal => WordOp::Equal,
-            ChangeTag::Insert => WordOp::Insert,
-            ChangeTag::Delete => WordOp::Delete,
-        };
-        // A whitespace-only insertion or deletion is layout: shown as the new text, unmarked.
-        let op = match op {
-            WordOp::Delete if change.value().trim().is_empty() => continue,
-            WordOp::Insert if change.value().trim().is_empty() => WordOp::Equal,
-            op => op,
-        };
-        match out.last_mut() {
-            Some(last) if last.op == op => last.text.push_str(change.value()),
-            _ => out.push(WordChange { op, text: change.value().to_string() }),
+    let mut push = |op: WordOp, text: &str| match out.last_mut() {
+        Some(last) if last.op == op => last.text.push_str(text),
+        _ => out.push(WordChange { op, text: text.to_string() }),
+    };
+    let mut k = 0;
+    while k < changes.len() {
+        if !is_change(k) {
+            push(WordOp::Equal, changes[k].1);
+            k += 1;
+            continue;
         }
+        // A run of changes, spaces kept in common included, is shown as one deletion and one
+        // insertion: "[-old words-]{+new words+}", not word against word.
+        let mut end = k + 1;
+        loop {
+            let mut next = end;
+            while next < changes.len() && !is_change(next) && is_space(next) {
+                next += 1;
+            }
+            if next < changes.len() && is_change(next) {
+                end = next + 1;
+            } else {
+                break;
+            }
+        }
+        let (mut old_run, mut new_run) = (String::new(), String::new());
+        for &(op, value) in &changes[k..end] {
+            match op {
+                WordOp::Delete => old_run.push_str(value),
+                WordOp::Insert => new_run.push_str(value),
+                WordOp::Equal => {
+                    old_run.push_str(value);
+                    new_run.push_str(value);
+                }
+            }
+        }
+        // Whitespace changed on its own is layout: shown as the new text, unmarked.
+        match (old_run.trim().is_empty(), new_run.trim().is_empty()) {
+            (true, true) if new_run.is_empty() => {}
+            (true, true) => push(WordOp::Equal, &new_run),
+            (true, false) => push(WordOp::Insert, &new_run),
+            (false, true) => push(WordOp::Delete, &old_run),
+            (false, false) => {
+                push(WordOp::Delete, &old_run);
+                push(WordOp::Insert, &new_run);
+            }
+        }
+        k = end;
     }
     out
+}
+
+fn count_words(s: &mut DiffStats, changes: &[WordChange]) {
+    for c in changes {
+        match c.op {
+            WordOp::Insert => s.words_added += c.text.split_whitespace().count(),
+            WordOp::Delete => s.words_removed += c.text.split_whitespace().count(),
+            WordOp::Equal => {}
+        }
+    }
 }
 
 fn stats(sections: &[SectionDiff]) -> DiffStats {
@@ -472,7 +698,10 @@ fn stats(sections: &[SectionDiff]) -> DiffStats {
         for p in &sec.paragraphs {
             match p {
                 ParagraphDiff::Equal { .. } | ParagraphDiff::MovedAway { .. } => {}
-                ParagraphDiff::MovedHere { .. } => s.paragraphs_moved += 1,
+                ParagraphDiff::MovedHere { words: w, .. } => {
+                    s.paragraphs_moved += 1;
+                    count_words(&mut s, w);
+                }
                 ParagraphDiff::Added { text } => {
                     s.paragraphs_added += 1;
                     s.words_added += words(text);
@@ -483,13 +712,7 @@ fn stats(sections: &[SectionDiff]) -> DiffStats {
                 }
                 ParagraphDiff::Changed { words: w } => {
                     s.paragraphs_changed += 1;
-                    for c in w {
-                        match c.op {
-                            WordOp::Insert => s.words_added += words(&c.text),
-                            WordOp::Delete => s.words_removed += words(&c.text),
-                            WordOp::Equal => {}
-                        }
-                    }
+                    count_words(&mut s, w);
                 }
             }
         }
@@ -630,5 +853,84 @@ mod tests {
         for s in d.sections.iter().filter(|s| s.op == SectionOp::Moved) {
             assert!(s.paragraphs.iter().all(|p| matches!(p, ParagraphDiff::Equal { .. })), "{s:#?}");
         }
+    }
+
+    #[test]
+    fn a_paragraph_moved_and_reworded_is_one_move_with_its_word_changes() {
+        let old = "## Fees\n\nYou pay the monthly fee in advance on the first day of each month.\n\nFees are not refundable.\n\n## Law\n\nIrish law applies to these terms.\n";
+        // The first paragraph moves to «Law» and "first day" becomes "fifth day".
+        let new = "## Fees\n\nFees are not refundable.\n\n## Law\n\nIrish law applies to these terms.\n\nYou pay the monthly fee in advance on the fifth day of each month.\n";
+        let d = diff(old, new);
+        assert_eq!(d.stats.paragraphs_moved, 1, "{:#?}", d.sections);
+        assert_eq!((d.stats.words_added, d.stats.words_removed), (1, 1), "{:#?}", d.sections);
+        assert_eq!((d.stats.paragraphs_added, d.stats.paragraphs_removed), (0, 0));
+        let text = render_text(&d);
+        assert!(text.contains("> moved here from «Fees», and reworded:"), "{text}");
+        assert!(text.contains("[-first-]{+fifth+}"), "{text}");
+        assert!(text.contains("< moved to «Law» and reworded: You pay"), "{text}");
+        let html = render_html(&d);
+        assert!(html.contains("and reworded") && html.contains("<del>first</del>"), "{html}");
+        let md = render_markdown(&d);
+        assert!(md.contains("~~first~~") && md.contains("**fifth**"), "{md}");
+        // Stored diffs written before the field existed still read.
+        let json = serde_json::to_string(&d).unwrap();
+        let back: DocumentDiff = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, d);
+        let legacy = r#"{"op":"moved_here","text":"x","from":["A"]}"#;
+        assert!(
+            matches!(serde_json::from_str::<ParagraphDiff>(legacy).unwrap(), ParagraphDiff::MovedHere { words, .. } if words.is_empty())
+        );
+    }
+
+    #[test]
+    fn a_paragraph_moved_and_reworded_within_its_section_is_a_move() {
+        let old = "## Use\n\nYou must be at least 13 years old to create an account.\n\nDo not share your password with anyone.\n\nWe may suspend accounts that break these rules.\n";
+        let new = "## Use\n\nDo not share your password with anyone.\n\nWe may suspend accounts that break these rules.\n\nYou must be at least 16 years old to create an account.\n";
+        let d = diff(old, new);
+        assert_eq!(d.stats.paragraphs_moved, 1, "{:#?}", d.sections);
+        assert_eq!((d.stats.words_added, d.stats.words_removed), (1, 1));
+        assert!(render_text(&d).contains("[-13-]{+16+}"));
+    }
+
+    #[test]
+    fn an_inserted_paragraph_does_not_shift_the_pairing_of_reworded_ones() {
+        let old =
+            "## Data\n\nWe collect your name and e-mail address.\n\nWe keep your data for two years after you leave.\n";
+        let new = "## Data\n\nWe collect your full name and e-mail address.\n\nWe share your location with advertising partners.\n\nWe keep your data for three years after you leave.\n";
+        let d = diff(old, new);
+        assert_eq!(d.stats.paragraphs_changed, 2, "{:#?}", d.sections);
+        assert_eq!(d.stats.paragraphs_added, 1);
+        let text = render_text(&d);
+        assert!(text.contains("+ We share your location"), "{text}");
+        assert!(text.contains("[-two-]{+three+}"), "{text}");
+        // Unrelated paragraphs are not paired as moves.
+        let d =
+            diff("## A\n\nOne two three four five six seven.\n", "## B\n\nEight nine ten eleven twelve thirteen.\n");
+        assert_eq!(d.stats.paragraphs_moved, 0);
+    }
+
+    #[test]
+    fn deleted_and_inserted_runs_keep_the_spaces_between_their_words() {
+        let words = word_diff(
+            "These Connectors Terms govern your use of the API.",
+            "By creating an App you accept these App Developer Terms.",
+        );
+        let text = words_as_text(&words);
+        assert!(!text.contains("ConnectorsTerms") && !text.contains("AppDeveloper"), "{text}");
+        assert!(text.contains("Developer Terms"), "{text}");
+        // A space changed on its own is still layout.
+        let layout = word_diff("one two", "one  two");
+        assert!(layout.iter().all(|w| w.op == WordOp::Equal), "{layout:?}");
+    }
+
+    fn words_as_text(words: &[WordChange]) -> String {
+        words
+            .iter()
+            .map(|w| match w.op {
+                WordOp::Equal => w.text.clone(),
+                WordOp::Delete => format!("[-{}-]", w.text),
+                WordOp::Insert => format!("{{+{}+}}", w.text),
+            })
+            .collect()
     }
 }

@@ -83,27 +83,18 @@ pub fn render_text(d: &DocumentDiff) -> String {
                 }
                 ParagraphDiff::Added { text } => out.push_str(&prefix_lines("+ ", text)),
                 ParagraphDiff::Removed { text } => out.push_str(&prefix_lines("- ", text)),
-                ParagraphDiff::Changed { words } => {
-                    let mut line = String::new();
-                    for w in words {
-                        match w.op {
-                            WordOp::Equal => line.push_str(&w.text),
-                            WordOp::Delete => {
-                                let _ = write!(line, "[-{}-]", w.text);
-                            }
-                            WordOp::Insert => {
-                                let _ = write!(line, "{{+{}+}}", w.text);
-                            }
-                        }
-                    }
-                    out.push_str(&prefix_lines("~ ", &line));
+                ParagraphDiff::Changed { words } => out.push_str(&prefix_lines("~ ", &words_text(words))),
+                ParagraphDiff::MovedHere { from, words, .. } if !words.is_empty() => {
+                    let _ = writeln!(out, "> moved here from «{}», and reworded:", path_title(from));
+                    out.push_str(&prefix_lines("> ", &words_text(words)));
                 }
-                ParagraphDiff::MovedHere { text, from } => {
+                ParagraphDiff::MovedHere { text, from, .. } => {
                     let _ = writeln!(out, "> moved here from «{}»:", path_title(from));
                     out.push_str(&prefix_lines("> ", text));
                 }
-                ParagraphDiff::MovedAway { text, to } => {
-                    let _ = writeln!(out, "< moved to «{}»: {}", path_title(to), clip(text, 80));
+                ParagraphDiff::MovedAway { text, to, changed } => {
+                    let reworded = if *changed { " and reworded" } else { "" };
+                    let _ = writeln!(out, "< moved to «{}»{reworded}: {}", path_title(to), clip(text, 80));
                 }
             }
         }
@@ -114,6 +105,23 @@ pub fn render_text(d: &DocumentDiff) -> String {
         let _ = writeln!(out, "({unchanged} unchanged section(s) not shown)");
     }
     out
+}
+
+/// Word changes as plain text: `[-old-]{+new+}`.
+fn words_text(words: &[WordChange]) -> String {
+    let mut line = String::new();
+    for w in words {
+        match w.op {
+            WordOp::Equal => line.push_str(&w.text),
+            WordOp::Delete => {
+                let _ = write!(line, "[-{}-]", w.text);
+            }
+            WordOp::Insert => {
+                let _ = write!(line, "{{+{}+}}", w.text);
+            }
+        }
+    }
+    line
 }
 
 fn prefix_lines(prefix: &str, text: &str) -> String {
@@ -194,18 +202,20 @@ pub fn render_markdown(d: &DocumentDiff) -> String {
                 ParagraphDiff::Changed { words } => {
                     let _ = writeln!(out, "✎ {}\n", words_md(words).trim());
                 }
-                ParagraphDiff::MovedHere { text, from } => {
-                    let _ = writeln!(
-                        out,
-                        "↪ *moved here from «{}»:* {}\n",
-                        escape_markdown(&path_title(from)),
-                        escape_markdown(text.trim())
-                    );
+                ParagraphDiff::MovedHere { text, from, words } => {
+                    let (how, body) = if words.is_empty() {
+                        ("", escape_markdown(text.trim()))
+                    } else {
+                        (", and reworded", words_md(words).trim().to_string())
+                    };
+                    let _ =
+                        writeln!(out, "↪ *moved here from «{}»{how}:* {body}\n", escape_markdown(&path_title(from)));
                 }
-                ParagraphDiff::MovedAway { text, to } => {
+                ParagraphDiff::MovedAway { text, to, changed } => {
+                    let reworded = if *changed { " and reworded" } else { "" };
                     let _ = writeln!(
                         out,
-                        "↩ *moved to «{}»:* {}\n",
+                        "↩ *moved to «{}»{reworded}:* {}\n",
                         escape_markdown(&path_title(to)),
                         escape_markdown(&clip(text, 80))
                     );
@@ -231,6 +241,23 @@ pub fn escape_html(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Word changes as HTML: `<del>`/`<ins>`, all text escaped.
+fn words_html(words: &[WordChange]) -> String {
+    let mut out = String::new();
+    for w in words {
+        match w.op {
+            WordOp::Equal => out.push_str(&escape_html(&w.text)),
+            WordOp::Insert => {
+                let _ = write!(out, "<ins>{}</ins>", escape_html(&w.text));
+            }
+            WordOp::Delete => {
+                let _ = write!(out, "<del>{}</del>", escape_html(&w.text));
+            }
         }
     }
     out
@@ -265,32 +292,22 @@ pub fn render_html(d: &DocumentDiff) -> String {
                     let _ = write!(out, "<p><del>{}</del></p>", escape_html(text));
                 }
                 ParagraphDiff::Changed { words } => {
-                    out.push_str("<p>");
-                    for w in words {
-                        match w.op {
-                            WordOp::Equal => out.push_str(&escape_html(&w.text)),
-                            WordOp::Insert => {
-                                let _ = write!(out, "<ins>{}</ins>", escape_html(&w.text));
-                            }
-                            WordOp::Delete => {
-                                let _ = write!(out, "<del>{}</del>", escape_html(&w.text));
-                            }
-                        }
-                    }
-                    out.push_str("</p>");
+                    let _ = write!(out, "<p>{}</p>", words_html(words));
                 }
-                ParagraphDiff::MovedHere { text, from } => {
+                ParagraphDiff::MovedHere { text, from, words } => {
+                    let (how, body) =
+                        if words.is_empty() { ("", escape_html(text)) } else { (", and reworded", words_html(words)) };
                     let _ = write!(
                         out,
-                        "<p class=moved><small class=meta>moved here from «{}»</small><br>{}</p>",
+                        "<p class=moved><small class=meta>moved here from «{}»{how}</small><br>{body}</p>",
                         escape_html(&path_title(from)),
-                        escape_html(text)
                     );
                 }
-                ParagraphDiff::MovedAway { text, to } => {
+                ParagraphDiff::MovedAway { text, to, changed } => {
+                    let reworded = if *changed { " and reworded" } else { "" };
                     let _ = write!(
                         out,
-                        "<p class=\"moved meta\">moved to «{}»: {}</p>",
+                        "<p class=\"moved meta\">moved to «{}»{reworded}: {}</p>",
                         escape_html(&path_title(to)),
                         escape_html(&clip(text, 80))
                     );
