@@ -290,14 +290,25 @@ pub fn classify_prepared(
             e.came.clear();
             continue;
         }
-        if !e.is_rewrite()
-            && e.old
-                .iter()
-                .map(|&o| &ou.text[o])
-                .chain(e.new.iter().map(|&n| &nu.text[n]))
-                .all(|t| signals::is_example(t))
-        {
-            e.example = true;
+        if !e.is_rewrite() {
+            let old_examples = signals::example_flags(e.old.iter().map(|&o| ou.text[o].as_str()));
+            let new_examples = signals::example_flags(e.new.iter().map(|&n| nu.text[n].as_str()));
+            let examples = old_examples.iter().chain(&new_examples).filter(|&&x| x).count();
+            if examples == e.old.len() + e.new.len() {
+                e.example = true;
+            } else if examples > 0 {
+                // Examples added or removed beside other text are illustrations, not rules:
+                // only the other clauses are read ("E.g. “He should get no mercy”" carries no
+                // obligation of the document).
+                let keep = |ix: &[usize], flags: &[bool]| -> Vec<usize> {
+                    ix.iter().zip(flags).filter(|(_, &x)| !x).map(|(&i, _)| i).collect()
+                };
+                e.old = keep(&e.old, &old_examples);
+                e.new = keep(&e.new, &new_examples);
+                let a: Vec<&str> = e.old.iter().flat_map(|&i| ou.canon[i].split(' ')).collect();
+                let b: Vec<&str> = e.new.iter().flat_map(|&i| nu.canon[i].split(' ')).collect();
+                (e.gone, e.came) = signals::content_changes(&a, &b);
+            }
         }
         let old_links: BTreeSet<String> = e.old.iter().flat_map(|&o| link_words(&ou.text[o])).collect();
         let new_links: BTreeSet<String> = e.new.iter().flat_map(|&n| link_words(&nu.text[n])).collect();
@@ -1201,6 +1212,24 @@ mod tests {
         assert_eq!(c(modal, &modal.replace("may", "may not")).significance, Significance::Substantive);
         let data = "## Data we use for AI\n\n*   Posts you make\n*   Public content you or others create or share, like comments\n*   Messages to AI\n";
         let s = c(data, &data.replace("*   Public content you or others create or share, like comments\n", ""));
+        assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+    }
+
+    #[test]
+    fn quoted_examples_added_beside_a_definition_carry_no_obligation() {
+        let base = "## Dangerous organisations\n\nWe do not allow organisations that proclaim a violent mission to have a presence on our service.\n\n## Law\n\nIrish law applies.\n";
+        let with_examples = base.replace(
+            "## Law",
+            "Condemnation includes disapproval, rejection and criticism of a designated organisation.\n\n* E.g. “I feel disgusted by the crime. He should get no mercy by the court”\n* E.g. “These crimes shall never be forgotten”\n\n## Law",
+        );
+        let s = c(base, &with_examples);
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        // A rule added beside the examples is still read.
+        let with_rule = with_examples.replace(
+            "* E.g. “These",
+            "You must not share such content without a caption that condemns it.\n\n* E.g. “These",
+        );
+        let s = c(base, &with_rule);
         assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
     }
 

@@ -444,6 +444,22 @@ pub fn is_example(text: &str) -> bool {
         || (t.starts_with(['“', '"', '«']) && t.trim_end_matches(['.', ' ']).ends_with(['”', '"', '»']))
 }
 
+/// For clauses in document order: which belong to an example — an example clause, and the
+/// sentences of a quotation it opens, up to the clause that closes it.
+pub fn example_flags<'a>(clauses: impl Iterator<Item = &'a str>) -> Vec<bool> {
+    let mut depth = 0usize;
+    clauses
+        .map(|t| {
+            let example = depth > 0 || is_example(t);
+            if example {
+                let (opens, closes) = (t.matches(['“', '«']).count(), t.matches(['”', '»']).count());
+                depth = (depth + opens).saturating_sub(closes);
+            }
+            example
+        })
+        .collect()
+}
+
 /// A pointer to another document or page ("Learn more about your rights by reviewing the
 /// [Regional Privacy Notice]", "For more information, see our [Cookie Policy]"), not a rule.
 pub fn is_cross_reference(text: &str, canon: &str) -> bool {
@@ -490,6 +506,19 @@ pub fn canonical_without_urls(raw: &str) -> String {
 mod tests {
     use super::*;
     use crate::text::canonical;
+
+    #[test]
+    fn a_quoted_example_spans_the_sentences_up_to_its_closing_quote() {
+        let clauses = [
+            "Condemnation includes disapproval and criticism.",
+            "* E.g. “I feel disgusted by the crime.",
+            "The judge’s words resonated.",
+            "He should get no mercy by the court”",
+            "We thus require people to indicate their intent.",
+            "For example, a news report.",
+        ];
+        assert_eq!(example_flags(clauses.into_iter()), vec![false, true, true, true, false, true]);
+    }
 
     #[test]
     fn date_lines() {
