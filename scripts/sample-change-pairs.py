@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Draw the seeded random sample of consecutive version pairs that we label by hand.
 
-Usage: scripts/sample-change-pairs.py DIR/ota/versions [PER_REPO] [SEED] [MIN_CHANGED_WORDS] [FIRST_ID]
+Usage: scripts/sample-change-pairs.py DIR/ota/versions [PER_REPO] [SEED] [MIN_CHANGED_WORDS] [FIRST_ID] [EXCLUDE_TSV]
 
 Reads every `index.tsv` under the versions folder (one per Open Terms Archive repository),
 lists the consecutive pairs of each (service, terms type) history, and draws PER_REPO pairs
@@ -9,7 +9,8 @@ per repository with a fixed seed, so every repository (and its languages) is rep
 Prints TSV: id, repo, service, terms_type, old file, new file, commit_kind of the new version.
 With MIN_CHANGED_WORDS > 0 it draws an enriched sample instead: only pairs whose word multisets
 differ by at least that many words (markup stripped), so that real edits are frequent enough to
-measure recall; ids then start at FIRST_ID.
+measure recall; ids then start at FIRST_ID. Pairs already listed (by old and new file) in
+EXCLUDE_TSV, such as an earlier labelled sample, are never drawn again: a held-out sample.
 The labels themselves are written by a person reading the diffs, never by this script.
 """
 import csv
@@ -38,6 +39,12 @@ def main():
     seed = int(sys.argv[3]) if len(sys.argv) > 3 else 20261127
     min_changed = int(sys.argv[4]) if len(sys.argv) > 4 else 0
     first_id = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+    exclude = set()
+    if len(sys.argv) > 6:
+        with open(sys.argv[6], newline="", encoding="utf-8") as f:
+            lines = [l for l in f if not l.startswith("#")]
+        for row in csv.DictReader(lines, delimiter="\t"):
+            exclude.add((row["old"], row["new"]))
     rng = random.Random(seed)
     rows_out = []
     for repo in sorted(os.listdir(root)):
@@ -54,7 +61,7 @@ def main():
             for a, b in zip(rows, rows[1:]):
                 pa = os.path.join(root, repo, a["file"])
                 pb = os.path.join(root, repo, b["file"])
-                if os.path.isfile(pa) and os.path.isfile(pb):
+                if os.path.isfile(pa) and os.path.isfile(pb) and (a["file"], b["file"]) not in exclude:
                     pairs.append((repo, key[0], key[1], a["file"], b["file"], b["commit_kind"]))
         if min_changed > 0:
             rng.shuffle(pairs)

@@ -66,8 +66,9 @@ enum Eval {
     /// DIR/ota/versions or one collection): class distribution, re-extractions apart, speed.
     Changes {
         path: PathBuf,
-        /// Score the project's hand-labelled pairs (data/change-labels.tsv) instead of walking
-        /// every pair: precision and recall of `substantive`, and the confusion matrix.
+        /// Score the project's hand-labelled pairs (data/change-labels.tsv and the held-out
+        /// data/change-labels-heldout.tsv) instead of walking every pair: precision and recall
+        /// of `substantive` overall and per sample, and the confusion matrix.
         #[arg(long)]
         labelled: bool,
         /// Score another labels file (same columns as data/change-labels.tsv).
@@ -450,7 +451,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Some(f) => {
                         std::fs::read_to_string(f).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", f.display()))?
                     }
-                    None => crate::eval_changes::LABELS.to_string(),
+                    None => crate::eval_changes::bundled_labels(),
                 };
                 let pairs = crate::eval_changes::parse_labels(&text)?;
                 let report =

@@ -280,6 +280,23 @@ pub struct LabelledPair {
 
 /// The project's hand-labelled pairs (see the file's header for how they were drawn).
 pub const LABELS: &str = include_str!("../../clausewatch-analyze/data/change-labels.tsv");
+/// Pairs labelled later, from a sample drawn after the classifier's rules were written and
+/// excluding every pair above: its `heldout_*` figures tell how the rules generalise.
+pub const HELDOUT_LABELS: &str = include_str!("../../clausewatch-analyze/data/change-labels-heldout.tsv");
+
+/// Every bundled label (the development pairs, then the held-out ones) as one labels file.
+pub fn bundled_labels() -> String {
+    let mut text = LABELS.to_string();
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    // The held-out file has the same columns: drop its notes and header.
+    for line in HELDOUT_LABELS.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).skip(1) {
+        text.push_str(line);
+        text.push('\n');
+    }
+    text
+}
 
 /// Reads a labels file: TSV with a header naming at least `old`, `new` and `label` (paths of
 /// the two versions under PATH, or under PATH/`repo` when a `repo` column is present); `id`,

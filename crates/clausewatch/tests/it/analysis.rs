@@ -395,13 +395,22 @@ coll\tAcme\tTerms of Service\t2026-06-01\tx\t1\tchange\ttechnical_upgrade\tApply
 
 #[test]
 fn the_bundled_change_labels_are_a_usable_sample() {
-    let pairs = clausewatch::eval_changes::parse_labels(clausewatch::eval_changes::LABELS).unwrap();
-    assert!(pairs.len() >= 120, "{} labelled pairs", pairs.len());
+    let pairs = clausewatch::eval_changes::parse_labels(&clausewatch::eval_changes::bundled_labels()).unwrap();
+    assert!(pairs.len() >= 180, "{} labelled pairs", pairs.len());
     let ids: std::collections::BTreeSet<&str> = pairs.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(ids.len(), pairs.len(), "ids are unique");
     assert!(pairs.iter().all(|p| p.reason.split_whitespace().count() >= 3), "every label has a reason");
     let substantive =
         pairs.iter().filter(|p| p.label == clausewatch_analyze::change::Significance::Substantive).count();
     assert!(substantive >= 20, "{substantive}");
-    assert!(pairs.iter().any(|p| p.sample == "random") && pairs.iter().any(|p| p.sample == "enriched"));
+    for sample in ["random", "enriched", "heldout_random", "heldout_enriched"] {
+        assert!(pairs.iter().any(|p| p.sample == sample), "no {sample} pairs");
+    }
+    // A held-out pair is never one of the development pairs.
+    let dev: std::collections::BTreeSet<(&str, &str)> =
+        pairs.iter().filter(|p| !p.sample.starts_with("heldout")).map(|p| (p.old.as_str(), p.new.as_str())).collect();
+    assert!(pairs
+        .iter()
+        .filter(|p| p.sample.starts_with("heldout"))
+        .all(|p| !dev.contains(&(p.old.as_str(), p.new.as_str()))));
 }
