@@ -290,25 +290,23 @@ pub fn classify_prepared(
             e.came.clear();
             continue;
         }
-        if !e.is_rewrite() {
-            let old_examples = signals::example_flags(e.old.iter().map(|&o| ou.text[o].as_str()));
-            let new_examples = signals::example_flags(e.new.iter().map(|&n| nu.text[n].as_str()));
-            let examples = old_examples.iter().chain(&new_examples).filter(|&&x| x).count();
-            if examples == e.old.len() + e.new.len() {
-                e.example = true;
-            } else if examples > 0 {
-                // Examples added or removed beside other text are illustrations, not rules:
-                // only the other clauses are read ("E.g. “He should get no mercy”" carries no
-                // obligation of the document).
-                let keep = |ix: &[usize], flags: &[bool]| -> Vec<usize> {
-                    ix.iter().zip(flags).filter(|(_, &x)| !x).map(|(&i, _)| i).collect()
-                };
-                e.old = keep(&e.old, &old_examples);
-                e.new = keep(&e.new, &new_examples);
-                let a: Vec<&str> = e.old.iter().flat_map(|&i| ou.canon[i].split(' ')).collect();
-                let b: Vec<&str> = e.new.iter().flat_map(|&i| nu.canon[i].split(' ')).collect();
-                (e.gone, e.came) = signals::content_changes(&a, &b);
-            }
+        let old_examples = signals::example_flags(e.old.iter().map(|&o| ou.text[o].as_str()));
+        let new_examples = signals::example_flags(e.new.iter().map(|&n| nu.text[n].as_str()));
+        let examples = old_examples.iter().chain(&new_examples).filter(|&&x| x).count();
+        if examples > 0 && examples == e.old.len() + e.new.len() {
+            e.example = true;
+        } else if examples > 0 {
+            // Examples added, removed or reworded beside other text are illustrations, not
+            // rules: only the other clauses are read ("E.g. “He should get no mercy”" carries
+            // no obligation of the document).
+            let keep = |ix: &[usize], flags: &[bool]| -> Vec<usize> {
+                ix.iter().zip(flags).filter(|(_, &x)| !x).map(|(&i, _)| i).collect()
+            };
+            e.old = keep(&e.old, &old_examples);
+            e.new = keep(&e.new, &new_examples);
+            let a: Vec<&str> = e.old.iter().flat_map(|&i| ou.canon[i].split(' ')).collect();
+            let b: Vec<&str> = e.new.iter().flat_map(|&i| nu.canon[i].split(' ')).collect();
+            (e.gone, e.came) = signals::content_changes(&a, &b);
         }
         let old_links: BTreeSet<String> = e.old.iter().flat_map(|&o| link_words(&ou.text[o])).collect();
         let new_links: BTreeSet<String> = e.new.iter().flat_map(|&n| link_words(&nu.text[n])).collect();
@@ -438,10 +436,22 @@ pub fn classify_prepared(
     } else if let Some(e) = edits.iter().find(|e| {
         // Enough of the clause's content changed (a paraphrase swapping a word or two in a long
         // clause is editorial).
-        let changed = e.gone.len().max(e.came.len());
+        // E-mail addresses are contact details: changing one is editorial.
+        let contact: BTreeSet<String> = e
+            .old
+            .iter()
+            .map(|&o| &ou.text[o])
+            .chain(e.new.iter().map(|&n| &nu.text[n]))
+            .flat_map(|t| signals::contact_words(t))
+            .collect();
+        let (gone, came) = (
+            e.gone.iter().filter(|w| !contact.contains(*w)).count(),
+            e.came.iter().filter(|w| !contact.contains(*w)).count(),
+        );
+        let changed = gone.max(came);
         let size = clause_of(e).split(' ').count().max(1);
         e.is_rewrite()
-            && e.gone.len() + e.came.len() >= 3
+            && gone + came >= 3
             && changed as f64 >= 0.15 * size as f64
             && (carries_obligation(&clause_of(e), doc_lang) || carries_obligation(&old_pair_text(e, ou), doc_lang))
     }) {
@@ -1224,6 +1234,12 @@ mod tests {
         );
         let s = c(base, &with_examples);
         assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        // Examples reworded together with a definition are still illustrations.
+        let reworded = with_examples
+            .replace("disapproval, rejection and criticism", "disapproval, rejection, mockery and criticism")
+            .replace("“These crimes shall never be forgotten”", "“Those crimes must never be forgiven”");
+        let s = c(&with_examples, &reworded);
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
         // A rule added beside the examples is still read.
         let with_rule = with_examples.replace(
             "* E.g. “These",
@@ -1240,6 +1256,18 @@ mod tests {
             addr.replace("3400 N. Ashton Blvd, Lehi, UT 84043", "10808 S River Front Parkway, South Jordan, UT 84095");
         let s = c(addr, &moved);
         assert_eq!(s.significance, Significance::Editorial, "{:?}", s.reasons);
+        // An e-mail address given in clear where an obfuscated one stood, in a clause that
+        // requires something: a contact detail, not a new obligation.
+        let notice = "## Notices\n\nNotices of a legal nature must be emailed to us at [\\[email protected\\]](https://x.test/cdn-cgi/l/email-protection). Nothing herein limits our rights.\n";
+        let s = c(
+            notice,
+            &notice.replace("[\\[email protected\\]](https://x.test/cdn-cgi/l/email-protection)", "legal@example.app"),
+        );
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        // A pointer to other disclosures removed is a cross-reference, not a rule.
+        let pointer = "## Korea\n\nWe process data lawfully.\n\nVisit the [Republic of Korea Privacy Disclosures](https://x.test/kr) page to read additional disclosures required under the Personal Information Protection Act.\n";
+        let s = c(pointer, "## Korea\n\nWe process data lawfully.\n");
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
         let uk = "## Copyright\n\nPosting content through unauthorised devices is not allowed, amongst other things, such as jailbroken apps.\n";
         let us = uk.replace("unauthorised", "unauthorized").replace("amongst", "among").replace("such as", "like");
         assert!(c(uk, &us).significance <= Significance::Editorial);

@@ -480,10 +480,32 @@ pub fn is_cross_reference(text: &str, canon: &str) -> bool {
             "more details",
             "find out more",
             "visit our",
+            "visit the",
             "see our",
         ]
         .iter()
         .any(|p| contains_phrase(canon, p))
+}
+
+/// The words of the e-mail addresses in a clause (and of a Cloudflare-style "[email protected]"
+/// placeholder), as content words are keyed: contact details, not wording.
+pub fn contact_words(raw: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for token in raw.split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '[' | ']' | '<' | '>')) {
+        let token = token.trim_start_matches("mailto:");
+        if let Some((local, domain)) = token.split_once('@') {
+            if !local.is_empty() && domain.contains('.') {
+                for w in crate::text::canonical(token).split(' ').filter(|w| !w.is_empty()) {
+                    out.insert(spelling_key(w));
+                }
+            }
+        }
+    }
+    if crate::text::canonical(raw).contains("email protected") {
+        out.insert(spelling_key("email"));
+        out.insert(spelling_key("protected"));
+    }
+    out
 }
 
 /// Data-practice words: a list entry holding one of these is about what is collected, shared,
