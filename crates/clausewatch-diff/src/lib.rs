@@ -235,21 +235,39 @@ pub fn diff(old: &str, new: &str) -> DocumentDiff {
             DiffTag::Delete => out.extend(ra.map(|i| (removed(&a[i]), Some(i), None))),
             DiffTag::Insert => out.extend(rb.map(|j| (added(&b[j]), None, Some(j)))),
             DiffTag::Replace => {
-                // Renamed headings: pair sections in order while their bodies stay similar.
+                // Renamed or renumbered headings: pair, in order, the sections whose bodies stay
+                // similar, so that a section inserted among renumbered ones does not turn
+                // every later section into a removal plus an addition.
                 let (ra, rb): (Vec<usize>, Vec<usize>) = (ra.collect(), rb.collect());
-                let (mut i, mut j) = (0, 0);
-                while i < ra.len() && j < rb.len() {
-                    if body_similarity(&a[ra[i]], &b[rb[j]]) >= 0.5 {
-                        out.push((section_pair(&a[ra[i]], &b[rb[j]]), Some(ra[i]), Some(rb[j])));
-                        i += 1;
-                        j += 1;
-                    } else {
-                        out.push((removed(&a[ra[i]]), Some(ra[i]), None));
+                let steps = if ra.len() * rb.len() <= MAX_ALIGN_CELLS {
+                    let (bo, bn): (Vec<WordBag>, Vec<WordBag>) = (
+                        ra.iter().map(|&i| WordBag::new(&a[i].paragraphs.join("\n"))).collect(),
+                        rb.iter().map(|&j| WordBag::new(&b[j].paragraphs.join("\n"))).collect(),
+                    );
+                    align_by(ra.len(), rb.len(), SECTION_PAIR_SIMILARITY, |i, j| bo[i].similarity(&bn[j]))
+                } else {
+                    // Too large to align: pair in order while the bodies stay similar.
+                    let (mut i, mut j, mut steps) = (0, 0, Vec::new());
+                    while i < ra.len() && j < rb.len() {
+                        if body_similarity(&a[ra[i]], &b[rb[j]]) >= SECTION_PAIR_SIMILARITY {
+                            steps.push(Step::Pair(i, j));
+                            j += 1;
+                        } else {
+                            steps.push(Step::Old(i));
+                        }
                         i += 1;
                     }
+                    steps.extend((i..ra.len()).map(Step::Old));
+                    steps.extend((j..rb.len()).map(Step::New));
+                    steps
+                };
+                for step in steps {
+                    out.push(match step {
+                        Step::Pair(i, j) => (section_pair(&a[ra[i]], &b[rb[j]]), Some(ra[i]), Some(rb[j])),
+                        Step::Old(i) => (removed(&a[ra[i]]), Some(ra[i]), None),
+                        Step::New(j) => (added(&b[rb[j]]), None, Some(rb[j])),
+                    });
                 }
-                out.extend(ra[i..].iter().map(|&i| (removed(&a[i]), Some(i), None)));
-                out.extend(rb[j..].iter().map(|&j| (added(&b[j]), None, Some(j))));
             }
         }
     }
@@ -546,9 +564,11 @@ const REWORDED_SIMILARITY: f64 = 0.4;
 /// Replaced runs larger than this (old × new paragraphs) are paired by position.
 const MAX_ALIGN_CELLS: usize = 2_500;
 
+/// Body similarity from which two sections in a replaced run are one section renamed.
+const SECTION_PAIR_SIMILARITY: f64 = 0.5;
+
 /// Aligns a run of replaced paragraphs: pairs (in order) the ones that are the same paragraph
-/// reworded, so that an inserted paragraph does not shift every pairing after it. Maximises
-/// the summed similarity of the pairs (dynamic programming over the run).
+/// reworded, so that an inserted paragraph does not shift every pairing after it.
 fn align_paragraphs(old: &[String], new: &[String]) -> Vec<Step> {
     let (n, m) = (old.len(), new.len());
     if n * m > MAX_ALIGN_CELLS {
@@ -560,13 +580,19 @@ fn align_paragraphs(old: &[String], new: &[String]) -> Vec<Step> {
     }
     let (bo, bn): (Vec<WordBag>, Vec<WordBag>) =
         (old.iter().map(|p| WordBag::new(p)).collect(), new.iter().map(|p| WordBag::new(p)).collect());
-    let sim: Vec<Vec<f64>> = bo.iter().map(|x| bn.iter().map(|y| x.similarity(y)).collect()).collect();
+    align_by(n, m, REWORDED_SIMILARITY, |i, j| bo[i].similarity(&bn[j]))
+}
+
+/// In-order alignment of two runs that maximises the summed similarity of the pairs, pairing
+/// only items at least `threshold` alike (dynamic programming over the n × m cells).
+fn align_by(n: usize, m: usize, threshold: f64, similarity: impl Fn(usize, usize) -> f64) -> Vec<Step> {
+    let sim: Vec<Vec<f64>> = (0..n).map(|i| (0..m).map(|j| similarity(i, j)).collect()).collect();
     // best[i][j]: best total similarity aligning old[i..] with new[j..].
     let mut best = vec![vec![0.0f64; m + 1]; n + 1];
     for i in (0..n).rev() {
         for j in (0..m).rev() {
             let mut v = best[i + 1][j].max(best[i][j + 1]);
-            if sim[i][j] >= REWORDED_SIMILARITY {
+            if sim[i][j] >= threshold {
                 v = v.max(sim[i][j] + best[i + 1][j + 1]);
             }
             best[i][j] = v;
@@ -574,7 +600,7 @@ fn align_paragraphs(old: &[String], new: &[String]) -> Vec<Step> {
     }
     let (mut i, mut j, mut steps) = (0, 0, Vec::new());
     while i < n && j < m {
-        if sim[i][j] >= REWORDED_SIMILARITY && best[i][j] == sim[i][j] + best[i + 1][j + 1] {
+        if sim[i][j] >= threshold && best[i][j] == sim[i][j] + best[i + 1][j + 1] {
             steps.push(Step::Pair(i, j));
             i += 1;
             j += 1;
@@ -932,5 +958,17 @@ mod tests {
                 WordOp::Insert => format!("{{+{}+}}", w.text),
             })
             .collect()
+    }
+
+    #[test]
+    fn a_section_inserted_among_renumbered_ones_leaves_the_others_in_place() {
+        let old = "## 8. Location\n\nThe app uses your location to show nearby people and events.\n\n## 9. Disclaimer\n\nThe service is provided as is, without any warranty of any kind.\n\n## 10. Liability\n\nOur liability is limited to the amount you paid in the last year.\n";
+        let new = "## 8. Location\n\nThe app uses your location to show nearby people and events.\n\n## 9. Pitches\n\nYou may pitch a friend to other members with their consent only.\n\n## 10. Disclaimer\n\nThe service is provided as is, without any warranty of any kind.\n\n## 11. Liability\n\nOur liability is limited to the amount you paid in the last year.\n";
+        let d = diff(old, new);
+        assert_eq!(d.stats.sections_moved, 0, "{:#?}", d.sections);
+        assert_eq!(d.stats.sections_added, 1, "{:#?}", d.sections);
+        assert_eq!((d.stats.words_added, d.stats.words_removed), (12, 0), "{:#?}", d.sections);
+        let text = render_text(&d);
+        assert!(text.contains("## 10. Disclaimer  [section renumbered, was «9. Disclaimer»]"), "{text}");
     }
 }

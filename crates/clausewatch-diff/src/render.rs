@@ -38,7 +38,12 @@ fn section_label(s: &SectionDiff) -> String {
             format!("heading added over existing text{and_changed}")
         }
         SectionOp::Changed if s.old_path != s.new_path && !s.old_path.is_empty() => {
-            format!("section changed, was «{}»", s.old_path.join(" › "))
+            let what = if changed || !only_numbers_differ(&s.old_path, &s.new_path) {
+                "section changed"
+            } else {
+                "section renumbered"
+            };
+            format!("{what}, was «{}»", s.old_path.join(" › "))
         }
         SectionOp::Changed => "section changed".into(),
         SectionOp::Moved => {
@@ -55,6 +60,16 @@ fn section_label(s: &SectionDiff) -> String {
             label
         }
     }
+}
+
+/// Two heading paths that differ only in their numbering ("9. Disclaimer" / "10. Disclaimer").
+fn only_numbers_differ(a: &[String], b: &[String]) -> bool {
+    let words = |p: &[String]| -> Vec<String> {
+        p.iter()
+            .flat_map(|h| h.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty()).map(str::to_lowercase))
+            .collect()
+    };
+    a.len() == b.len() && words(a) == words(b)
 }
 
 fn clip(text: &str, max_chars: usize) -> String {
