@@ -17,7 +17,7 @@ pub use decode::{sniff_media, MediaKind};
 pub use normalize::normalize_markdown;
 
 /// Bumped whenever extraction output may change for the same input; stored with each version.
-pub const EXTRACTOR_VERSION: &str = "3";
+pub const EXTRACTOR_VERSION: &str = "4";
 
 /// Filters we implement. Others are kept in declarations and reported, never fatal.
 pub const KNOWN_FILTERS: &[&str] = &["removeQueryParams"];
@@ -77,6 +77,27 @@ pub struct Extracted {
     /// Normalised Markdown of the whole document.
     pub markdown: String,
     pub text_hash: ContentHash,
+    /// Where the pages of PDF sources start in `markdown` (empty for web pages). Kept beside
+    /// the text, not in it, so that text reflowed across pages is not a new version.
+    pub pages: Vec<PageStart>,
+}
+
+/// The first line of one page of a PDF source in a document's Markdown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PageStart {
+    /// Which source of a combined document (0 for the first).
+    pub source: usize,
+    /// Page number in that PDF, from 1.
+    pub page: u32,
+    /// 0-based line index in the normalised Markdown.
+    pub line: usize,
+}
+
+impl Extracted {
+    /// The page (source, page number) that holds a given line of the Markdown, for a PDF.
+    pub fn page_of_line(&self, line: usize) -> Option<PageStart> {
+        self.pages.iter().rev().find(|p| p.line <= line).copied()
+    }
 }
 
 /// Syntax check for catalog loading.
@@ -93,28 +114,61 @@ pub fn extract_document(rules: &DocumentRules, inputs: &[SourceInput<'_>]) -> Re
         return Err(ExtractError::SourceCountMismatch { expected: rules.sources.len(), got: inputs.len() });
     }
     let mut combined = String::new();
+    // Page starts as (source, page, index among the document's non-blank lines): normalising
+    // keeps every non-blank line, in order, so the index survives it.
+    let mut page_marks: Vec<(usize, u32, usize)> = Vec::new();
     for (i, (rule, input)) in rules.sources.iter().zip(inputs).enumerate() {
-        let md = extract_source(rule, input)?;
+        let (md, pages) = extract_paged_source(rule, input)?;
         if i > 0 {
             // Sources of a combined document are separated by a rule, as in Open Terms
             // Archive's versions, so readers see where one page ends.
             markdown::join_into(&mut combined, SOURCE_SEPARATOR);
         }
+        let before = non_blank_lines(&combined);
+        page_marks.extend(pages.into_iter().map(|(page, at)| (i, page, before + at)));
         markdown::join_into(&mut combined, &format!("\n\n{md}"));
     }
     let markdown = normalize_markdown(&combined);
     let text_hash = ContentHash::of(markdown.as_bytes());
-    Ok(Extracted { markdown, text_hash })
+    let pages = if page_marks.is_empty() {
+        Vec::new()
+    } else {
+        let line_of: Vec<usize> =
+            markdown.split('\n').enumerate().filter(|(_, l)| !l.trim().is_empty()).map(|(n, _)| n).collect();
+        page_marks
+            .into_iter()
+            .filter_map(|(source, page, at)| line_of.get(at).map(|&line| PageStart { source, page, line }))
+            .collect()
+    };
+    Ok(Extracted { markdown, text_hash, pages })
+}
+
+fn non_blank_lines(text: &str) -> usize {
+    text.split('\n').filter(|l| !l.trim().is_empty()).count()
 }
 
 /// Extract one source to (not yet normalised) Markdown.
 pub fn extract_source(rules: &SourceRules, input: &SourceInput<'_>) -> Result<String, ExtractError> {
+    extract_paged_source(rules, input).map(|(md, _)| md)
+}
+
+/// One source's Markdown and, for a PDF, where its pages start (page number, index of the
+/// page's first non-blank line).
+fn extract_paged_source(
+    rules: &SourceRules,
+    input: &SourceInput<'_>,
+) -> Result<(String, Vec<(u32, usize)>), ExtractError> {
     if input.bytes.len() > MAX_INPUT_BYTES {
         return Err(ExtractError::TooLarge { limit: MAX_INPUT_BYTES });
     }
     let kind = sniff_media(input.bytes, input.content_type);
+    let mut pages = Vec::new();
     let md = match kind {
-        MediaKind::Pdf => pdf::pdf_to_markdown(input.bytes)?,
+        MediaKind::Pdf => {
+            let (md, starts) = pdf::pdf_to_paged_markdown(input.bytes)?;
+            pages = starts;
+            md
+        }
         MediaKind::PlainText => {
             let (text, _) = decode::decode(input.bytes, input.content_type, kind);
             markdown::escape(&text)
@@ -127,7 +181,7 @@ pub fn extract_source(rules: &SourceRules, input: &SourceInput<'_>) -> Result<St
     if md.trim().is_empty() {
         return Err(ExtractError::EmptyContent { url: input.url.to_string() });
     }
-    Ok(md)
+    Ok((md, pages))
 }
 
 /// Deeper than this, a page is refused before parsing: html5ever's tree building is quadratic in

@@ -2,7 +2,8 @@
 //! `catch_unwind`, and its output is bounded and reshaped into paragraphs, with the lines that
 //! are headings (numbered titles such as "4. Payment" or "Article 12 – Liability", and short
 //! all-capital titles) marked as Markdown headings so that diffs and findings have sections.
-//! Page breaks are not written into the text: a reflow would otherwise look like a change.
+//! Page breaks are not written into the text (a reflow would otherwise look like a change): they
+//! come beside it, as the line at which each page starts (see [`crate::PageStart`]).
 
 use crate::ExtractError;
 
@@ -42,6 +43,12 @@ fn check_inflated_size(bytes: &[u8], limit: u64) -> Result<(), ExtractError> {
 }
 
 pub fn pdf_to_markdown(bytes: &[u8]) -> Result<String, ExtractError> {
+    pdf_to_paged_markdown(bytes).map(|(md, _)| md)
+}
+
+/// The Markdown of a PDF and where its pages start: (page number from 1, index of the page's
+/// first non-blank line in the Markdown). Pages without text have no entry.
+pub fn pdf_to_paged_markdown(bytes: &[u8]) -> Result<(String, Vec<(u32, usize)>), ExtractError> {
     check_inflated_size(bytes, MAX_PDF_INFLATED)?;
     let result = std::panic::catch_unwind(|| pdf_extract::extract_text_from_mem_by_pages(bytes));
     let pages = match result {
@@ -50,13 +57,29 @@ pub fn pdf_to_markdown(bytes: &[u8]) -> Result<String, ExtractError> {
         Err(_) => return Err(ExtractError::Pdf("the PDF parser failed on malformed input".into())),
     };
     let mut out = String::new();
-    for page in pages {
-        let text = paragraphs(&page);
+    let mut starts = Vec::new();
+    let mut lines = 0usize;
+    for (n, page) in pages.iter().enumerate() {
+        let text = paragraphs(page);
         if text.is_empty() {
             continue;
         }
-        if !out.is_empty() {
-            out.push_str("\n\n");
+        let page_no = u32::try_from(n + 1).unwrap_or(u32::MAX);
+        // A sentence running on over a page break stays one paragraph, so that the same text
+        // broken over pages differently reads the same; the page then starts inside that line.
+        let runs_on = out.trim_end().ends_with(|c: char| c.is_alphanumeric() || matches!(c, ',' | '-' | '('))
+            && !out.lines().last().is_some_and(|l| l.starts_with('#'))
+            && text.starts_with(|c: char| c.is_lowercase());
+        if runs_on {
+            out.push(' ');
+            starts.push((page_no, lines.saturating_sub(1)));
+            lines += text.lines().filter(|l| !l.trim().is_empty()).count().saturating_sub(1);
+        } else {
+            if !out.is_empty() {
+                out.push_str("\n\n");
+            }
+            starts.push((page_no, lines));
+            lines += text.lines().filter(|l| !l.trim().is_empty()).count();
         }
         out.push_str(&text);
         if out.len() > MAX_PDF_TEXT {
@@ -66,7 +89,7 @@ pub fn pdf_to_markdown(bytes: &[u8]) -> Result<String, ExtractError> {
     if out.trim().is_empty() {
         return Err(ExtractError::PdfNoText);
     }
-    Ok(out)
+    Ok((out, starts))
 }
 
 /// Whether a line of a PDF is a heading: short, no closing punctuation, and either numbered
@@ -185,5 +208,78 @@ mod tests {
             paragraphs("1. Scope\nThese terms apply to\nall users.\n\nGOVERNING LAW\nIrish law applies."),
             "## 1\\. Scope\n\nThese terms apply to all users.\n\n## GOVERNING LAW\n\nIrish law applies."
         );
+    }
+
+    /// A PDF with one page per entry, each line of a page drawn below the previous one.
+    pub(crate) fn paged_pdf(pages: &[&[&str]]) -> Vec<u8> {
+        let n = pages.len();
+        // Objects: 1 catalog, 2 pages, 3 font, then (page, contents) pairs.
+        let mut objects = vec![
+            "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+            format!(
+                "<< /Type /Pages /Kids [{}] /Count {n} >>",
+                (0..n).map(|i| format!("{} 0 R", 4 + 2 * i)).collect::<Vec<_>>().join(" ")
+            ),
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+        ];
+        for (i, lines) in pages.iter().enumerate() {
+            let mut stream = String::from("BT /F1 12 Tf 72 720 Td 14 TL");
+            for l in lines.iter() {
+                stream.push_str(&format!(" ({l}) Tj T*"));
+            }
+            stream.push_str(" ET");
+            objects.push(format!(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {} 0 R /Resources << /Font << /F1 3 0 R >> >> >>",
+                5 + 2 * i
+            ));
+            objects.push(format!("<< /Length {} >>\nstream\n{stream}\nendstream", stream.len()));
+        }
+        let mut out = b"%PDF-1.4\n".to_vec();
+        let mut offsets = Vec::new();
+        for (i, o) in objects.iter().enumerate() {
+            offsets.push(out.len());
+            out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+        }
+        let xref = out.len();
+        out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+        for o in offsets {
+            out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+        }
+        out.extend_from_slice(
+            format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
+        );
+        out
+    }
+
+    #[test]
+    fn pages_are_kept_beside_the_text_and_a_reflow_is_not_a_change() {
+        let pdf = paged_pdf(&[
+            &["1. Scope", "These terms apply to every user of the service."],
+            &["2. Refunds", "Refunds are possible within 14 days."],
+            &["3. Law", "Irish law applies."],
+        ]);
+        let (md, starts) = pdf_to_paged_markdown(&pdf).unwrap();
+        assert!(md.contains("## 2\\. Refunds"), "{md}");
+        let lines: Vec<&str> = md.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(starts.iter().map(|s| s.0).collect::<Vec<_>>(), vec![1, 2, 3], "{md}");
+        assert!(lines[starts[1].1].contains("Refunds"), "{md}");
+        assert!(lines[starts[2].1].contains("Law"), "{md}");
+        // The same text broken over pages differently: same Markdown, other page starts.
+        let reflowed = paged_pdf(&[
+            &["1. Scope", "These terms apply to every user of the service.", "2. Refunds"],
+            &["Refunds are possible within 14 days.", "3. Law", "Irish law applies."],
+        ]);
+        let (md2, starts2) = pdf_to_paged_markdown(&reflowed).unwrap();
+        assert_eq!(md, md2);
+        assert_eq!(starts2.len(), 2);
+        // A sentence broken by the page end is one paragraph, on the page it starts on.
+        let split = paged_pdf(&[
+            &["1. Scope", "These terms apply to every user"],
+            &["of the service.", "2. Refunds", "Refunds are possible within 14 days.", "3. Law", "Irish law applies."],
+        ]);
+        let (md3, starts3) = pdf_to_paged_markdown(&split).unwrap();
+        assert_eq!(md, md3);
+        let lines: Vec<&str> = md3.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert!(lines[starts3[1].1].contains("These terms apply"), "{starts3:?}");
     }
 }

@@ -173,6 +173,10 @@ enum Command {
         /// Version number (1 = first record).
         #[arg(long, conflicts_with = "at")]
         version: Option<i64>,
+        /// Mark where each page of a PDF starts, as `<!-- page N -->` lines (the stored text
+        /// holds no page marks: a reflow is not a change).
+        #[arg(long)]
+        pages: bool,
     },
     /// Section-aware diff between two versions (default: the latest change).
     Diff {
@@ -545,8 +549,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::History { platform, terms_type, format } => {
             history(&store, &platform, terms_type.as_deref(), format).await?
         }
-        Command::Show { platform, terms_type, at, version } => {
-            show(&store, &platform, &terms_type, at.as_deref(), version).await?
+        Command::Show { platform, terms_type, at, version, pages } => {
+            show(&store, &platform, &terms_type, at.as_deref(), version, pages).await?
         }
         Command::Diff { platform, terms_type, from, to, format } => {
             diff(&store, &platform, &terms_type, from, to, format).await?
@@ -863,6 +867,7 @@ async fn show(
     terms_type: &str,
     at: Option<&str>,
     version: Option<i64>,
+    with_pages: bool,
 ) -> anyhow::Result<ExitCode> {
     let doc = find(store, platform, terms_type).await?;
     let v = match (at, version) {
@@ -891,7 +896,24 @@ async fn show(
             s.content_hash
         );
     }
-    print!("{}", v.markdown);
+    if !with_pages {
+        print!("{}", v.markdown);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let pages = crate::versioning::page_starts(store, &v).await?;
+    if pages.is_empty() {
+        eprintln!("  no page map: not a PDF, or its capture no longer extracts to this text");
+    }
+    let mut next = pages.iter().peekable();
+    let mut out = String::with_capacity(v.markdown.len() + pages.len() * 20);
+    for (n, line) in v.markdown.split_inclusive('\n').enumerate() {
+        while let Some(p) = next.next_if(|p| p.line <= n) {
+            let source = if p.source > 0 { format!(" of source {}", p.source + 1) } else { String::new() };
+            out.push_str(&format!("<!-- page {}{source} -->\n", p.page));
+        }
+        out.push_str(line);
+    }
+    print!("{out}");
     Ok(ExitCode::SUCCESS)
 }
 

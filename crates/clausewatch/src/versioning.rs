@@ -335,6 +335,25 @@ fn new_version(
     }
 }
 
+/// Where the pages of a version's PDF sources start in its text, found by extracting its
+/// capture again (extraction is pure, so the page map needs no storage). Empty for web pages,
+/// and when the extraction no longer gives the stored text (rules or extractor changed since).
+pub async fn page_starts(store: &Store, v: &VersionRow) -> Result<Vec<clausewatch_extract::PageStart>, StoreError> {
+    let snapshots = store.snapshots(v.capture_id).await?;
+    let looks_pdf = |s: &SnapshotRow| {
+        s.content_type.as_deref().is_some_and(|c| c.contains("pdf")) || s.final_url.to_lowercase().ends_with(".pdf")
+    };
+    if !snapshots.iter().any(looks_pdf) {
+        return Ok(Vec::new());
+    }
+    let rules = store.rules(v.rules_id).await?;
+    let sources: Vec<SourceRef> = snapshots.iter().map(SourceRef::from).collect();
+    Ok(match extract_sources(store, &rules, &sources, None).await? {
+        Ok(ex) if ex.text_hash == v.text_hash => ex.pages,
+        _ => Vec::new(),
+    })
+}
+
 /// Extract a capture's sources with `rules`, from the given bytes or the blob store. The outer
 /// error is the store's (missing or corrupt blob); the inner one is extraction's.
 pub async fn extract_sources(

@@ -258,7 +258,12 @@ async fn version(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Html
         rules.hash.short(),
         esc(&v.extractor_version)
     );
-    body = body.replacen("<h2>Snapshots</h2>", &format!("{}<h2>Snapshots</h2>", analysis_html(&st, v.id).await?), 1);
+    let pages = crate::versioning::page_starts(&st.store, &v).await?;
+    body = body.replacen(
+        "<h2>Snapshots</h2>",
+        &format!("{}<h2>Snapshots</h2>", analysis_html(&st, v.id, &v.markdown, &pages).await?),
+        1,
+    );
     for s in &snapshots {
         let _ = write!(
             body,
@@ -270,14 +275,33 @@ async fn version(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Html
             s.content_hash.short()
         );
     }
-    let _ = write!(body, "</table><h2>Text</h2><pre>{}</pre>", esc(&v.markdown));
+    // PDF page starts are shown in the margin of the text, which itself holds no page marks.
+    let mut text = String::new();
+    let mut next = pages.iter().peekable();
+    for (n, line) in v.markdown.split_inclusive('\n').enumerate() {
+        while let Some(p) = next.next_if(|p| p.line <= n) {
+            let _ = writeln!(text, "<span class=meta>── page {} ──</span>", p.page);
+        }
+        text.push_str(&esc(line));
+    }
+    let _ = write!(body, "</table><h2>Text</h2><pre>{text}</pre>");
     Ok(Html(page(&format!("{} — {}", d.platform_name, d.terms_type), &body)))
 }
 
 /// What a version states, permits and reserves: the themed summary (each sentence linked to
 /// the findings it rests on), then every finding with its quote, section, offsets, attributes,
 /// confidence, what found it and its regulatory mappings. All document text is escaped.
-async fn analysis_html(st: &AppState, version: i64) -> Result<String, PageError> {
+async fn analysis_html(
+    st: &AppState,
+    version: i64,
+    markdown: &str,
+    pages: &[clausewatch_extract::PageStart],
+) -> Result<String, PageError> {
+    // The page of a quote in a PDF: the last page starting at or before its line.
+    let page_of = |offset: usize| -> Option<u32> {
+        let line = markdown.as_bytes()[..offset.min(markdown.len())].iter().filter(|&&b| b == b'\n').count();
+        pages.iter().rev().find(|p| p.line <= line).map(|p| p.page)
+    };
     let Some(row) = st.store.analysis(version).await? else {
         return Ok("<h2>Analysis</h2><p>Not analysed yet (the analyze stage runs after each track run).</p>".into());
     };
@@ -331,12 +355,13 @@ async fn analysis_html(st: &AppState, version: i64) -> Result<String, PageError>
             .collect();
         let _ = write!(
             out,
-            "<tr id=\"finding-{n}\"><td>{n}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><blockquote>{}</blockquote><small>bytes {}–{}, quote {}</small></td><td>{}</td><td>{:.2}</td><td>{}</td><td>{}</td></tr>",
+            "<tr id=\"finding-{n}\"><td>{n}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><blockquote>{}</blockquote><small>{}bytes {}–{}, quote {}</small></td><td>{}</td><td>{:.2}</td><td>{}</td><td>{}</td></tr>",
             esc(&f.name),
             esc(&f.stance),
             esc(&f.risk),
             esc(&f.section),
             esc(&f.quote),
+            page_of(f.anchor.start).map(|p| format!("page {p}, ")).unwrap_or_default(),
             f.anchor.start,
             f.anchor.end,
             esc(&f.anchor.quote_hash),

@@ -127,14 +127,33 @@ async fn legacy_charsets_are_decoded() {
 
 /// A minimal, valid one-page PDF with a text layer (offsets computed, not hand-counted).
 pub fn tiny_pdf(text: &str) -> Vec<u8> {
-    let stream = format!("BT /F1 12 Tf 72 720 Td ({text}) Tj ET");
-    let objects = [
+    paged_pdf(&[&[text]])
+}
+
+/// A PDF with one page per entry, each line of a page drawn below the previous one.
+pub fn paged_pdf(pages: &[&[&str]]) -> Vec<u8> {
+    let n = pages.len();
+    // Objects: 1 catalog, 2 pages, 3 font, then (page, contents) pairs.
+    let mut objects = vec![
         "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_string(),
-        format!("<< /Length {} >>\nstream\n{stream}\nendstream", stream.len()),
+        format!(
+            "<< /Type /Pages /Kids [{}] /Count {n} >>",
+            (0..n).map(|i| format!("{} 0 R", 4 + 2 * i)).collect::<Vec<_>>().join(" ")
+        ),
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
     ];
+    for (i, lines) in pages.iter().enumerate() {
+        let mut stream = String::from("BT /F1 12 Tf 72 720 Td 14 TL");
+        for l in lines.iter() {
+            stream.push_str(&format!(" ({l}) Tj T*"));
+        }
+        stream.push_str(" ET");
+        objects.push(format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {} 0 R /Resources << /Font << /F1 3 0 R >> >> >>",
+            5 + 2 * i
+        ));
+        objects.push(format!("<< /Length {} >>\nstream\n{stream}\nendstream", stream.len()));
+    }
     let mut out = b"%PDF-1.4\n".to_vec();
     let mut offsets = Vec::new();
     for (i, o) in objects.iter().enumerate() {
@@ -150,6 +169,58 @@ pub fn tiny_pdf(text: &str) -> Vec<u8> {
         format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
     );
     out
+}
+
+#[tokio::test]
+async fn pdf_pages_are_shown_beside_the_text_and_a_reflow_is_no_new_version() {
+    let server = TestServer::start().await;
+    let app = TestApp::new().await;
+    let pdf =
+        |pages: &[&[&str]]| Page { body: paged_pdf(pages), content_type: "application/pdf".into(), ..Page::html("") };
+    server.set(
+        "/terms.pdf",
+        pdf(&[
+            &["1. Scope", "These terms apply to every user of the service."],
+            &["2. Disputes", "Any dispute will be resolved by binding individual arbitration administered by JAMS."],
+        ]),
+    );
+    app.write_catalog(
+        "Pdf",
+        json!({"name": "Pdf", "terms": {"Terms of Service": {"fetch": server.url("/terms.pdf")}}}),
+    );
+    assert_eq!(app.track().await.new_versions, 1);
+    let out = app.command(&["show", "Pdf", "Terms of Service", "--pages"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let (p1, p2) = (text.find("<!-- page 1 -->").unwrap(), text.find("<!-- page 2 -->").unwrap());
+    let refunds = text.find("Disputes").unwrap();
+    assert!(p1 < text.find("Scope").unwrap() && p2 < refunds && text[p2..refunds].lines().count() <= 2, "{text}");
+    // The web page of the version shows the page starts beside the text, and the page of
+    // each finding's quote.
+    clausewatch::analyze::analyze_stored(&app.store, None).await.unwrap();
+    let doc = app.doc("Pdf", "Terms of Service").await;
+    let v = app.store.latest_version(doc.id).await.unwrap().unwrap();
+    let base = crate::web::spawn_web(&app).await;
+    let (status, page) = crate::web::get(&format!("{base}/versions/{}", v.id)).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("── page 2 ──"), "{page}");
+    assert!(page.contains("page 2, bytes"), "a finding on the second page names it: {page}");
+    // Without --pages the stored text is printed as it is, with no page marks.
+    let plain = app.command(&["show", "Pdf", "Terms of Service"]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains("<!--"));
+    // The same text broken over pages differently is not a new version.
+    server.set(
+        "/terms.pdf",
+        pdf(&[&[
+            "1. Scope",
+            "These terms apply to every user",
+            "of the service.",
+            "2. Disputes",
+            "Any dispute will be resolved by binding individual arbitration administered by JAMS.",
+        ]]),
+    );
+    let s = app.track().await;
+    assert_eq!((s.new_versions, s.failed), (0, 0), "{}", s.render());
 }
 
 #[tokio::test]

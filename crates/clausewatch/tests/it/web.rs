@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::helpers::{bin, terms_page, TestApp, TestServer};
 
-async fn spawn_web(app: &TestApp) -> String {
+pub(crate) async fn spawn_web(app: &TestApp) -> String {
     let state =
         clausewatch::web::AppState { store: app.store.clone(), config: std::sync::Arc::new(app.config.clone()) };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -15,7 +15,7 @@ async fn spawn_web(app: &TestApp) -> String {
     format!("http://{addr}")
 }
 
-async fn get(url: &str) -> (u16, String) {
+pub(crate) async fn get(url: &str) -> (u16, String) {
     let r = reqwest::get(url).await.unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
 }
