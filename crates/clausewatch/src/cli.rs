@@ -253,6 +253,20 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Hostile servers on 127.0.0.1, one case at a time (drip, endless body, redirect loop,
+    /// gzip bomb, 100 MB page, wrong charsets, mislabelled type, deep nesting, truncated and
+    /// bomb PDFs, silence): the cause each ends as, its time and its peak memory growth.
+    BenchHostile {
+        /// The fetch timeout: what the drip and the silent server cost.
+        #[arg(long, default_value_t = 4.0)]
+        timeout_secs: f64,
+        /// Run only this case, in this process, on the store of --data-dir (what the benchmark
+        /// runs in a fresh process per case).
+        #[arg(long, hide = true)]
+        case: Option<usize>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Analyse a document: a file (Markdown, HTML or PDF), a URL, or a platform in the store
     /// (the latest version of each of its documents, stored and incremental). Prints the
     /// themed summary and every finding with its quote, section, offsets and attributes.
@@ -652,6 +666,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let report = crate::replay::run(&dir, &work).await?;
             print_report(format, &report, || report.render())?;
             ExitCode::SUCCESS
+        }
+        Command::BenchHostile { timeout_secs, case: Some(index), format } => {
+            let result = crate::hostile::run_case(index, timeout_secs, &config.data_dir).await?;
+            print_report(format, &result, || format!("{result:?}\n"))?;
+            ExitCode::SUCCESS
+        }
+        Command::BenchHostile { timeout_secs, case: None, format } => {
+            let work = tempfile_dir(&config.data_dir, "bench-hostile")?;
+            let report = crate::hostile::run(timeout_secs, &work).await;
+            let _ = std::fs::remove_dir_all(&work);
+            let report = report?;
+            print_report(format, &report, || report.render())?;
+            if report.all_classified {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
         }
         Command::BenchFetch { documents, hosts, timeout_secs, format } => {
             let work = tempfile_dir(&config.data_dir, "bench-fetch")?;

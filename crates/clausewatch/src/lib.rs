@@ -17,6 +17,7 @@ pub mod eval_changes;
 pub mod eval_provisions;
 pub mod eval_unfair;
 pub mod fidelity;
+pub mod hostile;
 pub mod rebuild;
 pub mod replay;
 pub mod textcompare;
