@@ -970,5 +970,8 @@ mod tests {
         assert_eq!((d.stats.words_added, d.stats.words_removed), (12, 0), "{:#?}", d.sections);
         let text = render_text(&d);
         assert!(text.contains("## 10. Disclaimer  [section renumbered, was «9. Disclaimer»]"), "{text}");
+        // Markup on a heading is not a new number.
+        let bold = render_text(&diff("## Law\n\nIrish law applies here.\n", "## **Law**\n\nIrish law applies here.\n"));
+        assert!(bold.contains("section changed, was «Law»"), "{bold}");
     }
 }

@@ -64,12 +64,15 @@ fn section_label(s: &SectionDiff) -> String {
 
 /// Two heading paths that differ only in their numbering ("9. Disclaimer" / "10. Disclaimer").
 fn only_numbers_differ(a: &[String], b: &[String]) -> bool {
-    let words = |p: &[String]| -> Vec<String> {
-        p.iter()
-            .flat_map(|h| h.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty()).map(str::to_lowercase))
-            .collect()
+    // A heading's leading number ("9.", "10\\.", "4.2)") and the title after it.
+    let split = |h: &str| {
+        let h = h.trim();
+        let title = h.trim_start_matches(|c: char| c.is_ascii_digit() || matches!(c, '.' | '\\' | ')' | ' '));
+        (h[..h.len() - title.len()].chars().filter(char::is_ascii_digit).collect::<String>(), title.to_string())
     };
-    a.len() == b.len() && words(a) == words(b)
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| split(x).1 == split(y).1)
+        && a.iter().zip(b).any(|(x, y)| split(x).0 != split(y).0)
 }
 
 fn clip(text: &str, max_chars: usize) -> String {
