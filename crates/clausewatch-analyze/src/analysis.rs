@@ -14,7 +14,7 @@ use crate::{rules, text, unfair};
 
 /// Bumped when the analysis logic changes in a way the rule and model hashes do not show
 /// (2: change significance reads capture artefacts, page furniture and earlier captures).
-pub const ANALYZER_LOGIC: &str = "2";
+pub const ANALYZER_LOGIC: &str = "3";
 const MODEL_BYTES: &[u8] = include_bytes!("../data/unfair-tos.model");
 /// Documents longer than this are analysed on their first part only (bounded time).
 pub const MAX_ANALYSED_BYTES: usize = 8 << 20;

@@ -433,6 +433,53 @@ pub fn classify_prepared(
         let what = if e.old.is_empty() { "added" } else { "removed" };
         s.reasons.push(format!("a list entry about data, rights or obligations was {what}: \"{}\"", quote_of(e)));
         significance = Significance::Substantive;
+    } else if let Some((e, what)) = edits.iter().find_map(|e| {
+        // An item added to or removed from what a rule covers: a word of an enumeration ("less
+        // intelligent, less capable, or damaged"), or a list entry under a heading that
+        // forbids or requires ("Do not post:"), in a clause or section that grants, forbids or
+        // requires something.
+        let section_rules = |ix: &[usize], u: &Units| ix.iter().any(|&i| signals::is_rule_heading(&u.section[i]));
+        let in_rule = section_rules(&e.old, ou)
+            || section_rules(&e.new, nu)
+            || carries_obligation(&clause_of(e), doc_lang)
+            || carries_obligation(&old_pair_text(e, ou), doc_lang);
+        if !in_rule || e.example {
+            return None;
+        }
+        let raw = |ix: &[usize], u: &Units| ix.iter().map(|&i| u.text[i].to_lowercase()).collect::<Vec<_>>().join(" ");
+        if e.is_rewrite() && (e.gone.is_empty() != e.came.is_empty()) && e.gone.len() + e.came.len() <= 4 {
+            let (words, text, verb) = if e.came.is_empty() {
+                (&e.gone, raw(&e.old, ou), "removed from")
+            } else {
+                (&e.came, raw(&e.new, nu), "added to")
+            };
+            return signals::in_enumeration(&text, &words[0]).then_some((e, format!("an item was {verb} a list")));
+        }
+        let list_item = |t: &str| {
+            let t = t.trim_start();
+            t.starts_with("* ") || t.starts_with("- ") || t.starts_with("+ ") || t.starts_with('•')
+        };
+        let texts: Vec<&String> =
+            e.old.iter().map(|&o| &ou.text[o]).chain(e.new.iter().map(|&n| &nu.text[n])).collect();
+        let entry = !e.is_rewrite()
+            && e.gone.len() + e.came.len() >= 3
+            && texts.iter().all(|t| list_item(t))
+            && (section_rules(&e.old, ou) || section_rules(&e.new, nu));
+        entry.then(|| {
+            (
+                e,
+                format!(
+                    "a list entry was {} a list of rules",
+                    if e.old.is_empty() { "added to" } else { "removed from" }
+                ),
+            )
+        })
+    }) {
+        s.reasons.push(format!(
+            "{what} in a clause or section that grants, forbids or requires something: \"{}\"",
+            quote_of(e)
+        ));
+        significance = Significance::Substantive;
     } else if let Some(e) = edits.iter().find(|e| {
         // Enough of the clause's content changed (a paraphrase swapping a word or two in a long
         // clause is editorial).
@@ -1247,6 +1294,28 @@ mod tests {
         );
         let s = c(base, &with_rule);
         assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+    }
+
+    #[test]
+    fn an_item_added_to_or_removed_from_a_rule_is_substantive() {
+        let hate = "## Other types of content that violates this policy\n\n* Claims that a group is inferior. This includes calling them less intelligent, less capable, or damaged.\n\n## Appeals\n\nYou can appeal a decision.\n";
+        let s =
+            c(hate, &hate.replace("less intelligent, less capable, or damaged", "less intelligent or less capable"));
+        assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        assert!(s.reasons[0].contains("removed from a list"), "{:?}", s.reasons);
+        let posts = "## Do not post:\n\n* Content that threatens violence against a person.\n* Content that praises mass murder.\n\n## Appeals\n\nYou can appeal a decision.\n";
+        let s = c(
+            posts,
+            &posts.replace(
+                "* Content that praises mass murder.\n",
+                "* Content that praises mass murder.\n* Content that focuses on clothed intimate body parts.\n",
+            ),
+        );
+        assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        // Outside a rule, a word leaving an enumeration is wording.
+        let about = "## About us\n\nWe are a friendly, curious, and open team of engineers.\n";
+        let s = c(about, &about.replace("friendly, curious, and open", "friendly and open"));
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
     }
 
     #[test]

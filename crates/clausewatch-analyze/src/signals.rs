@@ -508,6 +508,56 @@ pub fn contact_words(raw: &str) -> BTreeSet<String> {
     out
 }
 
+/// A heading over rules: what is not allowed, prohibited, or required ("Do not post:",
+/// "Other types of content that violates this policy", "Prohibited uses").
+pub fn is_rule_heading(canon_heading: &str) -> bool {
+    const CUES: &[&str] = &[
+        "do not",
+        "don t",
+        "must not",
+        "may not",
+        "not allowed",
+        "not permitted",
+        "prohibited",
+        "prohibits",
+        "prohibition",
+        "prohibitions",
+        "violates",
+        "violate",
+        "violating",
+        "violation",
+        "violations",
+        "forbidden",
+        "restricted",
+        "restrictions",
+        "we remove",
+        "you must",
+        "you may not",
+        "requirements",
+        "banned",
+    ];
+    CUES.iter().any(|c| contains_phrase(canon_heading, c))
+}
+
+/// Whether `word` (as content words are keyed) stands in an enumeration of `text` (lowercase
+/// raw text): after a comma, "or", "and" or "/", or just before one of them.
+pub fn in_enumeration(text: &str, word: &str) -> bool {
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    let key = |t: &str| {
+        spelling_key(&t.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect::<String>())
+    };
+    tokens.iter().enumerate().any(|(i, t)| {
+        if key(t) != word {
+            return false;
+        }
+        let before = i.checked_sub(1).map(|j| tokens[j]);
+        let after = tokens.get(i + 1).copied();
+        before.is_some_and(|b| b.ends_with(',') || matches!(b, "or" | "and" | "/"))
+            || t.ends_with(',')
+            || after.is_some_and(|a| matches!(a, "or" | "and"))
+    })
+}
+
 /// Data-practice words: a list entry holding one of these is about what is collected, shared,
 /// kept or used.
 #[rustfmt::skip]
