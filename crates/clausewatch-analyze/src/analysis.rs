@@ -13,7 +13,8 @@ use crate::taxonomy::taxonomy;
 use crate::{rules, text, unfair};
 
 /// Bumped when the analysis logic changes in a way the rule and model hashes do not show
-/// (2: change significance reads capture artefacts, page furniture and earlier captures).
+/// (2: change significance reads capture artefacts, page furniture and earlier captures;
+/// 3: examples set aside, contact details, items added to or removed from rules).
 pub const ANALYZER_LOGIC: &str = "3";
 const MODEL_BYTES: &[u8] = include_bytes!("../data/unfair-tos.model");
 /// Documents longer than this are analysed on their first part only (bounded time).
