@@ -974,4 +974,63 @@ mod tests {
         let bold = render_text(&diff("## Law\n\nIrish law applies here.\n", "## **Law**\n\nIrish law applies here.\n"));
         assert!(bold.contains("section changed, was «Law»"), "{bold}");
     }
+
+    /// Random documents and random edits (moves, rewordings, insertions, deletions, renamed
+    /// and renumbered headings): the diff never panics, a document against itself is empty,
+    /// and every renderer runs.
+    #[test]
+    fn random_edits_never_break_the_diff() {
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        const WORDS: &[&str] = &[
+            "we", "may", "share", "your", "data", "with", "partners", "refund", "within", "14", "days", "not", "law",
+            "Ireland", "*", "-", "#", "[x](y)", "<b>", "&amp;",
+        ];
+        for _ in 0..300 {
+            let mut paras: Vec<String> = Vec::new();
+            for _ in 0..next(25) {
+                let p = match next(6) {
+                    0 => format!("{} {} {}", "#".repeat(1 + next(3)), next(20), WORDS[next(WORDS.len())]),
+                    1 => format!(
+                        "* {}",
+                        (0..1 + next(6)).map(|_| WORDS[next(WORDS.len())]).collect::<Vec<_>>().join(" ")
+                    ),
+                    _ => (0..1 + next(30)).map(|_| WORDS[next(WORDS.len())]).collect::<Vec<_>>().join(" "),
+                };
+                paras.push(p);
+            }
+            let old = paras.join("\n\n");
+            for _ in 0..next(6) {
+                if paras.is_empty() {
+                    break;
+                }
+                let i = next(paras.len());
+                match next(5) {
+                    0 => {
+                        let p = paras.remove(i);
+                        let j = next(paras.len() + 1);
+                        paras.insert(j, p);
+                    }
+                    1 => paras[i].push_str(" amended"),
+                    2 => {
+                        paras.remove(i);
+                    }
+                    3 => paras.insert(i, format!("## {} new", next(9))),
+                    _ => paras[i] = paras[i].replacen(char::is_numeric, "7", 1),
+                }
+            }
+            let new = paras.join("\n\n");
+            let d = diff(&old, &new);
+            let _ = (render_text(&d), render_markdown(&d), render_html(&d));
+            assert!(diff(&old, &old).is_empty(), "{old}");
+            if old == new {
+                assert!(d.is_empty());
+            }
+        }
+    }
 }
