@@ -226,6 +226,16 @@ pub fn classify_prepared(
 
     // The clauses on one side only (as multisets: a clause that merely moved cancels out).
     let (gone, came) = one_sided(ou, nu);
+    // A heading set as a plain (bold) paragraph, or a paragraph made a heading, is formatting.
+    // Numbering aside: a heading renumbered and demoted at once is still the same heading. Only
+    // a heading on one side that is no heading on the other: a label that stays a heading too
+    // ("Popular articles" over a widget) is the page's.
+    let moved_heading = |from: &Units, to: &Units, canon: &str| {
+        let h = signals::without_numbering(canon);
+        from.headings.contains(h) && !to.headings.contains(h)
+    };
+    let gone: Vec<usize> = gone.into_iter().filter(|&i| !moved_heading(nu, ou, &ou.canon[i])).collect();
+    let came: Vec<usize> = came.into_iter().filter(|&i| !moved_heading(ou, nu, &nu.canon[i])).collect();
     if gone.is_empty() && came.is_empty() {
         return finish(s, Significance::Cosmetic, "the same clauses in another order (moved, not reworded)".into());
     }
@@ -252,13 +262,17 @@ pub fn classify_prepared(
                 ClauseKind::DateLine => "the last-updated or effective date",
                 ClauseKind::Foreign => "text in another language than the document (capture language)",
                 ClauseKind::CrossReference => "cross-references to other documents",
+                ClauseKind::UpdateNotice => "a notice announcing an update of the document",
                 ClauseKind::Body => "",
             })
             .collect::<Vec<_>>()
             .join(" and ");
         // A pointer to another document added or removed is wording; the rest is the page.
-        let class =
-            if kinds.contains(&ClauseKind::CrossReference) { Significance::Editorial } else { Significance::Cosmetic };
+        let class = if kinds.contains(&ClauseKind::CrossReference) || kinds.contains(&ClauseKind::UpdateNotice) {
+            Significance::Editorial
+        } else {
+            Significance::Cosmetic
+        };
         return finish(s, class, format!("only {what} changed"));
     }
 
@@ -358,9 +372,11 @@ pub fn classify_prepared(
         s.reasons.extend(added);
         s.reasons.extend(gone);
         significance = Significance::Substantive;
-    } else if let Some(e) =
-        edits.iter().find(|e| number_with_unit_changed(e, &clause_of(e), &old_pair_text(e, ou), &raw_of(e)))
-    {
+    } else if let Some(e) = edits.iter().find(|e| {
+        let new: Vec<&str> = e.new.iter().map(|&n| nu.canon[n].as_str()).collect();
+        let old: Vec<&str> = e.old.iter().map(|&o| ou.canon[o].as_str()).collect();
+        number_with_unit_changed(e, &new, &old, &raw_of(e))
+    }) {
         s.reasons
             .push(format!("a number changed in a clause with an amount, period, age or limit: \"{}\"", quote_of(e)));
         significance = Significance::Substantive;
@@ -395,7 +411,7 @@ pub fn classify_prepared(
         let strong = carries_obligation(&clause, doc_lang) || carries_obligation(&old_pair_text(e, ou), doc_lang);
         let counts = !e.example
             && if paired {
-                !short || strong
+                strong || (!short && hits.len() >= 2)
             } else {
                 e.gone.len() + e.came.len() >= 4 && (strong || (hits.len() >= 2 && !short))
             };
@@ -572,6 +588,9 @@ enum ClauseKind {
     DateLine,
     Foreign,
     CrossReference,
+    /// A notice that the document is being or was updated ("We're updating our Terms. The
+    /// updates go into effect on …"): it announces a change, it is not one.
+    UpdateNotice,
 }
 
 fn clause_kind(text: &str, canon: &str, doc_lang: Option<&str>) -> ClauseKind {
@@ -580,6 +599,9 @@ fn clause_kind(text: &str, canon: &str, doc_lang: Option<&str>) -> ClauseKind {
     }
     if signals::is_cross_reference(text, canon) {
         return ClauseKind::CrossReference;
+    }
+    if signals::is_update_notice(canon) {
+        return ClauseKind::UpdateNotice;
     }
     if signals::is_furniture(text, canon) {
         return ClauseKind::Furniture;
@@ -713,29 +735,49 @@ const UNIT_WORDS: &[&str] = &[
 /// A number (not a year, not a date) changed next to a unit, currency or age in its clause:
 /// "refund within 14 days" → "30 days", "100 EUR", "$5". A changed postcode or street number in
 /// the same clause as a period does not count: the unit must be within three words.
-fn number_with_unit_changed(e: &Edit, clause: &str, old_clause: &str, raw: &str) -> bool {
+/// Whether a number that quantifies a unit changed: the (number, unit) pairs of the region's
+/// new clauses differ from those of its old clauses in a number that changed ("30 days" →
+/// "14 days", a new "at least 16 years old"). Each clause is read on its own, so that a
+/// clause's own numbering ("4.3 Minimum age") is not taken for a quantity.
+fn number_with_unit_changed(e: &Edit, new: &[&str], old: &[&str], raw: &str) -> bool {
     let is_num = |w: &String| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit()) && !signals::is_year(w);
     let changed: BTreeSet<&str> = e.gone.iter().chain(&e.came).filter(|w| is_num(w)).map(String::as_str).collect();
-    if changed.is_empty() || signals::is_date_line(clause) {
+    if changed.is_empty() {
         return false;
     }
     // The number quantifies the unit: "30 days", "30 business days", "EUR 10", "age of 13".
-    let near_unit = |c: &str| {
-        let ws: Vec<&str> = c.split(' ').collect();
-        let unit = |j: usize| ws.get(j).is_some_and(|x| UNIT_WORDS.contains(x));
-        ws.iter().enumerate().any(|(i, w)| {
-            changed.contains(w)
-                && (unit(i + 1)
-                    || unit(i + 2) && ws.get(i + 1).is_some_and(|x| x.chars().all(|c| c.is_alphabetic()))
-                    || i >= 1 && unit(i - 1)
-                    || i >= 2 && ws[i - 1] == "of" && unit(i - 2))
-        })
+    let pairs = |clauses: &[&str]| -> BTreeSet<(String, String)> {
+        let mut out = BTreeSet::new();
+        for c in clauses.iter().filter(|c| !signals::is_date_line(c)) {
+            let ws: Vec<&str> = c.split(' ').collect();
+            let unit = |j: usize| ws.get(j).filter(|x| UNIT_WORDS.contains(x)).map(|x| x.to_string());
+            // A clause's own number ("4.3 Minimum age", "12. You must …") is numbering, not a
+            // quantity: a number in parts, or one no unit follows ("30 days after …" is a
+            // quantity).
+            let lead = ws.iter().take_while(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit())).count();
+            let numbering = if lead >= 2 || (lead == 1 && unit(lead).is_none()) { lead } else { 0 };
+            for (i, w) in ws.iter().enumerate().skip(numbering) {
+                if !changed.contains(w) {
+                    continue;
+                }
+                let found = unit(i + 1)
+                    .or_else(|| {
+                        unit(i + 2).filter(|_| ws.get(i + 1).is_some_and(|x| x.chars().all(char::is_alphabetic)))
+                    })
+                    .or_else(|| i.checked_sub(1).and_then(&unit))
+                    .or_else(|| (i >= 2 && ws[i - 1] == "of").then(|| unit(i - 2)).flatten());
+                if let Some(u) = found {
+                    out.insert((w.to_string(), u));
+                }
+            }
+        }
+        out
     };
     let near_money = changed.iter().any(|n| {
         ["€", "$", "£"].iter().any(|c| raw.contains(&format!("{c}{n}")) || raw.contains(&format!("{c} {n}")))
             || ["%", " %", "€", " €"].iter().any(|c| raw.contains(&format!("{n}{c}")))
     });
-    near_unit(clause) || near_unit(old_clause) || near_money
+    pairs(new) != pairs(old) || near_money
 }
 
 /// The words of the link texts in a clause (`[these words](target)`).
@@ -1067,26 +1109,34 @@ struct Units {
     text: Vec<String>,
     /// Canonical heading path of each clause's section.
     section: Vec<String>,
+    /// Every heading of the version, canonical.
+    headings: BTreeSet<String>,
 }
 
 impl Units {
     fn of(md: &str) -> Units {
         let (mut canon, mut text_, mut section) = (Vec::new(), Vec::new(), Vec::new());
+        let mut headings = BTreeSet::new();
         // Clauses come section by section: each heading path is canonicalised once.
         let mut last: Option<(Vec<String>, String)> = None;
         for c in crate::segment::clauses(md) {
-            let k = text::canonical(&c.text);
+            let k = signals::mark_month_may(text::canonical(&c.text));
             if k.is_empty() {
                 continue;
             }
             if last.as_ref().is_none_or(|(path, _)| *path != c.section) {
+                headings.extend(
+                    c.section
+                        .iter()
+                        .map(|h| signals::without_numbering(&signals::mark_month_may(text::canonical(h))).to_string()),
+                );
                 last = Some((c.section.clone(), text::canonical(&c.section.join(" / "))));
             }
             canon.push(k);
             section.push(last.as_ref().map(|(_, s)| s.clone()).unwrap_or_default());
             text_.push(c.text);
         }
-        Units { canon, text: text_, section }
+        Units { canon, text: text_, section, headings }
     }
 }
 
@@ -1294,6 +1344,29 @@ mod tests {
         );
         let s = c(base, &with_rule);
         assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+    }
+
+    #[test]
+    fn dates_notices_numbering_and_demoted_headings_are_not_rules() {
+        // "May" the month is not the modal.
+        let notice = "## Privacy\n\n* The following privacy policy will take effect on **30 May 2026**. The previous privacy policy was posted on 12 September 2025.\n\nWe collect your e-mail address to run the service.\n";
+        let s = c(notice, &notice.replace("* The following privacy policy will take effect on **30 May 2026**. The previous privacy policy was posted on 12 September 2025.", "* Last updated **30 May 2026**"));
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        assert_eq!(
+            signals::mark_month_may("updated 30 may 2026 you may cancel".into()),
+            "updated 30 maymonth 2026 you may cancel"
+        );
+        // A banner announcing an update is a notice, not a rule.
+        let base = "## Terms\n\nYou must not misuse the service.\n";
+        let s = c(base, &format!("We are introducing an update to Section 10 of the Platform Terms. No action is required to agree to the new terms.\n\n{base}"));
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        // Headings set as bold paragraphs, renumbered: formatting and numbering.
+        let headed = "## 4.2 Account details\n\nKeep your password safe.\n\n## 4.5 What you can't do\n\nDo not spam other users.\n\n## 5 Law\n\nIrish law applies and the service costs 10 EUR per month.\n";
+        let bold = headed
+            .replace("## 4.2 Account details", "**4.3 Account details**")
+            .replace("## 4.5 What you can't do", "**4.6 What you can't do**");
+        let s = c(headed, &bold);
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
     }
 
     #[test]

@@ -558,6 +558,75 @@ pub fn in_enumeration(text: &str, word: &str) -> bool {
     })
 }
 
+/// "May" the month ("30 May 2026", "May 2026", "May 30") is not the modal: next to a day or
+/// a year it is rewritten as `maymonth`, so that a date change is not read as a permission.
+pub fn mark_month_may(canon: String) -> String {
+    if !contains_phrase(&canon, "may") {
+        return canon;
+    }
+    let ws: Vec<&str> = canon.split(' ').collect();
+    let date_number = |w: Option<&&str>| {
+        w.is_some_and(|w| {
+            w.chars().all(|c| c.is_ascii_digit()) && (w.len() <= 2 || (w.len() == 4 && w.starts_with(['1', '2'])))
+        })
+    };
+    let out: Vec<&str> = ws
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            if *w == "may" && (date_number(ws.get(i + 1)) || (i > 0 && date_number(ws.get(i - 1)))) {
+                "maymonth"
+            } else {
+                w
+            }
+        })
+        .collect();
+    out.join(" ")
+}
+
+/// A canonical heading or clause without its leading number ("4 3 minimum age" → "minimum age").
+pub fn without_numbering(canon: &str) -> &str {
+    let mut rest = canon;
+    while let Some((first, tail)) = rest.split_once(' ') {
+        if first.chars().all(|c| c.is_ascii_digit()) {
+            rest = tail;
+        } else {
+            break;
+        }
+    }
+    rest
+}
+
+/// A notice that the document is being or was updated: it announces a change (the change
+/// itself is in the text, now or in a later version).
+pub fn is_update_notice(canon: &str) -> bool {
+    const CUES: &[&str] = &[
+        "we are updating our",
+        "we re updating our",
+        "we have updated our",
+        "we ve updated our",
+        "we are introducing an update",
+        "updates go into effect",
+        "update will be effective",
+        "changes take effect on",
+        "will take effect on",
+        "will go into effect",
+        "before they go into effect",
+        "review this update",
+        "no action required",
+        "no action is required",
+        "you can preview",
+        "preview the updated",
+        "read the new terms",
+        "for the version effective until",
+        "previous privacy policy",
+        "the following privacy policy will take effect",
+        "this page is the updated",
+    ];
+    let n = canon.split(' ').count();
+    n <= 60 && CUES.iter().any(|c| contains_phrase(canon, c))
+}
+
 /// Data-practice words: a list entry holding one of these is about what is collected, shared,
 /// kept or used.
 #[rustfmt::skip]

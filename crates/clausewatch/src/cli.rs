@@ -74,6 +74,9 @@ enum Eval {
         /// Score another labels file (same columns as data/change-labels.tsv).
         #[arg(long)]
         labels: Option<PathBuf>,
+        /// Also write every pair with its class and reasons to this TSV file (for auditing).
+        #[arg(long)]
+        list: Option<PathBuf>,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
@@ -458,7 +461,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print_redline(*format, &d, serde_json::json!({"old": old, "new": new}))?;
             return Ok(ExitCode::SUCCESS);
         }
-        Command::Eval { what: Eval::Changes { path, labelled, labels, format } } => {
+        Command::Eval { what: Eval::Changes { path, labelled, labels, list, format } } => {
             if !path.is_dir() {
                 eprintln!("skipped: {} is not a folder of version histories (run ../shared/unpack)", path.display());
                 return Ok(ExitCode::SUCCESS);
@@ -477,7 +480,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 print_report(*format, &report, || report.render())?;
                 return Ok(ExitCode::SUCCESS);
             }
-            let report = tokio::task::spawn_blocking(move || crate::eval_changes::run(&path)).await??;
+            let listing = list.is_some();
+            let report = tokio::task::spawn_blocking(move || crate::eval_changes::run(&path, listing)).await??;
+            if let Some(file) = list {
+                std::fs::write(file, report.listed_tsv())
+                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", file.display()))?;
+            }
             print_report(*format, &report, || report.render())?;
             return Ok(ExitCode::SUCCESS);
         }

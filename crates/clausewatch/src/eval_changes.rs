@@ -104,6 +104,40 @@ pub struct Report {
     pub pairs_per_sec: f64,
     /// Up to 10 examples per class: history path, old file, new file, paragraph.
     pub examples: BTreeMap<String, Vec<(String, String, String)>>,
+    /// Every pair with its class and reasons, when asked for (`--list`): for auditing.
+    #[serde(skip)]
+    pub listed: Vec<ListedPair>,
+}
+
+/// One classified pair, for the `--list` file.
+#[derive(Clone, Debug)]
+pub struct ListedPair {
+    pub history: String,
+    pub old: String,
+    pub new: String,
+    pub reextraction: bool,
+    pub significance: String,
+    pub reasons: String,
+}
+
+impl Report {
+    /// The listed pairs as TSV (history, old, new, reextraction, significance, reasons).
+    pub fn listed_tsv(&self) -> String {
+        let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
+        let mut out = String::from("history\told\tnew\treextraction\tsignificance\treasons\n");
+        for p in &self.listed {
+            out.push_str(&format!(
+                "{}\t{}\t{}\t{}\t{}\t{}\n",
+                clean(&p.history),
+                clean(&p.old),
+                clean(&p.new),
+                p.reextraction,
+                p.significance,
+                clean(&p.reasons)
+            ));
+        }
+        out
+    }
 }
 
 impl Report {
@@ -207,7 +241,7 @@ fn commit_kinds(root: &Path) -> HashMap<PathBuf, String> {
     out
 }
 
-pub fn run(root: &Path) -> anyhow::Result<Report> {
+pub fn run(root: &Path, list: bool) -> anyhow::Result<Report> {
     let mut hs = Vec::new();
     histories(root, &mut hs, 0)?;
     let kinds = commit_kinds(root);
@@ -246,6 +280,17 @@ pub fn run(root: &Path) -> anyhow::Result<Report> {
                     *report.distribution.entry(class.clone()).or_default() += 1;
                 }
                 report.capture_artefacts += s.capture_artefact as usize;
+                if list {
+                    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    report.listed.push(ListedPair {
+                        history: dir.strip_prefix(root).unwrap_or(dir).display().to_string(),
+                        old: name(&files[i - 1]),
+                        new: name(f),
+                        reextraction,
+                        significance: class.clone(),
+                        reasons: s.reasons.join("; "),
+                    });
+                }
                 let ex = report.examples.entry(class).or_default();
                 if ex.len() < 10 && s.significance != Significance::Noise {
                     let rel = dir.strip_prefix(root).unwrap_or(dir).display().to_string();
