@@ -474,6 +474,7 @@ pub fn is_cross_reference(text: &str, canon: &str) -> bool {
             "please see",
             "please refer",
             "please read",
+            "please review",
             "you can read",
             "read more",
             "read the",
