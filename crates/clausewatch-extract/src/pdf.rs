@@ -158,6 +158,48 @@ fn paragraphs(page: &str) -> String {
     paras.join("\n\n")
 }
 
+/// A minimal PDF with one page per entry, each line of a page drawn below the previous one
+/// (Helvetica, no compression): for tests and examples.
+pub fn text_pdf(pages: &[&[&str]]) -> Vec<u8> {
+    let n = pages.len();
+    // Objects: 1 catalog, 2 pages, 3 font, then (page, contents) pairs.
+    let mut objects = vec![
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        format!(
+            "<< /Type /Pages /Kids [{}] /Count {n} >>",
+            (0..n).map(|i| format!("{} 0 R", 4 + 2 * i)).collect::<Vec<_>>().join(" ")
+        ),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    for (i, lines) in pages.iter().enumerate() {
+        let mut stream = String::from("BT /F1 12 Tf 72 720 Td 14 TL");
+        for l in lines.iter() {
+            stream.push_str(&format!(" ({l}) Tj T*"));
+        }
+        stream.push_str(" ET");
+        objects.push(format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {} 0 R /Resources << /Font << /F1 3 0 R >> >> >>",
+            5 + 2 * i
+        ));
+        objects.push(format!("<< /Length {} >>\nstream\n{stream}\nendstream", stream.len()));
+    }
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
+    );
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,50 +252,9 @@ mod tests {
         );
     }
 
-    /// A PDF with one page per entry, each line of a page drawn below the previous one.
-    pub(crate) fn paged_pdf(pages: &[&[&str]]) -> Vec<u8> {
-        let n = pages.len();
-        // Objects: 1 catalog, 2 pages, 3 font, then (page, contents) pairs.
-        let mut objects = vec![
-            "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
-            format!(
-                "<< /Type /Pages /Kids [{}] /Count {n} >>",
-                (0..n).map(|i| format!("{} 0 R", 4 + 2 * i)).collect::<Vec<_>>().join(" ")
-            ),
-            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
-        ];
-        for (i, lines) in pages.iter().enumerate() {
-            let mut stream = String::from("BT /F1 12 Tf 72 720 Td 14 TL");
-            for l in lines.iter() {
-                stream.push_str(&format!(" ({l}) Tj T*"));
-            }
-            stream.push_str(" ET");
-            objects.push(format!(
-                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {} 0 R /Resources << /Font << /F1 3 0 R >> >> >>",
-                5 + 2 * i
-            ));
-            objects.push(format!("<< /Length {} >>\nstream\n{stream}\nendstream", stream.len()));
-        }
-        let mut out = b"%PDF-1.4\n".to_vec();
-        let mut offsets = Vec::new();
-        for (i, o) in objects.iter().enumerate() {
-            offsets.push(out.len());
-            out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
-        }
-        let xref = out.len();
-        out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
-        for o in offsets {
-            out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-        }
-        out.extend_from_slice(
-            format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
-        );
-        out
-    }
-
     #[test]
     fn pages_are_kept_beside_the_text_and_a_reflow_is_not_a_change() {
-        let pdf = paged_pdf(&[
+        let pdf = text_pdf(&[
             &["1. Scope", "These terms apply to every user of the service."],
             &["2. Refunds", "Refunds are possible within 14 days."],
             &["3. Law", "Irish law applies."],
@@ -265,7 +266,7 @@ mod tests {
         assert!(lines[starts[1].1].contains("Refunds"), "{md}");
         assert!(lines[starts[2].1].contains("Law"), "{md}");
         // The same text broken over pages differently: same Markdown, other page starts.
-        let reflowed = paged_pdf(&[
+        let reflowed = text_pdf(&[
             &["1. Scope", "These terms apply to every user of the service.", "2. Refunds"],
             &["Refunds are possible within 14 days.", "3. Law", "Irish law applies."],
         ]);
@@ -273,7 +274,7 @@ mod tests {
         assert_eq!(md, md2);
         assert_eq!(starts2.len(), 2);
         // A sentence broken by the page end is one paragraph, on the page it starts on.
-        let split = paged_pdf(&[
+        let split = text_pdf(&[
             &["1. Scope", "These terms apply to every user"],
             &["of the service.", "2. Refunds", "Refunds are possible within 14 days.", "3. Law", "Irish law applies."],
         ]);

@@ -132,43 +132,7 @@ pub fn tiny_pdf(text: &str) -> Vec<u8> {
 
 /// A PDF with one page per entry, each line of a page drawn below the previous one.
 pub fn paged_pdf(pages: &[&[&str]]) -> Vec<u8> {
-    let n = pages.len();
-    // Objects: 1 catalog, 2 pages, 3 font, then (page, contents) pairs.
-    let mut objects = vec![
-        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
-        format!(
-            "<< /Type /Pages /Kids [{}] /Count {n} >>",
-            (0..n).map(|i| format!("{} 0 R", 4 + 2 * i)).collect::<Vec<_>>().join(" ")
-        ),
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
-    ];
-    for (i, lines) in pages.iter().enumerate() {
-        let mut stream = String::from("BT /F1 12 Tf 72 720 Td 14 TL");
-        for l in lines.iter() {
-            stream.push_str(&format!(" ({l}) Tj T*"));
-        }
-        stream.push_str(" ET");
-        objects.push(format!(
-            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {} 0 R /Resources << /Font << /F1 3 0 R >> >> >>",
-            5 + 2 * i
-        ));
-        objects.push(format!("<< /Length {} >>\nstream\n{stream}\nendstream", stream.len()));
-    }
-    let mut out = b"%PDF-1.4\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, o) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
-    }
-    let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
-    for o in offsets {
-        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
-    );
-    out
+    clausewatch_extract::pdf::text_pdf(pages)
 }
 
 #[tokio::test]
