@@ -430,16 +430,12 @@ pub fn classify_prepared(
     } else if let Some(e) = edits.iter().find(|e| {
         // A list entry about data, rights or obligations added or removed ("* Public content
         // you create or share" leaving the list of data used for training).
-        let list_item = |t: &str| {
-            let t = t.trim_start();
-            t.starts_with("* ") || t.starts_with("- ") || t.starts_with("+ ") || t.starts_with('•')
-        };
         let texts: Vec<&String> =
             e.old.iter().map(|&o| &ou.text[o]).chain(e.new.iter().map(|&n| &nu.text[n])).collect();
         !e.is_rewrite()
             && !e.example
             && e.gone.len() + e.came.len() >= 3
-            && texts.iter().all(|t| list_item(t))
+            && texts.iter().all(|t| is_list_item(t))
             && texts.iter().any(|t| {
                 signals::canonical_without_urls(t)
                     .split(' ')
@@ -471,15 +467,11 @@ pub fn classify_prepared(
             };
             return signals::in_enumeration(&text, &words[0]).then_some((e, format!("an item was {verb} a list")));
         }
-        let list_item = |t: &str| {
-            let t = t.trim_start();
-            t.starts_with("* ") || t.starts_with("- ") || t.starts_with("+ ") || t.starts_with('•')
-        };
         let texts: Vec<&String> =
             e.old.iter().map(|&o| &ou.text[o]).chain(e.new.iter().map(|&n| &nu.text[n])).collect();
         let entry = !e.is_rewrite()
             && e.gone.len() + e.came.len() >= 3
-            && texts.iter().all(|t| list_item(t))
+            && texts.iter().all(|t| is_list_item(t))
             && (section_rules(&e.old, ou) || section_rules(&e.new, nu));
         entry.then(|| {
             (
@@ -872,6 +864,12 @@ const OTHER_MODALS: &[&str] = &[
     "deve", "pode", "vietato", "non", "moet", "mag", "niet", "musi", "może", "trebuie", "poate", "interzis",
     "nu",
 ];
+
+/// A Markdown list entry ("* ", "- ", "+ " or a bullet).
+fn is_list_item(text: &str) -> bool {
+    let t = text.trim_start();
+    t.starts_with("* ") || t.starts_with("- ") || t.starts_with("+ ") || t.starts_with('•')
+}
 
 /// A modal, negation or permission word in the document's language.
 fn is_modal(w: &str, lang: Option<&str>) -> bool {

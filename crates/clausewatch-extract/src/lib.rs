@@ -93,11 +93,10 @@ pub struct PageStart {
     pub line: usize,
 }
 
-impl Extracted {
-    /// The page (source, page number) that holds a given line of the Markdown, for a PDF.
-    pub fn page_of_line(&self, line: usize) -> Option<PageStart> {
-        self.pages.iter().rev().find(|p| p.line <= line).copied()
-    }
+/// The page that holds a given line of a document's Markdown: the last page starting at or
+/// before it (`pages` in document order, as [`Extracted::pages`]).
+pub fn page_at_line(pages: &[PageStart], line: usize) -> Option<PageStart> {
+    pages.iter().rev().find(|p| p.line <= line).copied()
 }
 
 /// Syntax check for catalog loading.
@@ -124,8 +123,10 @@ pub fn extract_document(rules: &DocumentRules, inputs: &[SourceInput<'_>]) -> Re
             // Archive's versions, so readers see where one page ends.
             markdown::join_into(&mut combined, SOURCE_SEPARATOR);
         }
-        let before = non_blank_lines(&combined);
-        page_marks.extend(pages.into_iter().map(|(page, at)| (i, page, before + at)));
+        if !pages.is_empty() {
+            let before = non_blank_lines(&combined);
+            page_marks.extend(pages.into_iter().map(|(page, at)| (i, page, before + at)));
+        }
         markdown::join_into(&mut combined, &format!("\n\n{md}"));
     }
     let markdown = normalize_markdown(&combined);

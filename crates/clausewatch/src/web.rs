@@ -300,7 +300,7 @@ async fn analysis_html(
     // The page of a quote in a PDF: the last page starting at or before its line.
     let page_of = |offset: usize| -> Option<u32> {
         let line = markdown.as_bytes()[..offset.min(markdown.len())].iter().filter(|&&b| b == b'\n').count();
-        pages.iter().rev().find(|p| p.line <= line).map(|p| p.page)
+        clausewatch_extract::page_at_line(pages, line).map(|p| p.page)
     };
     let Some(row) = st.store.analysis(version).await? else {
         return Ok("<h2>Analysis</h2><p>Not analysed yet (the analyze stage runs after each track run).</p>".into());
