@@ -305,6 +305,17 @@ coll\tAcme\tTerms of Service\t2026-06-01\tx\t1\tchange\ttechnical_upgrade\tApply
     assert!(ok);
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["pairs"], 5);
+    // Every pair with its class and reasons, for auditing.
+    let listing = app.dir.path().join("pairs.tsv");
+    let versions_arg = app.dir.path().join("versions");
+    let (ok, _, err) =
+        run(&app, &["eval", "changes", versions_arg.to_str().unwrap(), "--list", listing.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let listed = std::fs::read_to_string(&listing).unwrap();
+    let rows: Vec<&str> = listed.lines().collect();
+    assert_eq!(rows[0], "history\told\tnew\treextraction\tsignificance\treasons");
+    assert_eq!(rows.len(), 6, "{listed}");
+    assert_eq!(rows.iter().filter(|r| r.contains("\tsubstantive\t")).count(), 1, "{listed}");
 
     // Hand labels scored against the classifier: confusion matrix, precision and recall.
     let labels = app.dir.path().join("labels.tsv");
