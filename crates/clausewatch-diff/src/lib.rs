@@ -241,15 +241,16 @@ pub fn diff(old: &str, new: &str) -> DocumentDiff {
                 let (ra, rb): (Vec<usize>, Vec<usize>) = (ra.collect(), rb.collect());
                 let steps = if ra.len() * rb.len() <= MAX_ALIGN_CELLS {
                     let (bo, bn): (Vec<WordBag>, Vec<WordBag>) = (
-                        ra.iter().map(|&i| WordBag::new(&a[i].paragraphs.join("\n"))).collect(),
-                        rb.iter().map(|&j| WordBag::new(&b[j].paragraphs.join("\n"))).collect(),
+                        ra.iter().map(|&i| WordBag::of_section(&a[i])).collect(),
+                        rb.iter().map(|&j| WordBag::of_section(&b[j])).collect(),
                     );
                     align_by(ra.len(), rb.len(), SECTION_PAIR_SIMILARITY, |i, j| bo[i].similarity(&bn[j]))
                 } else {
                     // Too large to align: pair in order while the bodies stay similar.
                     let (mut i, mut j, mut steps) = (0, 0, Vec::new());
                     while i < ra.len() && j < rb.len() {
-                        if body_similarity(&a[ra[i]], &b[rb[j]]) >= SECTION_PAIR_SIMILARITY {
+                        let sim = WordBag::of_section(&a[ra[i]]).similarity(&WordBag::of_section(&b[rb[j]]));
+                        if sim >= SECTION_PAIR_SIMILARITY {
                             steps.push(Step::Pair(i, j));
                             j += 1;
                         } else {
@@ -293,9 +294,19 @@ fn detect_section_moves(
     let mut dropped = vec![false; out.len()];
     if !removed.is_empty() && !added.is_empty() {
         let compare_bodies = removed.len() * added.len() <= MAX_MOVE_COMPARISONS;
+        // Each removed section's words, built once (None: too short to compare by body).
+        let old_bags: Vec<Option<WordBag>> = removed
+            .iter()
+            .map(|&ri| {
+                let oa = out[ri].1?;
+                let bag = WordBag::of_section(&a[oa]);
+                (compare_bodies && bag.len >= 5).then_some(bag)
+            })
+            .collect();
         let mut taken = vec![false; removed.len()];
         for &ai in &added {
             let Some(nb) = out[ai].2 else { continue };
+            let new_bag = compare_bodies.then(|| WordBag::of_section(&b[nb]));
             let mut best: Option<(usize, usize, f64)> = None;
             for (k, &ri) in removed.iter().enumerate() {
                 let Some(oa) = out[ri].1 else { continue };
@@ -303,8 +314,10 @@ fn detect_section_moves(
                     continue;
                 }
                 let same_heading = !a[oa].path.is_empty() && key(a[oa].heading()) == key(b[nb].heading());
-                let words = a[oa].paragraphs.iter().map(|p| p.split_whitespace().count()).sum::<usize>();
-                let sim = if compare_bodies && words >= 5 { body_similarity(&a[oa], &b[nb]) } else { 0.0 };
+                let sim = match (&old_bags[k], &new_bag) {
+                    (Some(o), Some(n)) => o.similarity(n),
+                    _ => 0.0,
+                };
                 let score = if same_heading { 1.0 + sim } else { sim };
                 if (same_heading || sim >= 0.6) && best.is_none_or(|(_, _, s)| score > s) {
                     best = Some((k, oa, score));
@@ -332,7 +345,7 @@ fn move_key(text: &str) -> String {
 /// A removed paragraph that reappears word for word elsewhere (in another section or further
 /// along the same one) is a move: marked at both places and not counted as words changed.
 fn detect_paragraph_moves(out: &mut [SectionDiff]) {
-    let path_of = |s: &SectionDiff| if s.new_path.is_empty() { s.old_path.clone() } else { s.new_path.clone() };
+    let path_of = |s: &SectionDiff| render::shown_path(s).to_vec();
     let mut removed: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
     for (si, s) in out.iter().enumerate() {
         for (pi, p) in s.paragraphs.iter().enumerate() {
@@ -382,7 +395,7 @@ const MAX_REWORDED_MOVE_COMPARISONS: usize = 40_000;
 /// A removed paragraph that reappears reworded at another place (another section, or out of
 /// order in the same one) is shown once, at its new place, with its word-level changes.
 fn detect_reworded_paragraph_moves(out: &mut [SectionDiff]) {
-    let path_of = |s: &SectionDiff| if s.new_path.is_empty() { s.old_path.clone() } else { s.new_path.clone() };
+    let path_of = |s: &SectionDiff| render::shown_path(s).to_vec();
     let collect = |want_removed: bool| -> Vec<(usize, usize, WordBag)> {
         let mut v = Vec::new();
         for (si, s) in out.iter().enumerate() {
@@ -447,9 +460,18 @@ struct WordBag {
 
 impl WordBag {
     fn new(text: &str) -> Self {
+        Self::of_texts(std::iter::once(text))
+    }
+
+    /// The words of a section's body.
+    fn of_section(s: &Section) -> Self {
+        Self::of_texts(s.paragraphs.iter().map(String::as_str))
+    }
+
+    fn of_texts<'a>(texts: impl Iterator<Item = &'a str>) -> Self {
         let mut counts: HashMap<String, usize> = HashMap::new();
         let mut len = 0;
-        for w in text.split_whitespace() {
+        for w in texts.flat_map(str::split_whitespace) {
             let w: String = w.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect();
             if !w.is_empty() {
                 *counts.entry(w).or_default() += 1;
@@ -472,25 +494,6 @@ impl WordBag {
 
 fn key(heading: Option<&str>) -> String {
     heading.map(|h| h.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()).unwrap_or_default()
-}
-
-fn body_similarity(a: &Section, b: &Section) -> f64 {
-    let wa: Vec<&str> = a.paragraphs.iter().flat_map(|p| p.split_whitespace()).collect();
-    let wb: Vec<&str> = b.paragraphs.iter().flat_map(|p| p.split_whitespace()).collect();
-    if wa.is_empty() && wb.is_empty() {
-        return 1.0;
-    }
-    if wa.len().max(wb.len()) > MAX_WORD_DIFF_TOKENS {
-        return 0.0;
-    }
-    let same: usize = capture_diff_slices(Algorithm::Patience, &wa, &wb)
-        .iter()
-        .filter_map(|op| match op.as_tag_tuple() {
-            (DiffTag::Equal, r, _) => Some(r.len()),
-            _ => None,
-        })
-        .sum();
-    2.0 * same as f64 / (wa.len() + wb.len()) as f64
 }
 
 fn removed(s: &Section) -> SectionDiff {

@@ -14,7 +14,8 @@ fn path_title(path: &[String]) -> String {
     }
 }
 
-fn shown_path(s: &SectionDiff) -> &[String] {
+/// The path a section is shown under: its new one, or its old one when it was removed.
+pub(crate) fn shown_path(s: &SectionDiff) -> &[String] {
     if s.new_path.is_empty() {
         &s.old_path
     } else {
