@@ -284,13 +284,16 @@ pub fn classify_prepared(
     // Changed regions, each with the content words that left and arrived.
     let (gone_ok, came_ok): (BTreeSet<usize>, BTreeSet<usize>) =
         (body_gone.iter().copied().collect(), body_came.iter().copied().collect());
+    let content = |o: &[usize], n: &[usize]| {
+        let a: Vec<&str> = o.iter().flat_map(|&i| ou.canon[i].split(' ')).collect();
+        let b: Vec<&str> = n.iter().flat_map(|&i| nu.canon[i].split(' ')).collect();
+        signals::content_changes(&a, &b)
+    };
     let mut edits: Vec<Edit> = regions(&ops, &gone_ok, &came_ok)
         .into_iter()
         .map(|(o, n)| {
-            let a: Vec<&str> = o.iter().flat_map(|&i| ou.canon[i].split(' ')).collect();
-            let b: Vec<&str> = n.iter().flat_map(|&i| nu.canon[i].split(' ')).collect();
-            let (g, c) = signals::content_changes(&a, &b);
-            Edit { old: o, new: n, gone: g, came: c, example: false }
+            let (gone, came) = content(&o, &n);
+            Edit { old: o, new: n, gone, came, example: false, grants: false }
         })
         .collect();
     // Link texts that appear, vanish or change (navigation, an extraction dropping link texts)
@@ -318,10 +321,14 @@ pub fn classify_prepared(
             };
             e.old = keep(&e.old, &old_examples);
             e.new = keep(&e.new, &new_examples);
-            let a: Vec<&str> = e.old.iter().flat_map(|&i| ou.canon[i].split(' ')).collect();
-            let b: Vec<&str> = e.new.iter().flat_map(|&i| nu.canon[i].split(' ')).collect();
-            (e.gone, e.came) = signals::content_changes(&a, &b);
+            (e.gone, e.came) = content(&e.old, &e.new);
         }
+        e.grants = e
+            .old
+            .iter()
+            .map(|&o| &ou.canon[o])
+            .chain(e.new.iter().map(|&n| &nu.canon[n]))
+            .any(|c| carries_obligation(c, doc_lang));
         let old_links: BTreeSet<String> = e.old.iter().flat_map(|&o| link_words(&ou.text[o])).collect();
         let new_links: BTreeSet<String> = e.new.iter().flat_map(|&n| link_words(&nu.text[n])).collect();
         let within = |ws: &[String], links: &BTreeSet<String>| ws.iter().all(|w| links.contains(w));
@@ -402,13 +409,12 @@ pub fn classify_prepared(
             .collect();
         hits.sort();
         hits.dedup();
-        let clause = clause_of(e);
         let paired = e.is_rewrite();
         // Very short clauses (widget labels, list entries) count only with a modal or a
         // negation; a whole clause added or removed needs a modal or two distinct cues.
         let short = e.old.iter().all(|&o| ou.canon[o].split(' ').count() <= 6)
             && e.new.iter().all(|&n| nu.canon[n].split(' ').count() <= 6);
-        let strong = carries_obligation(&clause, doc_lang) || carries_obligation(&old_pair_text(e, ou), doc_lang);
+        let strong = e.grants;
         let counts = !e.example
             && if paired {
                 strong || (!short && hits.len() >= 2)
@@ -451,10 +457,7 @@ pub fn classify_prepared(
         // forbids or requires ("Do not post:"), in a clause or section that grants, forbids or
         // requires something.
         let section_rules = |ix: &[usize], u: &Units| ix.iter().any(|&i| signals::is_rule_heading(&u.section[i]));
-        let in_rule = section_rules(&e.old, ou)
-            || section_rules(&e.new, nu)
-            || carries_obligation(&clause_of(e), doc_lang)
-            || carries_obligation(&old_pair_text(e, ou), doc_lang);
+        let in_rule = e.grants || section_rules(&e.old, ou) || section_rules(&e.new, nu);
         if !in_rule || e.example {
             return None;
         }
@@ -505,10 +508,7 @@ pub fn classify_prepared(
         );
         let changed = gone.max(came);
         let size = clause_of(e).split(' ').count().max(1);
-        e.is_rewrite()
-            && gone + came >= 3
-            && changed as f64 >= 0.15 * size as f64
-            && (carries_obligation(&clause_of(e), doc_lang) || carries_obligation(&old_pair_text(e, ou), doc_lang))
+        e.is_rewrite() && gone + came >= 3 && changed as f64 >= 0.15 * size as f64 && e.grants
     }) {
         s.reasons.push(format!(
             "the wording of a clause that grants, forbids or requires something changed: \"{}\"",
@@ -615,6 +615,8 @@ struct Edit {
     came: Vec<String>,
     /// Only illustrative examples were added or removed.
     example: bool,
+    /// A clause of the region, on either side, grants, forbids or requires something.
+    grants: bool,
 }
 
 impl Edit {
@@ -622,10 +624,6 @@ impl Edit {
     fn is_rewrite(&self) -> bool {
         !self.old.is_empty() && !self.new.is_empty()
     }
-}
-
-fn old_pair_text(e: &Edit, ou: &Units) -> String {
-    e.old.iter().map(|&o| ou.canon[o].as_str()).collect::<Vec<_>>().join(" ")
 }
 
 /// Clause indexes on one side only. Counted per section (a clause removed from one section
