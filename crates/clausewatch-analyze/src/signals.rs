@@ -567,11 +567,7 @@ pub fn mark_month_may(canon: String) -> String {
         return canon;
     }
     let ws: Vec<&str> = canon.split(' ').collect();
-    let date_number = |w: Option<&&str>| {
-        w.is_some_and(|w| {
-            w.chars().all(|c| c.is_ascii_digit()) && (w.len() <= 2 || (w.len() == 4 && w.starts_with(['1', '2'])))
-        })
-    };
+    let date_number = |w: Option<&&str>| w.is_some_and(|w| is_number(w) && (w.len() <= 2 || is_year(w)));
     let out: Vec<&str> = ws
         .iter()
         .enumerate()
@@ -590,7 +586,7 @@ pub fn mark_month_may(canon: String) -> String {
 pub fn without_numbering(canon: &str) -> &str {
     let mut rest = canon;
     while let Some((first, tail)) = rest.split_once(' ') {
-        if first.chars().all(|c| c.is_ascii_digit()) {
+        if is_number(first) {
             rest = tail;
         } else {
             break;

@@ -93,6 +93,25 @@ pub struct PageStart {
     pub line: usize,
 }
 
+/// A document's Markdown with a mark before each line where a PDF page starts: `mark` renders
+/// the mark (its own line, newline included), `line` each line of text (escaping, say).
+pub fn with_page_marks(
+    markdown: &str,
+    pages: &[PageStart],
+    mark: impl Fn(&PageStart) -> String,
+    line: impl Fn(&str) -> String,
+) -> String {
+    let mut out = String::with_capacity(markdown.len() + pages.len() * 32);
+    let mut next = pages.iter().peekable();
+    for (n, text) in markdown.split_inclusive('\n').enumerate() {
+        while let Some(p) = next.next_if(|p| p.line <= n) {
+            out.push_str(&mark(p));
+        }
+        out.push_str(&line(text));
+    }
+    out
+}
+
 /// The page that holds a given line of a document's Markdown: the last page starting at or
 /// before it (`pages` in document order, as [`Extracted::pages`]).
 pub fn page_at_line(pages: &[PageStart], line: usize) -> Option<PageStart> {

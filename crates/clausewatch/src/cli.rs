@@ -943,15 +943,15 @@ async fn show(
     if pages.is_empty() {
         eprintln!("  no page map: not a PDF, or its capture no longer extracts to this text");
     }
-    let mut next = pages.iter().peekable();
-    let mut out = String::with_capacity(v.markdown.len() + pages.len() * 20);
-    for (n, line) in v.markdown.split_inclusive('\n').enumerate() {
-        while let Some(p) = next.next_if(|p| p.line <= n) {
+    let out = clausewatch_extract::with_page_marks(
+        &v.markdown,
+        &pages,
+        |p| {
             let source = if p.source > 0 { format!(" of source {}", p.source + 1) } else { String::new() };
-            out.push_str(&format!("<!-- page {}{source} -->\n", p.page));
-        }
-        out.push_str(line);
-    }
+            format!("<!-- page {}{source} -->\n", p.page)
+        },
+        str::to_string,
+    );
     print!("{out}");
     Ok(ExitCode::SUCCESS)
 }

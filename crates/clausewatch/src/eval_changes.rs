@@ -186,6 +186,10 @@ fn histories(root: &Path, out: &mut Vec<(PathBuf, Vec<PathBuf>)>, depth: usize) 
     Ok(())
 }
 
+fn file_name(p: &Path) -> String {
+    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
 /// The version files (`*.md`) of one history folder, in date order (their names are dates).
 fn version_files(dir: &Path) -> Vec<PathBuf> {
     let Ok(rd) = std::fs::read_dir(dir) else { return Vec::new() };
@@ -280,12 +284,12 @@ pub fn run(root: &Path, list: bool) -> anyhow::Result<Report> {
                     *report.distribution.entry(class.clone()).or_default() += 1;
                 }
                 report.capture_artefacts += s.capture_artefact as usize;
+                let history = || dir.strip_prefix(root).unwrap_or(dir).display().to_string();
                 if list {
-                    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                     report.listed.push(ListedPair {
-                        history: dir.strip_prefix(root).unwrap_or(dir).display().to_string(),
-                        old: name(&files[i - 1]),
-                        new: name(f),
+                        history: history(),
+                        old: file_name(&files[i - 1]),
+                        new: file_name(f),
                         reextraction,
                         significance: class.clone(),
                         reasons: s.reasons.join("; "),
@@ -293,9 +297,11 @@ pub fn run(root: &Path, list: bool) -> anyhow::Result<Report> {
                 }
                 let ex = report.examples.entry(class).or_default();
                 if ex.len() < 10 && s.significance != Significance::Noise {
-                    let rel = dir.strip_prefix(root).unwrap_or(dir).display().to_string();
-                    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                    ex.push((rel, format!("{} → {}", name(&files[i - 1]), name(f)), s.paragraph.clone()));
+                    ex.push((
+                        history(),
+                        format!("{} → {}", file_name(&files[i - 1]), file_name(f)),
+                        s.paragraph.clone(),
+                    ));
                 }
             }
             if let Some((pp, _, pfile)) = prev.take() {

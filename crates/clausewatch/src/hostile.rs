@@ -256,15 +256,6 @@ impl HostileReport {
     }
 }
 
-fn status_mb(field: &str) -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with(field)).map(str::to_string))
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(f64::NAN)
-}
-
 fn case_entry(addr: SocketAddr, case: &Case) -> PlatformEntry {
     let rules = DocumentRules {
         sources: vec![SourceRules {
@@ -320,12 +311,12 @@ pub async fn run_case(index: usize, timeout_s: f64, work_dir: &std::path::Path) 
     config.catalog_dir = work_dir.join("no-catalog");
     let store = Store::open(&config.data_dir).await?;
     store.sync_platform(&case_entry(addr, case), chrono::Utc::now()).await?;
-    let baseline = status_mb("VmRSS:");
+    let baseline = crate::bench::status_mb("VmRSS:");
     let started = Instant::now();
     let opts = crate::track::TrackOptions { trigger: "bench-hostile".into(), ..Default::default() };
     let summary = crate::track::track(&store, &config, &opts).await?;
     let secs = started.elapsed().as_secs_f64();
-    let peak_rss_growth_mb = (status_mb("VmHWM:") - baseline).max(0.0);
+    let peak_rss_growth_mb = (crate::bench::status_mb("VmHWM:") - baseline).max(0.0);
     store.close().await;
     let cause = summary.failures.first().map(|f| f.cause.clone()).unwrap_or_else(|| "ok".into());
     Ok(CaseResult {

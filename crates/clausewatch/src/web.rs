@@ -276,14 +276,12 @@ async fn version(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Html
         );
     }
     // PDF page starts are shown in the margin of the text, which itself holds no page marks.
-    let mut text = String::new();
-    let mut next = pages.iter().peekable();
-    for (n, line) in v.markdown.split_inclusive('\n').enumerate() {
-        while let Some(p) = next.next_if(|p| p.line <= n) {
-            let _ = writeln!(text, "<span class=meta>── page {} ──</span>", p.page);
-        }
-        text.push_str(&esc(line));
-    }
+    let text = clausewatch_extract::with_page_marks(
+        &v.markdown,
+        &pages,
+        |p| format!("<span class=meta>── page {} ──</span>\n", p.page),
+        esc,
+    );
     let _ = write!(body, "</table><h2>Text</h2><pre>{text}</pre>");
     Ok(Html(page(&format!("{} — {}", d.platform_name, d.terms_type), &body)))
 }
@@ -297,9 +295,15 @@ async fn analysis_html(
     markdown: &str,
     pages: &[clausewatch_extract::PageStart],
 ) -> Result<String, PageError> {
-    // The page of a quote in a PDF: the last page starting at or before its line.
+    // The page of a quote in a PDF: the last page starting at or before its line (line starts
+    // found once, then searched, not recounted for every finding).
+    let line_starts: Vec<usize> = if pages.is_empty() {
+        Vec::new()
+    } else {
+        std::iter::once(0).chain(markdown.match_indices('\n').map(|(i, _)| i + 1)).collect()
+    };
     let page_of = |offset: usize| -> Option<u32> {
-        let line = markdown.as_bytes()[..offset.min(markdown.len())].iter().filter(|&&b| b == b'\n').count();
+        let line = line_starts.partition_point(|&s| s <= offset).checked_sub(1)?;
         clausewatch_extract::page_at_line(pages, line).map(|p| p.page)
     };
     let Some(row) = st.store.analysis(version).await? else {
