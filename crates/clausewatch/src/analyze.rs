@@ -74,30 +74,30 @@ pub async fn analyze_stored(store: &Store, platform: Option<&str>) -> anyhow::Re
         let mut recent: VecDeque<Recent> = VecDeque::new();
         for id in pending {
             let Some(version) = store.version(id).await? else { continue };
-            let previous: Option<(Arc<Prepared>, Arc<Analysis>)> = match version.seq {
+            let previous: Option<(ToPrepare, Arc<Analysis>)> = match version.seq {
                 1 => None,
                 seq => match recent.iter().find(|r| r.seq == seq - 1) {
-                    Some(r) => Some((r.prepared.clone(), r.analysis.clone())),
+                    Some(r) => Some((ToPrepare::Ready(r.prepared.clone()), r.analysis.clone())),
                     None => match store.version_by_seq(doc.id, seq - 1).await? {
                         Some(p) => store
                             .analysis(p.id)
                             .await?
                             .and_then(|row| serde_json::from_str::<Analysis>(&row.analysis_json).ok())
-                            .map(|a| (Arc::new(Prepared::of(&p.markdown)), Arc::new(a))),
+                            .map(|a| (ToPrepare::Text(p.markdown), Arc::new(a))),
                         None => None,
                     },
                 },
             };
             // A few versions before the previous one: text that merely comes back from an earlier
             // capture (alternating variants, a truncated capture repaired) is an artefact.
-            let mut earlier: Vec<(Arc<Prepared>, f64)> = Vec::new();
+            let mut earlier: Vec<(ToPrepare, f64)> = Vec::new();
             for seq in (1..version.seq - 1).rev().take(crate::eval_changes::HISTORY_WINDOW) {
                 let days = |at: chrono::DateTime<Utc>| (version.effective_at - at).num_seconds() as f64 / 86_400.0;
                 match recent.iter().find(|r| r.seq == seq) {
-                    Some(r) => earlier.push((r.prepared.clone(), days(r.effective_at))),
+                    Some(r) => earlier.push((ToPrepare::Ready(r.prepared.clone()), days(r.effective_at))),
                     None => {
                         if let Some(v) = store.version_by_seq(doc.id, seq).await? {
-                            earlier.push((Arc::new(Prepared::of(&v.markdown)), days(v.effective_at)));
+                            earlier.push((ToPrepare::Text(v.markdown), days(v.effective_at)));
                         }
                     }
                 }
@@ -106,6 +106,9 @@ pub async fn analyze_stored(store: &Store, platform: Option<&str>) -> anyhow::Re
             let subject = doc.platform_name.clone();
             let md = version.markdown;
             let (a, prepared) = tokio::task::spawn_blocking(move || {
+                // Versions read back from the store are prepared here, off the async workers.
+                let previous = previous.map(|(p, a)| (p.prepared(), a));
+                let earlier: Vec<(Arc<Prepared>, f64)> = earlier.into_iter().map(|(p, d)| (p.prepared(), d)).collect();
                 let previous_analysis = previous.as_ref().map(|p| p.1.as_ref());
                 let mut a = clausewatch_analyze::analyze_with_previous(&md, &subject, previous_analysis);
                 let prepared = Arc::new(Prepared::of(&md));
@@ -139,6 +142,22 @@ pub async fn analyze_stored(store: &Store, platform: Option<&str>) -> anyhow::Re
         }
     }
     Ok(report)
+}
+
+/// A version for change classification: prepared already (analysed in this pass), or its text
+/// read back from the store, to prepare on a blocking thread.
+enum ToPrepare {
+    Ready(Arc<Prepared>),
+    Text(String),
+}
+
+impl ToPrepare {
+    fn prepared(self) -> Arc<Prepared> {
+        match self {
+            ToPrepare::Ready(p) => p,
+            ToPrepare::Text(md) => Arc::new(Prepared::of(&md)),
+        }
+    }
 }
 
 /// A version analysed earlier in the same pass, kept for the versions that follow it.
