@@ -338,8 +338,20 @@ fn detect_section_moves(
 }
 
 /// Paragraph text as compared for moves: whitespace-insensitive.
-fn move_key(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+/// A paragraph with its whitespace collapsed, borrowed when it already is (most paragraphs of a
+/// normalised text are), so comparing two long documents does not copy them.
+fn move_key(text: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let collapsed = !bytes.first().is_some_and(u8::is_ascii_whitespace)
+        && !bytes.last().is_some_and(u8::is_ascii_whitespace)
+        && !bytes.windows(2).any(|w| w[0] == b' ' && w[1] == b' ')
+        && !bytes.iter().any(|&b| b.is_ascii_whitespace() && b != b' ')
+        && text.is_ascii();
+    if collapsed {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(text.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
 }
 
 /// A removed paragraph that reappears word for word elsewhere (in another section or further
@@ -351,7 +363,7 @@ fn detect_paragraph_moves(out: &mut [SectionDiff]) {
         for (pi, p) in s.paragraphs.iter().enumerate() {
             if let ParagraphDiff::Removed { text } = p {
                 if text.split_whitespace().count() >= 4 {
-                    removed.entry(move_key(text)).or_default().push((si, pi));
+                    removed.entry(move_key(text).into_owned()).or_default().push((si, pi));
                 }
             }
         }
@@ -363,7 +375,7 @@ fn detect_paragraph_moves(out: &mut [SectionDiff]) {
     for (si, s) in out.iter().enumerate() {
         for (pi, p) in s.paragraphs.iter().enumerate() {
             if let ParagraphDiff::Added { text } = p {
-                if let Some(places) = removed.get_mut(&move_key(text)) {
+                if let Some(places) = removed.get_mut(move_key(text).as_ref()) {
                     if !places.is_empty() {
                         pairs.push((places.remove(0), (si, pi)));
                     }
@@ -520,8 +532,8 @@ fn section_pair(a: &Section, b: &Section) -> SectionDiff {
     let mut paragraphs = Vec::new();
     // Paragraphs are compared with whitespace collapsed: re-indented list items or changed
     // line breaks are layout, not wording.
-    let ka: Vec<String> = a.paragraphs.iter().map(|p| move_key(p)).collect();
-    let kb: Vec<String> = b.paragraphs.iter().map(|p| move_key(p)).collect();
+    let ka: Vec<std::borrow::Cow<'_, str>> = a.paragraphs.iter().map(|p| move_key(p)).collect();
+    let kb: Vec<std::borrow::Cow<'_, str>> = b.paragraphs.iter().map(|p| move_key(p)).collect();
     for op in capture_diff_slices(Algorithm::Patience, &ka, &kb) {
         let (tag, ra, rb) = op.as_tag_tuple();
         match tag {

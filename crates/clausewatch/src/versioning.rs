@@ -236,15 +236,19 @@ pub async fn step(
     Ok(Step { versions, outcome })
 }
 
-/// Headings of a Markdown text (ATX `#` lines and setext-underlined lines), normalised.
-fn headings(md: &str) -> Vec<String> {
-    let lines: Vec<&str> = md.lines().collect();
+/// The first `max` headings of a Markdown text (ATX `#` lines and setext-underlined lines),
+/// normalised.
+fn headings(md: &str, max: usize) -> Vec<String> {
+    let mut lines = md.lines().peekable();
     let mut out = Vec::new();
-    for (i, line) in lines.iter().enumerate() {
+    while let Some(line) = lines.next() {
+        if out.len() >= max {
+            break;
+        }
         let t = line.trim();
         let text = if let Some(rest) = t.strip_prefix('#') {
             Some(rest.trim_start_matches('#').trim())
-        } else if lines.get(i + 1).is_some_and(|n| {
+        } else if lines.peek().is_some_and(|n| {
             let n = n.trim();
             n.len() >= 3 && (n.bytes().all(|b| b == b'=') || n.bytes().all(|b| b == b'-'))
         }) && !t.is_empty()
@@ -271,15 +275,18 @@ fn headings(md: &str) -> Vec<String> {
 /// much it changed. Such a capture is an incident, never a version. Short
 /// documents are not judged.
 pub fn not_the_document(previous: &str, new: &str) -> Option<String> {
-    let prev_words: Vec<&str> = previous.split_whitespace().collect();
-    let new_words: Vec<&str> = new.split_whitespace().collect();
-    if prev_words.len() < 150 {
+    if previous.split_whitespace().nth(149).is_none() {
         return None;
     }
-    let prev_headings = headings(previous);
-    let new_lower = new.to_lowercase();
-    let title_gone = prev_headings.first().is_none_or(|t| !new_lower.contains(t.as_str()));
-    if new_words.len() * 5 < prev_words.len() && title_gone {
+    // Every judgement below needs the title gone; most changes keep it, and that is cheap to see.
+    let title = headings(previous, 1).pop();
+    if title.is_some_and(|t| new.to_lowercase().contains(t.as_str())) {
+        return None;
+    }
+    let prev_words: Vec<&str> = previous.split_whitespace().collect();
+    let new_words: Vec<&str> = new.split_whitespace().collect();
+    let prev_headings = headings(previous, usize::MAX);
+    if new_words.len() * 5 < prev_words.len() {
         return Some(format!(
             "the text collapsed from {} to {} words and lost the document's title{}: not the document (an error, login or home page?)",
             prev_words.len(),
@@ -287,8 +294,8 @@ pub fn not_the_document(previous: &str, new: &str) -> Option<String> {
             prev_headings.first().map(|t| format!(" ({t:?})")).unwrap_or_default()
         ));
     }
-    if prev_headings.len() >= 3 && title_gone {
-        let new_headings: std::collections::HashSet<String> = headings(new).into_iter().collect();
+    if prev_headings.len() >= 3 {
+        let new_headings: std::collections::HashSet<String> = headings(new, usize::MAX).into_iter().collect();
         let kept = prev_headings.iter().filter(|h| new_headings.contains(*h)).count();
         let vocabulary = |words: &[&str]| -> std::collections::HashSet<String> {
             words
