@@ -337,16 +337,16 @@ fn detect_section_moves(
     out.into_iter().zip(dropped).filter(|(_, d)| !d).map(|((s, _, _), _)| s).collect()
 }
 
-/// Paragraph text as compared for moves: whitespace-insensitive.
-/// A paragraph with its whitespace collapsed, borrowed when it already is (most paragraphs of a
-/// normalised text are), so comparing two long documents does not copy them.
+/// Paragraph text as compared (for moves, and paragraph against paragraph): whitespace
+/// collapsed. Borrowed when it already is, as most paragraphs of a normalised text are, so
+/// comparing two long documents does not copy them.
 fn move_key(text: &str) -> std::borrow::Cow<'_, str> {
-    let bytes = text.as_bytes();
-    let collapsed = !bytes.first().is_some_and(u8::is_ascii_whitespace)
-        && !bytes.last().is_some_and(u8::is_ascii_whitespace)
-        && !bytes.windows(2).any(|w| w[0] == b' ' && w[1] == b' ')
-        && !bytes.iter().any(|&b| b.is_ascii_whitespace() && b != b' ')
-        && text.is_ascii();
+    let mut previous_space = true; // no space at the start
+    let collapsed = text.chars().all(|c| {
+        let ok = if c == ' ' { !previous_space } else { !c.is_whitespace() };
+        previous_space = c == ' ';
+        ok
+    }) && !text.ends_with(' ');
     if collapsed {
         std::borrow::Cow::Borrowed(text)
     } else {
@@ -764,6 +764,26 @@ fn stats(sections: &[SectionDiff]) -> DiffStats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paragraph_keys_collapse_whitespace_and_borrow_when_already_collapsed() {
+        for text in [
+            "",
+            "plain words here",
+            "curly ’quotes’ and café",
+            " leading",
+            "trailing ",
+            "two  spaces",
+            "tab\there",
+            "line\nbreak",
+            "no\u{a0}break space",
+            "  ",
+        ] {
+            let key = move_key(text);
+            assert_eq!(key, text.split_whitespace().collect::<Vec<_>>().join(" "), "{text:?}");
+            assert_eq!(matches!(key, std::borrow::Cow::Borrowed(_)), key == text, "{text:?}");
+        }
+    }
 
     const OLD: &str = "Intro text.\n\nTerms\n=====\n\n## Refunds\n\nRefunds within 24 hours.\n\nNo refunds of fees.\n\n## Law\n\nCalifornia law applies.\n";
 
