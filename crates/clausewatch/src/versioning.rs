@@ -275,9 +275,8 @@ fn headings(md: &str, max: usize) -> Vec<String> {
 /// much it changed. Such a capture is an incident, never a version. Short
 /// documents are not judged.
 pub fn not_the_document(previous: &str, new: &str) -> Option<String> {
-    if previous.split_whitespace().nth(149).is_none() {
-        return None;
-    }
+    // Short documents are not judged.
+    previous.split_whitespace().nth(149)?;
     // Every judgement below needs the title gone; most changes keep it, and that is cheap to see.
     let title = headings(previous, 1).pop();
     if title.is_some_and(|t| new.to_lowercase().contains(t.as_str())) {
