@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::{Connection, Row, SqliteConnection, SqlitePool};
 
 use clausewatch_core::{ContentHash, DocumentEntry, DocumentRules, PlatformEntry};
 
@@ -24,6 +24,10 @@ pub struct Store {
     write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Processed captures go through one writer task that commits them in batches.
     writer: tokio::sync::mpsc::UnboundedSender<WriteRequest>,
+    /// The writer task's own connection (None once closed): always the same one, so its page
+    /// cache stays valid from batch to batch instead of being dropped whenever the pool hands
+    /// out a connection that another one wrote behind.
+    writer_conn: std::sync::Arc<tokio::sync::Mutex<Option<SqliteConnection>>>,
 }
 
 type WriteReply = tokio::sync::oneshot::Sender<Result<(CaptureId, Vec<VersionId>)>>;
@@ -69,13 +73,15 @@ impl Store {
             .busy_timeout(Duration::from_secs(30))
             // Checkpoint less often than the default 1000 pages: runs write megabytes of text.
             .pragma("wal_autocheckpoint", "16384");
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options.clone()).await?;
         crate::migrate::run(&pool).await?;
+        let writer_conn =
+            std::sync::Arc::new(tokio::sync::Mutex::new(Some(SqliteConnection::connect_with(&options).await?)));
         let blobs = BlobStore::open(data_dir.join("blobs"))?;
         let write_lock: std::sync::Arc<tokio::sync::Mutex<()>> = Default::default();
         let (writer, rx) = tokio::sync::mpsc::unbounded_channel();
-        tokio::spawn(writer_loop(pool.clone(), blobs.clone(), write_lock.clone(), rx));
-        Ok(Store { pool, blobs, write_lock, writer })
+        tokio::spawn(writer_loop(writer_conn.clone(), blobs.clone(), write_lock.clone(), rx));
+        Ok(Store { pool, blobs, write_lock, writer, writer_conn })
     }
 
     pub fn blobs(&self) -> &BlobStore {
@@ -83,6 +89,9 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        if let Some(conn) = self.writer_conn.lock().await.take() {
+            let _ = conn.close().await;
+        }
         self.pool.close().await;
     }
 
@@ -847,7 +856,7 @@ fn truncate(s: &str, max: usize) -> String {
 }
 
 async fn writer_loop(
-    pool: SqlitePool,
+    conn: std::sync::Arc<tokio::sync::Mutex<Option<SqliteConnection>>>,
     blobs: BlobStore,
     write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
     mut rx: tokio::sync::mpsc::UnboundedReceiver<WriteRequest>,
@@ -861,7 +870,17 @@ async fn writer_loop(
             }
         }
         let _turn = write_lock.lock().await;
-        match write_batch(&pool, &blobs, &batch).await {
+        let mut conn = conn.lock().await;
+        let Some(conn) = conn.as_mut() else {
+            for req in batch {
+                let _ = req.reply.send(Err(StoreError::Corrupt {
+                    what: "store writer".into(),
+                    reason: "the store is closed".into(),
+                }));
+            }
+            continue;
+        };
+        match write_batch(conn, &blobs, &batch).await {
             Ok(ids) => {
                 for (req, ids) in batch.into_iter().zip(ids) {
                     let _ = req.reply.send(Ok(ids));
@@ -870,7 +889,7 @@ async fn writer_loop(
             // One bad request must not fail its neighbours: retry each on its own.
             Err(_) => {
                 for req in batch {
-                    let result = write_batch(&pool, &blobs, std::slice::from_ref(&req)).await.map(|mut v| v.remove(0));
+                    let result = write_batch(conn, &blobs, std::slice::from_ref(&req)).await.map(|mut v| v.remove(0));
                     let _ = req.reply.send(result);
                 }
             }
@@ -883,7 +902,7 @@ async fn writer_loop(
 /// here, which is safe because the transaction is `BEGIN IMMEDIATE` (no other writer can insert
 /// until it commits).
 async fn write_batch(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     blobs: &BlobStore,
     batch: &[WriteRequest],
 ) -> Result<Vec<(CaptureId, Vec<VersionId>)>> {
@@ -932,7 +951,7 @@ async fn write_batch(
         stats_json: &'a str,
     }
 
-    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
+    let mut tx = conn.begin_with(BEGIN_WRITE).await?;
     let row =
         sqlx::query("SELECT (SELECT COALESCE(MAX(id), 0) FROM captures), (SELECT COALESCE(MAX(id), 0) FROM versions)")
             .fetch_one(&mut *tx)
