@@ -530,11 +530,20 @@ fn added(s: &Section) -> SectionDiff {
 
 fn section_pair(a: &Section, b: &Section) -> SectionDiff {
     let mut paragraphs = Vec::new();
-    // Paragraphs are compared with whitespace collapsed: re-indented list items or changed
-    // line breaks are layout, not wording.
-    let ka: Vec<std::borrow::Cow<'_, str>> = a.paragraphs.iter().map(|p| move_key(p)).collect();
-    let kb: Vec<std::borrow::Cow<'_, str>> = b.paragraphs.iter().map(|p| move_key(p)).collect();
-    for op in capture_diff_slices(Algorithm::Patience, &ka, &kb) {
+    // Most sections of a changed document are untouched: equal as written, no keys needed.
+    let ops = if a.paragraphs == b.paragraphs {
+        if !a.paragraphs.is_empty() {
+            push_equal(&mut paragraphs, a.paragraphs.len());
+        }
+        Vec::new()
+    } else {
+        // Paragraphs are compared with whitespace collapsed: re-indented list items or changed
+        // line breaks are layout, not wording.
+        let ka: Vec<std::borrow::Cow<'_, str>> = a.paragraphs.iter().map(|p| move_key(p)).collect();
+        let kb: Vec<std::borrow::Cow<'_, str>> = b.paragraphs.iter().map(|p| move_key(p)).collect();
+        capture_diff_slices(Algorithm::Patience, &ka, &kb)
+    };
+    for op in ops {
         let (tag, ra, rb) = op.as_tag_tuple();
         match tag {
             DiffTag::Equal => push_equal(&mut paragraphs, ra.len()),
