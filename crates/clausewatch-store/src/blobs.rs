@@ -60,6 +60,24 @@ struct KnownPack {
     /// number of open files stays bounded however many packs the folder holds.
     file: Option<Arc<File>>,
     scanned_to: u64,
+    /// Why scanning stopped before the end of the file, when it did.
+    unreadable: Option<String>,
+}
+
+/// What `check` reports of the blob folder.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PackReport {
+    pub packs: usize,
+    /// Distinct blobs in packs.
+    pub packed_blobs: usize,
+    pub packed_bytes: u64,
+    pub loose_blobs: usize,
+    /// Bytes after the last complete record of a pack: what a process killed mid-write left
+    /// (harmless: nothing names them), or a record being written right now.
+    pub torn_tail_bytes: u64,
+    /// Packs whose scan stopped at something that is not a record (bad magic): records after
+    /// that point cannot be read.
+    pub unreadable: Vec<String>,
 }
 
 #[derive(Default)]
@@ -137,7 +155,7 @@ impl BlobStore {
                 Some(&i) => i,
                 None => {
                     let i = index.packs.len();
-                    index.packs.push(KnownPack { path: dir.join(&name), file: None, scanned_to: 0 });
+                    index.packs.push(KnownPack { path: dir.join(&name), file: None, scanned_to: 0, unreadable: None });
                     index.by_name.insert(name, i);
                     i
                 }
@@ -176,6 +194,29 @@ impl BlobStore {
 
     pub fn is_empty(&self) -> Result<bool, StoreError> {
         Ok(self.len()? == 0)
+    }
+
+    /// Packs, records and loose blobs in the folder, torn tails and unreadable packs (read from
+    /// disk now, as another process would see them).
+    pub fn pack_report(&self) -> Result<PackReport, StoreError> {
+        let fresh = BlobStore::open(&self.root)?;
+        let all = fresh.len()?;
+        let index = fresh.lock_index();
+        let mut report = PackReport {
+            packs: index.packs.len(),
+            packed_blobs: index.blobs.len(),
+            loose_blobs: all - index.blobs.len(),
+            ..Default::default()
+        };
+        for pack in &index.packs {
+            let len = std::fs::metadata(&pack.path).map_err(|e| StoreError::io(&pack.path, e))?.len();
+            report.packed_bytes += len;
+            match &pack.unreadable {
+                Some(why) => report.unreadable.push(why.clone()),
+                None => report.torn_tail_bytes += len.saturating_sub(pack.scanned_to.max(PACK_MAGIC.len() as u64)),
+            }
+        }
+        Ok(report)
     }
 
     /// Store bytes under their hash; storing the same bytes twice writes once. The blob is
@@ -243,7 +284,12 @@ impl BlobStore {
             let reader = file.try_clone().map_err(|e| StoreError::io(&path, e))?;
             let mut index = self.lock_index();
             let pack = index.packs.len();
-            index.packs.push(KnownPack { path, file: Some(Arc::new(reader)), scanned_to: PACK_MAGIC.len() as u64 });
+            index.packs.push(KnownPack {
+                path,
+                file: Some(Arc::new(reader)),
+                scanned_to: PACK_MAGIC.len() as u64,
+                unreadable: None,
+            });
             index.by_name.insert(name.into(), pack);
             return Ok(Writer { pack, file, end: PACK_MAGIC.len() as u64 });
         }
@@ -358,6 +404,7 @@ fn scan_pack(index: &mut Index, i: usize) -> Result<(), StoreError> {
         if &magic != PACK_MAGIC {
             tracing::warn!("{}: not a pack file (bad magic); ignored", path.display());
             index.packs[i].scanned_to = u64::MAX;
+            index.packs[i].unreadable = Some(format!("{}: not a pack file (bad magic)", path.display()));
             return Ok(());
         }
         pos = 8;
@@ -368,6 +415,8 @@ fn scan_pack(index: &mut Index, i: usize) -> Result<(), StoreError> {
         if &header[..4] != RECORD_MAGIC {
             tracing::warn!("{}: bad record at byte {pos}; later records ignored", path.display());
             index.packs[i].scanned_to = u64::MAX;
+            index.packs[i].unreadable =
+                Some(format!("{}: bad record at byte {pos}; {} bytes after it unreadable", path.display(), len - pos));
             return Ok(());
         }
         let hash = ContentHash::from_bytes(header[4..36].try_into().expect("32 bytes"));
@@ -426,6 +475,9 @@ mod tests {
         let len = std::fs::metadata(&path).unwrap().len();
         std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(len - 3).unwrap();
         let after_crash = BlobStore::open(dir.path()).unwrap();
+        let report = after_crash.pack_report().unwrap();
+        assert_eq!((report.packs, report.packed_blobs, report.loose_blobs), (1, 1, 0));
+        assert!(report.torn_tail_bytes > 0 && report.unreadable.is_empty(), "{report:?}");
         assert_eq!(after_crash.get(&a).unwrap(), b"first page", "complete records survive");
         assert!(!after_crash.contains(&b), "the torn record is not a blob");
         // The next process stores it again, in a pack of its own.
@@ -465,6 +517,9 @@ mod tests {
         std::fs::write(dir.path().join("packs/1-garbage.pack"), b"not a pack at all").unwrap();
         let reopened = BlobStore::open(dir.path()).unwrap();
         assert!(!reopened.contains(&missing));
+        let report = reopened.pack_report().unwrap();
+        assert_eq!(report.unreadable.len(), 1, "{report:?}");
+        assert!(report.unreadable[0].contains("1-garbage.pack: not a pack file"), "{report:?}");
         let h = reopened.put(b"still works").unwrap();
         assert_eq!(reopened.get(&h).unwrap(), b"still works");
     }

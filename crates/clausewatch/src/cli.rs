@@ -641,7 +641,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Check => {
             let counts = store.counts().await?;
-            let problems = store.check_consistency().await?;
+            let mut problems = store.check_consistency().await?;
+            let blobs = store.blobs().clone();
+            let packs = tokio::task::spawn_blocking(move || blobs.pack_report()).await??;
+            problems.extend(packs.unreadable.iter().map(|p| format!("blob pack {p}")));
             println!(
                 "platforms: {}\ndocuments: {}\ncaptures: {}\nsnapshots: {}\nversions: {}\nchanges: {}\npending captures: {}\nproblems: {}",
                 counts.platforms,
@@ -652,6 +655,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 counts.changes,
                 counts.pending_captures,
                 problems.len()
+            );
+            println!(
+                "blob packs: {} ({} blobs, {:.1} MB), loose blobs: {}, torn tails: {} bytes (left by an interrupted write; nothing names them)",
+                packs.packs,
+                packs.packed_blobs,
+                packs.packed_bytes as f64 / 1e6,
+                packs.loose_blobs,
+                packs.torn_tail_bytes
             );
             for p in &problems {
                 println!("  {p}");

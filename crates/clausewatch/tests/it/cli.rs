@@ -71,6 +71,8 @@ async fn track_history_show_diff_rebuild_check() {
     assert!(ok && out.contains("mismatched documents: 0"), "{out}");
     let (ok, out, _) = run(&app, &["check"]);
     assert!(ok && out.contains("problems: 0"), "{out}");
+    assert!(out.contains("loose blobs: 0, torn tails: 0 bytes"), "{out}");
+    assert!(!out.contains("blob packs: 0 "), "the captures' bodies are in packs: {out}");
 }
 
 #[test]

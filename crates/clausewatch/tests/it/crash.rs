@@ -63,6 +63,9 @@ async fn kill_9_during_track_loses_and_duplicates_nothing() {
         }
         let problems = app.store.check_consistency().await.unwrap();
         assert!(problems.is_empty(), "after kill at {ms} ms: {problems:?}");
+        // A kill mid-append leaves at most a torn tail, never an unreadable pack.
+        let packs = app.store.blobs().pack_report().unwrap();
+        assert!(packs.unreadable.is_empty(), "after kill at {ms} ms: {packs:?}");
     }
 
     // A complete run finishes what was left and converges on the served text.
