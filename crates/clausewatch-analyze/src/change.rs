@@ -247,8 +247,15 @@ pub fn classify_prepared(
     // What kind of text changed: page furniture, date lines and text in another language than
     // the document are not the document's wording.
     let doc_lang = pn.lang.or(po.lang);
-    let gone_kinds: Vec<ClauseKind> = gone.iter().map(|&i| clause_kind(&ou.text[i], &ou.canon[i], doc_lang)).collect();
-    let came_kinds: Vec<ClauseKind> = came.iter().map(|&i| clause_kind(&nu.text[i], &nu.canon[i], doc_lang)).collect();
+    let kind = |u: &Units, i: usize| {
+        if u.in_link[i] {
+            ClauseKind::Furniture
+        } else {
+            clause_kind(&u.text[i], &u.canon[i], doc_lang)
+        }
+    };
+    let gone_kinds: Vec<ClauseKind> = gone.iter().map(|&i| kind(ou, i)).collect();
+    let came_kinds: Vec<ClauseKind> = came.iter().map(|&i| kind(nu, i)).collect();
     let body = |ix: &[usize], kinds: &[ClauseKind]| -> Vec<usize> {
         ix.iter().zip(kinds).filter(|(_, k)| **k == ClauseKind::Body).map(|(i, _)| *i).collect()
     };
@@ -392,7 +399,20 @@ pub fn classify_prepared(
         let entry = e.old.iter().all(|&o| ou.canon[o].split(' ').count() <= 8)
             && e.new.iter().all(|&n| nu.canon[n].split(' ').count() <= 8);
         (e.is_rewrite() || entry)
-            .then(|| e.gone.iter().chain(&e.came).find(|w| signals::is_place(w)).map(|w| (e, w.clone())))
+            .then(|| {
+                // A place that only moves with a postal address is a contact detail.
+                let raw: Vec<&str> = e
+                    .old
+                    .iter()
+                    .map(|&o| ou.text[o].as_str())
+                    .chain(e.new.iter().map(|&n| nu.text[n].as_str()))
+                    .collect();
+                let address_only = |w: &str| {
+                    let uses: Vec<bool> = raw.iter().filter_map(|t| signals::place_only_in_addresses(t, w)).collect();
+                    !uses.is_empty() && uses.iter().all(|&a| a)
+                };
+                e.gone.iter().chain(&e.came).find(|w| signals::is_place(w) && !address_only(w)).map(|w| (e, w.clone()))
+            })
             .flatten()
     }) {
         s.reasons.push(format!("a place was added or removed ({place}): \"{}\"", quote_with(e, Some(&place))));
@@ -456,7 +476,9 @@ pub fn classify_prepared(
         // intelligent, less capable, or damaged"), or a list entry under a heading that
         // forbids or requires ("Do not post:"), in a clause or section that grants, forbids or
         // requires something.
-        let section_rules = |ix: &[usize], u: &Units| ix.iter().any(|&i| signals::is_rule_heading(&u.section[i]));
+        let section_rules = |ix: &[usize], u: &Units| {
+            ix.iter().any(|&i| signals::is_rule_heading(&u.section[i]) || signals::is_rule_heading(&u.lead_in[i]))
+        };
         let in_rule = e.grants || section_rules(&e.old, ou) || section_rules(&e.new, nu);
         if !in_rule || e.example {
             return None;
@@ -869,6 +891,21 @@ fn is_list_item(text: &str) -> bool {
     t.starts_with("* ") || t.starts_with("- ") || t.starts_with("+ ") || t.starts_with('•')
 }
 
+/// A list item, bulleted or numbered: "* x", "(2) x", "2. x", "b) x".
+fn is_enumerated(text: &str) -> bool {
+    if is_list_item(text) {
+        return true;
+    }
+    let t = text.trim_start();
+    let label = |s: &str| !s.is_empty() && s.len() <= 4 && s.chars().all(|c| c.is_ascii_alphanumeric());
+    if let Some(rest) = t.strip_prefix('(') {
+        return rest.split_once(')').is_some_and(|(l, _)| label(l));
+    }
+    t.split_once([')', '.']).is_some_and(|(l, after)| {
+        label(l) && l.chars().all(|c| c.is_ascii_digit() || c.is_ascii_lowercase()) && after.starts_with(' ')
+    })
+}
+
 /// A modal, negation or permission word in the document's language.
 fn is_modal(w: &str, lang: Option<&str>) -> bool {
     MODALS.contains(&w) || (lang != Some("en") && OTHER_MODALS.contains(&w))
@@ -1103,6 +1140,12 @@ fn changed_sentences(old: &Units, new: &Units) -> Vec<String> {
 struct Units {
     canon: Vec<String>,
     text: Vec<String>,
+    /// Whether the clause lies wholly inside one Markdown link (a link list's entry, a teaser
+    /// of another page), as navigation does; a clause holding a link is not one.
+    in_link: Vec<bool>,
+    /// For a list item, the lead-in clause its list hangs from ("The following acts are
+    /// prohibited:"), canonical; empty otherwise.
+    lead_in: Vec<String>,
     /// Canonical heading path of each clause's section.
     section: Vec<String>,
     /// Every heading of the version, canonical.
@@ -1112,6 +1155,11 @@ struct Units {
 impl Units {
     fn of(md: &str) -> Units {
         let (mut canon, mut text_, mut section) = (Vec::new(), Vec::new(), Vec::new());
+        let links = link_spans(md);
+        let mut in_link = Vec::new();
+        let mut lead_in = Vec::new();
+        // The last clause ending with a colon in this section, while the items after it last.
+        let mut current_lead: Option<String> = None;
         let mut headings = BTreeSet::new();
         // Clauses come section by section: each heading path is canonicalised once.
         let mut last: Option<(Vec<String>, String)> = None;
@@ -1121,6 +1169,7 @@ impl Units {
                 continue;
             }
             if last.as_ref().is_none_or(|(path, _)| *path != c.section) {
+                current_lead = None;
                 headings.extend(
                     c.section
                         .iter()
@@ -1128,12 +1177,58 @@ impl Units {
                 );
                 last = Some((c.section.clone(), text::canonical(&c.section.join(" / "))));
             }
-            canon.push(k);
             section.push(last.as_ref().map(|(_, s)| s.clone()).unwrap_or_default());
+            // Spans are sorted by start: the last one starting at or before the clause.
+            let at = links.partition_point(|&(start, _)| start <= c.start);
+            in_link.push(links[..at].iter().rev().take(4).any(|&(start, end)| start <= c.start && c.end <= end));
+            if is_enumerated(&c.text) {
+                lead_in.push(current_lead.clone().unwrap_or_default());
+            } else {
+                lead_in.push(String::new());
+                current_lead = c.text.trim_end().ends_with(':').then(|| k.clone());
+            }
+            canon.push(k);
             text_.push(c.text);
         }
-        Units { canon, text: text_, section, headings }
+        Units { canon, text: text_, in_link, lead_in, section, headings }
     }
+}
+
+/// Byte spans of the Markdown links in `md`, from `[` to the closing `)`, sorted by start.
+/// Link texts may run over several lines (a card of a link list); escaped brackets are text.
+fn link_spans(md: &str) -> Vec<(usize, usize)> {
+    let b = md.as_bytes();
+    let (mut open, mut spans) = (Vec::new(), Vec::new());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 1,
+            b'[' => open.push(i),
+            b']' => {
+                if let (Some(start), Some(b'(')) = (open.pop(), b.get(i + 1)) {
+                    // The target ends at the first unbalanced `)`, within a line.
+                    let mut depth = 0usize;
+                    let mut j = i + 2;
+                    while j < b.len() && b[j] != b'\n' {
+                        match b[j] {
+                            b'(' => depth += 1,
+                            b')' if depth == 0 => break,
+                            b')' => depth -= 1,
+                            _ => {}
+                        }
+                        j += 1;
+                    }
+                    if j < b.len() && b[j] == b')' {
+                        spans.push((start, j + 1));
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    spans.sort_unstable();
+    spans
 }
 
 fn paragraph(s: &ChangeSummary) -> String {
@@ -1384,6 +1479,43 @@ mod tests {
         // Outside a rule, a word leaving an enumeration is wording.
         let about = "## About us\n\nWe are a friendly, curious, and open team of engineers.\n";
         let s = c(about, &about.replace("friendly, curious, and open", "friendly and open"));
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+    }
+
+    #[test]
+    fn link_cards_and_postal_addresses_are_not_provisions() {
+        // A help centre's "Related articles" cards: each a link whose text runs over lines and
+        // teases another page ("Hosts must meet…"). Their coming and going is the page's.
+        let body = "## Cancellations\n\nYou may cancel a reservation within 48 hours of booking for a full refund.\n";
+        let cards = "\n\nRelated articles\n--------------------\n\n* [Host\n    \n    Standards and requirements\n    \n    Find the quality standards and requirements that Hosts must meet.](https://x.test/help/1451)\n* [Guest\n    \n    Age requirements\n    \n    You must be at least 18 to book a reservation.](https://x.test/help/2876)\n";
+        let s = c(&format!("{body}{cards}"), body);
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        // A new way to write to the company, naming its address and country: a contact detail.
+        let rights =
+            "## Your rights\n\nYou may exercise your rights:\n\n* By using the privacy request form on our website.\n";
+        let letter =
+            format!("{rights}* By sending us a letter at Example SAS, 15 rue des Halles, 75001 Paris, France.\n");
+        let s = c(rights, &letter);
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        // The same country becoming the governing law is a provision, not an address.
+        let law = "## Law\n\nThese terms are governed by the laws of Ireland and you agree to the courts there.\n";
+        let s = c(law, &law.replace("Ireland", "France"));
+        assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+    }
+
+    #[test]
+    fn an_act_added_to_a_list_hung_from_a_prohibition_is_substantive() {
+        let old = "## Article 14\n\nThe following acts are prohibited when using the Services:\n\n(1) act that is in violation of laws and regulations or court judgments;\n\n(2) act that is contrary to social norms or public policy, act of infringing upon the intellectual property rights of others;\n\n(3) act of submitting excessively violent expressions.\n";
+        let new = old.replace("public policy, act", "public policy, fraud or fraud-related activities, act");
+        let s = c(old, &new);
+        assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        // The same list under a lead-in that neither forbids nor requires: wording.
+        let neutral =
+            old.replace("The following acts are prohibited when using the Services:", "Examples of acts we have seen:");
+        let s = c(
+            &neutral,
+            &neutral.replace("public policy, act", "public policy, fraud or fraud-related activities, act"),
+        );
         assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
     }
 

@@ -143,6 +143,64 @@ pub fn is_place(w: &str) -> bool {
     PLACES.contains(&w)
 }
 
+/// Words that, shortly before a place name, make it part of a postal address.
+const STREET_WORDS: &[&str] = &[
+    "street",
+    "st",
+    "rue",
+    "avenue",
+    "ave",
+    "boulevard",
+    "blvd",
+    "road",
+    "rd",
+    "suite",
+    "floor",
+    "platz",
+    "straße",
+    "strasse",
+    "str",
+    "via",
+    "calle",
+    "lane",
+    "drive",
+    "parkway",
+    "way",
+    "square",
+    "building",
+    "box",
+    "allée",
+    "quai",
+    "cedex",
+    "place",
+    "plaza",
+];
+
+/// Whether `place` (a canonical place word) occurs in `raw` only inside postal addresses (None
+/// when it does not occur): each occurrence has a street word or a postcode-like number (4 to 6
+/// digits) in the few words before it. A company's address is a contact detail; a place
+/// anywhere else (governing law, venue, who the customer is) is not.
+pub fn place_only_in_addresses(raw: &str, place: &str) -> Option<bool> {
+    let tokens: Vec<String> = raw
+        .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+        .filter(|t| !t.is_empty())
+        .map(|t| t.to_lowercase())
+        .collect();
+    let mut seen = false;
+    for (i, t) in tokens.iter().enumerate() {
+        if t != place {
+            continue;
+        }
+        seen = true;
+        let before = &tokens[i.saturating_sub(6)..i];
+        let postcode = |w: &String| (4..=6).contains(&w.len()) && w.chars().all(|c| c.is_ascii_digit());
+        if !before.iter().any(|w| postcode(w) || STREET_WORDS.contains(&w.as_str())) {
+            return Some(false);
+        }
+    }
+    seen.then_some(true)
+}
+
 fn is_number(w: &str) -> bool {
     !w.is_empty() && w.chars().all(|c| c.is_ascii_digit())
 }
