@@ -15,7 +15,7 @@ use crate::{rules, text, unfair};
 /// Bumped when the analysis logic changes in a way the rule and model hashes do not show
 /// (2: change significance reads capture artefacts, page furniture and earlier captures;
 /// 3: examples set aside, contact details, items added to or removed from rules;
-/// 4: link-card text is page furniture, places inside postal addresses are contact details,
+/// 4: link-card text and table-of-contents entries are page furniture, places inside postal addresses are contact details,
 /// list items hang from a forbidding lead-in clause).
 pub const ANALYZER_LOGIC: &str = "4";
 const MODEL_BYTES: &[u8] = include_bytes!("../data/unfair-tos.model");

@@ -248,7 +248,13 @@ pub fn classify_prepared(
     // the document are not the document's wording.
     let doc_lang = pn.lang.or(po.lang);
     let kind = |u: &Units, i: usize| {
-        if u.in_link[i] {
+        // Link-card text, and a list entry that only names a heading of the document (a table
+        // of contents), are the page's.
+        let toc_entry = || {
+            let entry = signals::without_numbering(&u.canon[i]);
+            u.item[i] && (u.headings.contains(entry) || u.titles.contains(entry))
+        };
+        if u.in_link[i] || toc_entry() {
             ClauseKind::Furniture
         } else {
             clause_kind(&u.text[i], &u.canon[i], doc_lang)
@@ -1146,10 +1152,16 @@ struct Units {
     /// For a list item, the lead-in clause its list hangs from ("The following acts are
     /// prohibited:"), canonical; empty otherwise.
     lead_in: Vec<String>,
+    /// Whether the clause opens a list item (its line starts with a bullet or a number, which
+    /// segmentation leaves out of the clause's text).
+    item: Vec<bool>,
     /// Canonical heading path of each clause's section.
     section: Vec<String>,
     /// Every heading of the version, canonical.
     headings: BTreeSet<String>,
+    /// Short clauses that are no list item (bold titles standing in for headings), canonical,
+    /// numbering aside: what a table of contents lists.
+    titles: BTreeSet<String>,
 }
 
 impl Units {
@@ -1160,6 +1172,8 @@ impl Units {
         let mut lead_in = Vec::new();
         // The last clause ending with a colon in this section, while the items after it last.
         let mut current_lead: Option<String> = None;
+        let mut titles = BTreeSet::new();
+        let mut item = Vec::new();
         let mut headings = BTreeSet::new();
         // Clauses come section by section: each heading path is canonicalised once.
         let mut last: Option<(Vec<String>, String)> = None;
@@ -1181,16 +1195,22 @@ impl Units {
             // Spans are sorted by start: the last one starting at or before the clause.
             let at = links.partition_point(|&(start, _)| start <= c.start);
             in_link.push(links[..at].iter().rev().take(4).any(|&(start, end)| start <= c.start && c.end <= end));
-            if is_enumerated(&c.text) {
+            let line_start = md[..c.start.min(md.len())].rfind('\n').map_or(0, |n| n + 1);
+            let is_item = md.get(line_start..c.end).is_some_and(is_enumerated);
+            item.push(is_item);
+            if is_item {
                 lead_in.push(current_lead.clone().unwrap_or_default());
             } else {
                 lead_in.push(String::new());
                 current_lead = c.text.trim_end().ends_with(':').then(|| k.clone());
+                if k.split(' ').count() <= 8 {
+                    titles.insert(signals::without_numbering(&k).to_string());
+                }
             }
             canon.push(k);
             text_.push(c.text);
         }
-        Units { canon, text: text_, in_link, lead_in, section, headings }
+        Units { canon, text: text_, in_link, lead_in, item, section, headings, titles }
     }
 }
 
@@ -1203,6 +1223,8 @@ fn link_spans(md: &str) -> Vec<(usize, usize)> {
     while i < b.len() {
         match b[i] {
             b'\\' => i += 1,
+            // A link's text never runs over an empty line: brackets left open there are text.
+            b'\n' if b.get(i + 1) == Some(&b'\n') => open.clear(),
             b'[' => open.push(i),
             b']' => {
                 if let (Some(start), Some(b'(')) = (open.pop(), b.get(i + 1)) {
@@ -1501,6 +1523,18 @@ mod tests {
         let law = "## Law\n\nThese terms are governed by the laws of Ireland and you agree to the courts there.\n";
         let s = c(law, &law.replace("Ireland", "France"));
         assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+    }
+
+    #[test]
+    fn link_spans_run_over_lines_but_not_over_paragraphs() {
+        let card = "* [Host\n    \n    Hosts must meet these standards.](https://x.test/1)";
+        assert_eq!(link_spans(card), vec![(2, card.len())]);
+        // A bracket left open in one paragraph does not swallow the next ones.
+        let md = "Section [A of the terms.\n\nYou must be 18.\n\nSee [the policy](https://x.test/p).";
+        let spans = link_spans(md);
+        assert_eq!(spans.len(), 1);
+        assert_eq!(&md[spans[0].0..spans[0].1], "[the policy](https://x.test/p)");
+        assert!(link_spans("\\[email protected\\] and [1] alone").is_empty());
     }
 
     #[test]
