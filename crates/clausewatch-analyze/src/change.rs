@@ -1192,10 +1192,12 @@ impl Units {
                 last = Some((c.section.clone(), text::canonical(&c.section.join(" / "))));
             }
             section.push(last.as_ref().map(|(_, s)| s.clone()).unwrap_or_default());
-            // Spans are sorted by start: the last one starting at or before the clause.
+            // Spans are sorted by start: the enclosing link is among the last few starting at or
+            // before the clause (links nested in it, an image in a card, start after it).
             let at = links.partition_point(|&(start, _)| start <= c.start);
             in_link.push(links[..at].iter().rev().take(4).any(|&(start, end)| start <= c.start && c.end <= end));
-            let line_start = md[..c.start.min(md.len())].rfind('\n').map_or(0, |n| n + 1);
+            // Offsets come from segmentation; read them with `get` so that no offset can panic.
+            let line_start = md.get(..c.start).and_then(|p| p.rfind('\n')).map_or(0, |n| n + 1);
             let is_item = md.get(line_start..c.end).is_some_and(is_enumerated);
             item.push(is_item);
             if is_item {
