@@ -101,6 +101,9 @@ pub struct BlobStore {
     writer: Arc<Mutex<Option<Writer>>>,
     /// Set when a blob was written since the last `sync`.
     dirty: Arc<std::sync::atomic::AtomicBool>,
+    /// Whether the folder holds loose blobs of earlier versions (seen at the last scan): a new
+    /// store never looks for them, so storing a blob costs no extra `stat`.
+    has_loose: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for BlobStore {
@@ -121,8 +124,13 @@ impl BlobStore {
         let root = root.into();
         let packs = root.join("packs");
         std::fs::create_dir_all(&packs).map_err(|e| StoreError::io(&packs, e))?;
-        let store =
-            BlobStore { root, index: Default::default(), writer: Default::default(), dirty: Default::default() };
+        let store = BlobStore {
+            root,
+            index: Default::default(),
+            writer: Default::default(),
+            dirty: Default::default(),
+            has_loose: Default::default(),
+        };
         store.rescan()?;
         Ok(store)
     }
@@ -138,9 +146,29 @@ impl BlobStore {
         self.root.join(&hex[..2]).join(format!("{hex}.zst"))
     }
 
+    /// Whether the blob is stored loose (the layout of earlier versions).
+    fn is_loose(&self, hash: &ContentHash) -> bool {
+        self.has_loose.load(std::sync::atomic::Ordering::Relaxed) && self.loose_path(hash).exists()
+    }
+
+    /// The shard folders of loose blobs (`<2 hex>/`).
+    fn loose_shards(&self) -> Result<Vec<PathBuf>, StoreError> {
+        Ok(std::fs::read_dir(&self.root)
+            .map_err(|e| StoreError::io(&self.root, e))?
+            .flatten()
+            .filter(|e| e.file_name().len() == 2 && e.file_type().is_ok_and(|t| t.is_dir()))
+            .map(|e| e.path())
+            .collect())
+    }
+
+    fn loose_count(&self) -> Result<usize, StoreError> {
+        Ok(self.loose_shards()?.iter().map(|d| std::fs::read_dir(d).map(|d| d.count()).unwrap_or(0)).sum())
+    }
+
     /// Read the records that appeared in pack files since the last scan (new packs, and packs
     /// other processes appended to).
     fn rescan(&self) -> Result<(), StoreError> {
+        self.has_loose.store(!self.loose_shards()?.is_empty(), std::sync::atomic::Ordering::Relaxed);
         let dir = self.root.join("packs");
         let mut names: Vec<std::ffi::OsString> = std::fs::read_dir(&dir)
             .map_err(|e| StoreError::io(&dir, e))?
@@ -171,25 +199,18 @@ impl BlobStore {
 
     /// Whether a blob is stored (in a pack, or loose from an earlier version).
     pub fn contains(&self, hash: &ContentHash) -> bool {
-        if self.location(hash).is_some() || self.loose_path(hash).exists() {
+        if self.location(hash).is_some() || self.is_loose(hash) {
             return true;
         }
         // Perhaps another process wrote it since this one last looked.
-        self.rescan().is_ok() && self.location(hash).is_some()
+        self.rescan().is_ok() && (self.location(hash).is_some() || self.is_loose(hash))
     }
 
     /// Number of blobs stored (packed and loose).
     pub fn len(&self) -> Result<usize, StoreError> {
         self.rescan()?;
         let packed = self.lock_index().blobs.len();
-        let mut loose = 0;
-        for shard in std::fs::read_dir(&self.root).map_err(|e| StoreError::io(&self.root, e))?.flatten() {
-            let name = shard.file_name();
-            if name.len() == 2 && shard.file_type().is_ok_and(|t| t.is_dir()) {
-                loose += std::fs::read_dir(shard.path()).map(|d| d.count()).unwrap_or(0);
-            }
-        }
-        Ok(packed + loose)
+        Ok(packed + self.loose_count()?)
     }
 
     pub fn is_empty(&self) -> Result<bool, StoreError> {
@@ -200,14 +221,10 @@ impl BlobStore {
     /// disk now, as another process would see them).
     pub fn pack_report(&self) -> Result<PackReport, StoreError> {
         let fresh = BlobStore::open(&self.root)?;
-        let all = fresh.len()?;
+        let loose_blobs = fresh.loose_count()?;
         let index = fresh.lock_index();
-        let mut report = PackReport {
-            packs: index.packs.len(),
-            packed_blobs: index.blobs.len(),
-            loose_blobs: all - index.blobs.len(),
-            ..Default::default()
-        };
+        let mut report =
+            PackReport { packs: index.packs.len(), packed_blobs: index.blobs.len(), loose_blobs, ..Default::default() };
         for pack in &index.packs {
             let len = std::fs::metadata(&pack.path).map_err(|e| StoreError::io(&pack.path, e))?.len();
             report.packed_bytes += len;
@@ -224,7 +241,7 @@ impl BlobStore {
     /// which the store calls before committing any row that names it.
     pub fn put(&self, bytes: &[u8]) -> Result<ContentHash, StoreError> {
         let hash = ContentHash::of(bytes);
-        if self.location(&hash).is_some() || self.loose_path(&hash).exists() {
+        if self.location(&hash).is_some() || self.is_loose(&hash) {
             return Ok(hash);
         }
         // Compress outside the writer lock: it is most of the work and runs on every core.
@@ -327,13 +344,12 @@ impl BlobStore {
     pub fn get(&self, hash: &ContentHash) -> Result<Vec<u8>, StoreError> {
         let location = match self.location(hash) {
             Some(l) => Some(l),
-            None if self.loose_path(hash).exists() => None,
+            None if self.is_loose(hash) => None,
+            // Perhaps another process wrote it since; if not, reading it loose fails with
+            // "not found".
             None => {
                 self.rescan()?;
-                Some(
-                    self.location(hash)
-                        .ok_or_else(|| StoreError::io(&self.loose_path(hash), std::io::ErrorKind::NotFound.into()))?,
-                )
+                self.location(hash)
             }
         };
         let bytes = match location {
