@@ -483,7 +483,10 @@ pub fn classify_prepared(
         // forbids or requires ("Do not post:"), in a clause or section that grants, forbids or
         // requires something.
         let section_rules = |ix: &[usize], u: &Units| {
-            ix.iter().any(|&i| signals::is_rule_heading(&u.section[i]) || signals::is_rule_heading(&u.lead_in[i]))
+            ix.iter().any(|&i| {
+                signals::is_rule_heading(&u.section[i])
+                    || u.lead_in[i].is_some_and(|l| signals::is_rule_heading(&u.canon[l]))
+            })
         };
         let in_rule = e.grants || section_rules(&e.old, ou) || section_rules(&e.new, nu);
         if !in_rule || e.example {
@@ -1149,9 +1152,9 @@ struct Units {
     /// Whether the clause lies wholly inside one Markdown link (a link list's entry, a teaser
     /// of another page), as navigation does; a clause holding a link is not one.
     in_link: Vec<bool>,
-    /// For a list item, the lead-in clause its list hangs from ("The following acts are
-    /// prohibited:"), canonical; empty otherwise.
-    lead_in: Vec<String>,
+    /// For a list item, the index of the lead-in clause its list hangs from ("The following
+    /// acts are prohibited:").
+    lead_in: Vec<Option<usize>>,
     /// Whether the clause opens a list item (its line starts with a bullet or a number, which
     /// segmentation leaves out of the clause's text).
     item: Vec<bool>,
@@ -1171,7 +1174,7 @@ impl Units {
         let mut in_link = Vec::new();
         let mut lead_in = Vec::new();
         // The last clause ending with a colon in this section, while the items after it last.
-        let mut current_lead: Option<String> = None;
+        let mut current_lead: Option<usize> = None;
         let mut titles = BTreeSet::new();
         let mut item = Vec::new();
         let mut headings = BTreeSet::new();
@@ -1201,10 +1204,10 @@ impl Units {
             let is_item = md.get(line_start..c.end).is_some_and(is_enumerated);
             item.push(is_item);
             if is_item {
-                lead_in.push(current_lead.clone().unwrap_or_default());
+                lead_in.push(current_lead);
             } else {
-                lead_in.push(String::new());
-                current_lead = c.text.trim_end().ends_with(':').then(|| k.clone());
+                lead_in.push(None);
+                current_lead = c.text.trim_end().ends_with(':').then_some(canon.len());
                 if k.split(' ').count() <= 8 {
                     titles.insert(signals::without_numbering(&k).to_string());
                 }
