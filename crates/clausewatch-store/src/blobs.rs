@@ -206,6 +206,13 @@ impl BlobStore {
         self.rescan().is_ok() && (self.location(hash).is_some() || self.is_loose(hash))
     }
 
+    /// The hash of `bytes` when they are already stored as this process knows the folder (no
+    /// rescan): the cheap check for a capture whose bytes equal an earlier one.
+    pub fn stored_hash(&self, bytes: &[u8]) -> Option<ContentHash> {
+        let hash = ContentHash::of(bytes);
+        (self.location(&hash).is_some() || self.is_loose(&hash)).then_some(hash)
+    }
+
     /// Number of blobs stored (packed and loose).
     pub fn len(&self) -> Result<usize, StoreError> {
         self.rescan()?;

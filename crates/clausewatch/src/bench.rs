@@ -2,8 +2,8 @@
 //!
 //! Generates terms pages of 20–200 KB (headings, lists, boilerplate; noise outside the
 //! selected content and inside a removed element), serves them from local servers on
-//! 127.0.0.1..127.0.0.N (pages are generated on request from a seed, so the server holds no
-//! pages in memory), and measures:
+//! 127.0.0.1..127.0.0.N run by a child process that generated every page beforehand (so the
+//! pass and floor figures — time, CPU, memory — are the tracker's alone), and measures:
 //! - floor_download: every page fetched with the tracker's client and concurrency;
 //! - floor_parse: the same plus one HTML parse of every body;
 //! - pass 1 on an empty store; pass 2 with 10% of pages changed in their text and another 10%
@@ -183,22 +183,98 @@ pub fn page(i: usize, pass2: bool) -> String {
     s
 }
 
-/// Start `hosts` servers on 127.0.0.1.. 127.0.0.N. Returns their addresses.
-async fn start_servers(hosts: usize, pass2: Arc<std::sync::atomic::AtomicBool>) -> anyhow::Result<Vec<SocketAddr>> {
-    let mut addrs = Vec::new();
+/// The page server of the benchmark: a child process running this binary's hidden
+/// `bench-page-server` command. It generates every page before the first request and serves
+/// the bytes as they are, so neither its CPU time nor its memory (about 130 MB of pages) is
+/// counted as the tracker's, and generating pages never competes with a measured pass.
+pub struct PageServer {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+    pub addrs: Vec<SocketAddr>,
+}
+
+impl PageServer {
+    pub fn spawn(pages: usize, hosts: usize) -> anyhow::Result<Self> {
+        use std::io::BufRead as _;
+        let exe = std::env::current_exe()?;
+        let mut child = std::process::Command::new(exe)
+            .args(["bench-page-server", "--pages", &pages.to_string(), "--hosts", &hosts.to_string()])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()?;
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            let _ = child.kill();
+            anyhow::bail!("the page server's pipes were not opened");
+        };
+        let mut server = PageServer { child, stdin, stdout: std::io::BufReader::new(stdout), addrs: Vec::new() };
+        loop {
+            let mut line = String::new();
+            if server.stdout.read_line(&mut line)? == 0 {
+                anyhow::bail!("the page server exited before it was ready");
+            }
+            match line.trim() {
+                "ready" => break,
+                addr => server.addrs.push(
+                    addr.parse().map_err(|e| anyhow::anyhow!("page server printed {addr:?}, not an address: {e}"))?,
+                ),
+            }
+        }
+        if server.addrs.len() != hosts {
+            anyhow::bail!("page server listens on {} hosts, not {hosts}", server.addrs.len());
+        }
+        Ok(server)
+    }
+
+    /// Serve the pass 2 variant of every page from now on (returns once the server confirmed).
+    pub fn switch_to_pass2(&mut self) -> anyhow::Result<()> {
+        use std::io::{BufRead as _, Write as _};
+        writeln!(self.stdin, "pass2")?;
+        self.stdin.flush()?;
+        let mut line = String::new();
+        self.stdout.read_line(&mut line)?;
+        if line.trim() != "pass2" {
+            anyhow::bail!("the page server did not confirm pass 2 (printed {line:?})");
+        }
+        Ok(())
+    }
+}
+
+impl Drop for PageServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The child side (`clausewatch bench-page-server`): generate the pages, listen on
+/// 127.0.0.1..127.0.0.N, print each address and then `ready`; a `pass2` line on stdin switches
+/// to the pass 2 variant; end of stdin ends the process.
+pub async fn serve_pages(pages: usize, hosts: usize) -> anyhow::Result<()> {
+    use axum::body::Bytes;
+    let pass1: Vec<Bytes> = (0..pages).map(|i| Bytes::from(page(i, false))).collect();
+    let pass2: Vec<Bytes> = (0..pages)
+        .map(|i| if text_changed(i) || noise_changed(i) { Bytes::from(page(i, true)) } else { pass1[i].clone() })
+        .collect();
+    let variants = Arc::new([pass1, pass2]);
+    let in_pass2 = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut out = String::new();
     for h in 0..hosts {
         let ip = IpAddr::V4(Ipv4Addr::new(127, 0, 0, (h + 1) as u8));
         let listener = tokio::net::TcpListener::bind(SocketAddr::new(ip, 0)).await?;
-        addrs.push(listener.local_addr()?);
-        let pass2 = pass2.clone();
+        let _ = writeln!(out, "{}", listener.local_addr()?);
+        let (variants, in_pass2) = (variants.clone(), in_pass2.clone());
         let app = axum::Router::new().fallback(move |uri: Uri| {
-            let pass2 = pass2.load(Ordering::Relaxed);
+            let body = uri
+                .path()
+                .strip_prefix("/p/")
+                .and_then(|s| s.parse::<usize>().ok())
+                .and_then(|i| variants[usize::from(in_pass2.load(Ordering::Relaxed))].get(i).cloned());
             async move {
-                let i: Option<usize> = uri.path().strip_prefix("/p/").and_then(|s| s.parse().ok());
-                match i {
-                    Some(i) => Response::builder()
+                match body {
+                    Some(body) => Response::builder()
                         .header("content-type", "text/html; charset=utf-8")
-                        .body(Body::from(page(i, pass2)))
+                        .body(Body::from(body))
                         .expect("response"),
                     None => Response::builder().status(404).body(Body::empty()).expect("response"),
                 }
@@ -206,7 +282,22 @@ async fn start_servers(hosts: usize, pass2: Arc<std::sync::atomic::AtomicBool>) 
         });
         tokio::spawn(async move { axum::serve(listener, app).await });
     }
-    Ok(addrs)
+    println!("{out}ready");
+    use std::io::Write as _;
+    std::io::stdout().flush()?;
+    tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        while std::io::stdin().read_line(&mut line).unwrap_or(0) > 0 {
+            if line.trim() == "pass2" {
+                in_pass2.store(true, Ordering::Relaxed);
+                println!("pass2");
+                let _ = std::io::stdout().flush();
+            }
+            line.clear();
+        }
+    })
+    .await?;
+    Ok(())
 }
 
 fn url(addrs: &[SocketAddr], i: usize) -> String {
@@ -313,8 +404,8 @@ pub async fn run(
     concurrency: usize,
     work_dir: &std::path::Path,
 ) -> anyhow::Result<BenchReport> {
-    let pass2 = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let addrs = start_servers(hosts, pass2.clone()).await?;
+    let mut server = tokio::task::spawn_blocking(move || PageServer::spawn(pages, hosts)).await??;
+    let addrs = server.addrs.clone();
     let mut config = Config {
         data_dir: work_dir.join("data"),
         catalog_dir: work_dir.join("no-catalog"),
@@ -344,13 +435,14 @@ pub async fn run(
         anyhow::bail!("pass 1 had failures:\n{}", s1.render());
     }
 
-    pass2.store(true, Ordering::Relaxed);
+    let server = tokio::task::spawn_blocking(move || server.switch_to_pass2().map(|()| server)).await??;
     let started = Instant::now();
     let cpu = cpu_seconds();
     let s2 = crate::track::track(&store, &config, &opts).await?;
     let pass2_s = started.elapsed().as_secs_f64();
     let pass2_cpu_s = cpu_seconds() - cpu;
     store.close().await;
+    tokio::task::spawn_blocking(move || drop(server)).await?;
 
     let mb = bytes as f64 / (1024.0 * 1024.0);
     Ok(BenchReport {

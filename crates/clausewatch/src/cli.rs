@@ -242,6 +242,14 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// The benchmark's page server (run by `bench` as a child process).
+    #[command(hide = true)]
+    BenchPageServer {
+        #[arg(long)]
+        pages: usize,
+        #[arg(long)]
+        hosts: usize,
+    },
     /// Tracking under politeness limits: 1,000 documents over 50 local hosts (2 at a time and
     /// 5 a second per host), five of them broken (2 refuse, 1 answers 500, 1 answers 404, 1
     /// never answers); wall time against the politeness floor, and the incidents produced.
@@ -499,6 +507,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (data, out, check) = (data.clone(), out.clone(), *check);
             return tokio::task::spawn_blocking(move || crate::eval_unfair::train(&data, &out, check)).await?;
         }
+        Command::BenchPageServer { pages, hosts } => {
+            crate::bench::serve_pages(*pages, *hosts).await?;
+            return Ok(ExitCode::SUCCESS);
+        }
         Command::BenchAnalyze { dir, format } => {
             if !dir.is_dir() {
                 eprintln!("skipped: {} is not a folder (run ../shared/unpack)", dir.display());
@@ -543,6 +555,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         | Command::ClassifyChange { .. }
         | Command::Redline { .. }
         | Command::BenchAnalyze { .. }
+        | Command::BenchPageServer { .. }
         | Command::Eval { what: Eval::UnfairTos { .. } | Eval::Provisions { .. } | Eval::Changes { .. } } => {
             anyhow::bail!("this command runs without a store")
         }
