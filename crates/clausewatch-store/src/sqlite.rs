@@ -364,8 +364,11 @@ impl Store {
 
     /// The last successfully versioned capture of every document (one query for a whole run).
     pub async fn last_done_captures(&self) -> Result<std::collections::HashMap<DocumentId, CaptureRow>> {
+        // One index seek per document (newest first, stopping at the first done capture), so
+        // the cost follows the number of documents, not the length of their histories.
         let rows = sqlx::query(&format!(
-            "{CAPTURE_COLUMNS} WHERE id IN (SELECT MAX(id) FROM captures WHERE state = 'done' GROUP BY document_id)"
+            "{CAPTURE_COLUMNS} WHERE id IN (SELECT (SELECT c.id FROM captures c WHERE c.document_id = d.id
+                AND c.state = 'done' ORDER BY c.id DESC LIMIT 1) FROM documents d)"
         ))
         .fetch_all(&self.pool)
         .await?;
@@ -374,8 +377,12 @@ impl Store {
 
     /// The newest successful snapshot of every (document, URL) (for conditional GET).
     pub async fn latest_snapshots(&self) -> Result<std::collections::HashMap<(DocumentId, String), SnapshotRow>> {
+        // The (document, URL) pairs come from the covering index alone; each pair's newest
+        // successful snapshot is then one index seek, not a read of every snapshot row.
         let rows = sqlx::query(&format!(
-            "{SNAPSHOT_COLUMNS} WHERE id IN (SELECT MAX(id) FROM snapshots WHERE status < 400 GROUP BY document_id, url)"
+            "{SNAPSHOT_COLUMNS} WHERE id IN (SELECT (SELECT s.id FROM snapshots s WHERE s.document_id = k.document_id
+                AND s.url = k.url AND s.status < 400 ORDER BY s.id DESC LIMIT 1)
+              FROM (SELECT DISTINCT document_id, url FROM snapshots) k)"
         ))
         .fetch_all(&self.pool)
         .await?;
@@ -530,18 +537,22 @@ impl Store {
         let _turn = self.write_lock.lock().await;
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let now = format_time(at);
+        // Every document that succeeded resolves its open incidents: one statement for all.
+        let recovered: Vec<DocumentId> = outcomes.iter().filter(|o| o.failure.is_none()).map(|o| o.document).collect();
+        if !recovered.is_empty() {
+            sqlx::query(
+                "UPDATE incidents SET resolved_at = ?1, last_run_id = ?2
+                 WHERE resolved_at IS NULL AND document_id IN (SELECT value FROM json_each(?3))",
+            )
+            .bind(&now)
+            .bind(run)
+            .bind(serde_json::to_string(&recovered).unwrap_or_else(|_| "[]".into()))
+            .execute(&mut *tx)
+            .await?;
+        }
         for outcome in outcomes {
             match &outcome.failure {
-                None => {
-                    sqlx::query(
-                        "UPDATE incidents SET resolved_at = ?, last_run_id = ? WHERE document_id = ? AND resolved_at IS NULL",
-                    )
-                    .bind(&now)
-                    .bind(run)
-                    .bind(outcome.document)
-                    .execute(&mut *tx)
-                    .await?;
-                }
+                None => {}
                 Some((cause, message)) => {
                     let message = truncate(message, 2000);
                     let bumped = sqlx::query(
