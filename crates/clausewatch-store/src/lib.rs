@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 pub use blobs::BlobStore;
 pub use rows::*;
-pub use sqlite::{sources_hash, Store, StoreCounts};
+pub use sqlite::{sources_hash, PendingWrite, Store, StoreCounts};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -36,6 +36,20 @@ struct WriteRequest {
     reply: WriteReply,
 }
 
+/// A processed capture queued for the store's writer (see `Store::submit_processed`).
+#[derive(Debug)]
+pub struct PendingWrite(tokio::sync::oneshot::Receiver<Result<(CaptureId, Vec<VersionId>)>>);
+
+impl PendingWrite {
+    /// Wait for the batch holding this capture to commit: its capture and version ids.
+    pub async fn committed(self) -> Result<(CaptureId, Vec<VersionId>)> {
+        self.0.await.map_err(|_| StoreError::Corrupt {
+            what: "store writer".into(),
+            reason: "the writer task dropped a request".into(),
+        })?
+    }
+}
+
 /// Most captures one transaction commits (bounded so one slow batch does not hold everyone).
 const MAX_BATCH: usize = 64;
 
@@ -287,6 +301,14 @@ impl Store {
     /// Record a fetched capture together with its versioning result, in one transaction
     /// (committed in a batch with other documents' captures). The blobs must already be stored.
     pub async fn record_processed(&self, capture: ProcessedCapture) -> Result<(CaptureId, Vec<VersionId>)> {
+        self.submit_processed(capture)?.committed().await
+    }
+
+    /// `record_processed` without waiting for the commit: the capture is queued for the
+    /// writer, which commits it with its batch; `PendingWrite::committed` tells how that went.
+    /// A tracking run submits and goes on with other documents, so the writer's batches grow
+    /// and a document's slot is not held while its batch syncs and commits.
+    pub fn submit_processed(&self, capture: ProcessedCapture) -> Result<PendingWrite> {
         for s in &capture.snapshots {
             if !self.blobs.contains(&s.content_hash) {
                 return Err(StoreError::NotFound(format!("blob {} for snapshot of {}", s.content_hash, s.url)));
@@ -297,10 +319,7 @@ impl Store {
             what: "store writer".into(),
             reason: "the writer task has stopped".into(),
         })?;
-        answer.await.map_err(|_| StoreError::Corrupt {
-            what: "store writer".into(),
-            reason: "the writer task dropped a request".into(),
-        })?
+        Ok(PendingWrite(answer))
     }
 
     /// Record a capture that failed before anything could be stored (fetch error).

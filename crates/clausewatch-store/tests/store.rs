@@ -104,6 +104,34 @@ async fn concurrent_captures_are_batched_and_a_bad_one_fails_alone() {
     assert_eq!(v.markdown, "text 0\n");
 }
 
+/// Captures queued without waiting commit in order, each with its own ids; one that fails
+/// (rules that do not exist) fails alone, and its error reaches whoever waits for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queued_captures_commit_and_report_each_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).await.unwrap();
+    let types = ["Terms of Service", "Privacy Policy", "Imprint"];
+    let ids = store.sync_platform(&platform("w", &types), Utc::now()).await.unwrap();
+    let mut queued = Vec::new();
+    for (i, (_, doc)) in ids.iter().enumerate() {
+        let rules = store.rules_at(*doc, Utc::now()).await.unwrap().id;
+        let rules = if i == 1 { 999_999 } else { rules };
+        let c = capture(&store, *doc, rules, format!("<main>q{i}</main>").as_bytes(), &format!("queued {i}\n"));
+        queued.push(store.submit_processed(c).unwrap());
+    }
+    let mut results = Vec::new();
+    for q in queued {
+        results.push(q.committed().await);
+    }
+    assert!(results[1].is_err(), "{:?}", results[1]);
+    let (first, _) = results[0].as_ref().unwrap();
+    let (third, _) = results[2].as_ref().unwrap();
+    assert!(first < third, "captures commit in the order they were queued");
+    let counts = store.counts().await.unwrap();
+    assert_eq!((counts.captures, counts.versions), (2, 2));
+    assert!(store.check_consistency().await.unwrap().is_empty());
+}
+
 #[tokio::test]
 async fn a_capture_naming_a_missing_blob_is_refused() {
     let dir = tempfile::tempdir().unwrap();

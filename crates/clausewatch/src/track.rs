@@ -19,11 +19,12 @@ use serde::Serialize;
 
 use clausewatch_fetch::{Conditional, Fetcher};
 use clausewatch_store::{
-    CaptureRow, DocumentId, DocumentOutcome, DocumentRow, NewSnapshot, RulesRow, RunId, SnapshotRow, Store, StoreError,
+    CaptureRow, DocumentId, DocumentOutcome, DocumentRow, NewSnapshot, PendingWrite, RulesRow, RunId, SnapshotRow,
+    Store, StoreError,
 };
 
 use crate::config::Config;
-use crate::versioning::{record_fresh_capture, Outcome, RulesCache, Step};
+use crate::versioning::{submit_fresh_capture, Outcome, RulesCache, Step};
 
 /// Only one run at a time per data folder. The OS releases the lock if the process dies.
 pub struct RunLock {
@@ -131,8 +132,12 @@ struct DocJob {
 }
 
 enum DocResult {
-    Fetched(Step),
-    FetchFailed { cause: String, message: String },
+    /// The capture was versioned and queued for the store's writer (None: already committed).
+    Fetched(Step, Option<PendingWrite>),
+    FetchFailed {
+        cause: String,
+        message: String,
+    },
     StoreFailed(StoreError),
 }
 
@@ -220,12 +225,30 @@ pub async fn track(store: &Store, config: &Config, opts: &TrackOptions) -> anyho
     .buffer_unordered(config.concurrency);
 
     let mut outcomes = Vec::new();
+    // Captures queued for the store's writer, oldest first. A document's task ends once its
+    // capture is queued, so the next document starts while the writer syncs and commits; the
+    // queue is bounded so a slow disk holds the run back instead of filling memory.
+    let mut pending: std::collections::VecDeque<(DocumentRow, PendingWrite)> = std::collections::VecDeque::new();
+    let committed = |doc: &DocumentRow, e: StoreError| {
+        anyhow::anyhow!("store error while tracking {} / {}: {e}", doc.platform_name, doc.terms_type)
+    };
     while let Some(joined) = results.next().await {
         let (doc, result) = joined.map_err(|e| anyhow::anyhow!("a tracking task failed: {e}"))?;
         progress.inc(1);
         progress.set_message(format!("{} / {}", doc.platform_name, doc.terms_type));
         match result {
-            DocResult::Fetched(step) => {
+            DocResult::Fetched(step, write) => {
+                if let Some(write) = write {
+                    pending.push_back((doc.clone(), write));
+                }
+                while pending.len() > MAX_QUEUED_WRITES {
+                    if let Some((doc, write)) = pending.pop_front() {
+                        if let Err(e) = write.committed().await {
+                            progress.finish_and_clear();
+                            return Err(committed(&doc, e));
+                        }
+                    }
+                }
                 summary.fetched += 1;
                 summary.add_step(&step);
                 let failure = match &step.outcome {
@@ -249,6 +272,12 @@ pub async fn track(store: &Store, config: &Config, opts: &TrackOptions) -> anyho
                     doc.terms_type
                 ));
             }
+        }
+    }
+    for (doc, write) in pending {
+        if let Err(e) = write.committed().await {
+            progress.finish_and_clear();
+            return Err(committed(&doc, e));
         }
     }
     progress.finish_and_clear();
@@ -285,7 +314,7 @@ async fn try_track_document(
             Ok(fetched) => fetched,
             Err(failed) => return Ok(failed),
         };
-    let step = record_fresh_capture(
+    let (step, pending) = submit_fresh_capture(
         store,
         cache,
         doc.id,
@@ -302,11 +331,13 @@ async fn try_track_document(
     let shell = matches!(&step.outcome, Outcome::Failed { cause, .. }
         if cause == "selector-matched-nothing" || cause == "empty-content");
     if shell && fetcher.has_browser() && rules.rules.sources.iter().any(|s| !s.execute_client_scripts) {
+        // The failed static capture is committed before the rendered one is decided.
+        pending.committed().await?;
         let now = Utc::now();
         if let Ok((snapshots, bodies)) =
             fetch_sources(store, fetcher, &doc, &rules, &previous_snapshots, run_id, now, true).await?
         {
-            let rendered = record_fresh_capture(
+            let (rendered, pending) = submit_fresh_capture(
                 store,
                 cache,
                 doc.id,
@@ -318,11 +349,16 @@ async fn try_track_document(
                 bodies,
             )
             .await?;
-            return Ok(DocResult::Fetched(rendered));
+            return Ok(DocResult::Fetched(rendered, Some(pending)));
         }
+        return Ok(DocResult::Fetched(step, None));
     }
-    Ok(DocResult::Fetched(step))
+    Ok(DocResult::Fetched(step, Some(pending)))
 }
+
+/// Captures a run lets wait for the store's writer before it waits for the oldest: a writer
+/// batch holds at most 64, so two batches can fill while one commits.
+const MAX_QUEUED_WRITES: usize = 128;
 
 /// Largest body hashed on the async thread (about 0.25 ms of BLAKE3 here); larger ones are
 /// hashed on a blocking thread.

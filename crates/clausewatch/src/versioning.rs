@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use clausewatch_core::ContentHash;
 use clausewatch_extract::{extract_document, ExtractError, Extracted, SourceInput, EXTRACTOR_VERSION};
 use clausewatch_store::{
-    compress_text, sources_hash, CaptureId, CaptureRow, DocumentId, NewChange, NewSnapshot, NewVersion,
+    compress_text, sources_hash, CaptureId, CaptureRow, DocumentId, NewChange, NewSnapshot, NewVersion, PendingWrite,
     ProcessedCapture, RulesId, RulesRow, RunId, SnapshotRow, Store, StoreError, VersionKind, VersionRow,
 };
 
@@ -447,6 +447,26 @@ pub async fn record_fresh_capture(
     snapshots: Vec<NewSnapshot>,
     bodies: Option<Vec<Vec<u8>>>,
 ) -> Result<Step, StoreError> {
+    let (step, pending) =
+        submit_fresh_capture(store, rules_cache, document, previous, run, captured_at, rules_id, snapshots, bodies)
+            .await?;
+    pending.committed().await?;
+    Ok(step)
+}
+
+/// `record_fresh_capture` without waiting for the commit: the step, and the queued write.
+#[allow(clippy::too_many_arguments)]
+pub async fn submit_fresh_capture(
+    store: &Store,
+    rules_cache: &RulesCache,
+    document: DocumentId,
+    previous: Option<CaptureRow>,
+    run: Option<RunId>,
+    captured_at: DateTime<Utc>,
+    rules_id: RulesId,
+    snapshots: Vec<NewSnapshot>,
+    bodies: Option<Vec<Vec<u8>>>,
+) -> Result<(Step, PendingWrite), StoreError> {
     let input = CaptureInput {
         id: None,
         captured_at,
@@ -455,19 +475,17 @@ pub async fn record_fresh_capture(
         bodies,
     };
     let step = decide(store, rules_cache, document, previous, input).await?;
-    store
-        .record_processed(ProcessedCapture {
-            document_id: document,
-            run_id: run,
-            captured_at,
-            rules_id,
-            snapshots,
-            outcome: step.outcome.as_str().to_string(),
-            versions: step.versions.clone(),
-            failure: failure_of(&step),
-        })
-        .await?;
-    Ok(step)
+    let pending = store.submit_processed(ProcessedCapture {
+        document_id: document,
+        run_id: run,
+        captured_at,
+        rules_id,
+        snapshots,
+        outcome: step.outcome.as_str().to_string(),
+        versions: step.versions.clone(),
+        failure: failure_of(&step),
+    })?;
+    Ok((step, pending))
 }
 
 #[cfg(test)]
