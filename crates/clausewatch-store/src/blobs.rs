@@ -92,6 +92,19 @@ struct Writer {
     pack: usize,
     file: File,
     end: u64,
+    /// A second handle on the pack, so `sync` can flush it without holding the writer lock.
+    sync_handle: Arc<File>,
+    /// The pack's entry in `packs/` has not been made durable yet (a new pack).
+    new_entry: bool,
+}
+
+/// Packs that may hold written but unsynced records, waiting for the next `sync`.
+#[derive(Default)]
+struct Unsynced {
+    /// Packs this process stopped appending to (rolled over, or abandoned after a failed append).
+    retired: Vec<Arc<File>>,
+    /// A pack was created since the last sync: the folder's entries must be made durable.
+    new_entry: bool,
 }
 
 #[derive(Clone)]
@@ -99,6 +112,7 @@ pub struct BlobStore {
     root: PathBuf,
     index: Arc<Mutex<Index>>,
     writer: Arc<Mutex<Option<Writer>>>,
+    unsynced: Arc<Mutex<Unsynced>>,
     /// Set when a blob was written since the last `sync`.
     dirty: Arc<std::sync::atomic::AtomicBool>,
     /// Whether the folder holds loose blobs of earlier versions (seen at the last scan): a new
@@ -128,6 +142,7 @@ impl BlobStore {
             root,
             index: Default::default(),
             writer: Default::default(),
+            unsynced: Default::default(),
             dirty: Default::default(),
             has_loose: Default::default(),
         };
@@ -259,7 +274,8 @@ impl BlobStore {
             return Ok(hash);
         }
         if writer.as_ref().is_none_or(|w| w.end >= PACK_ROLLOVER_BYTES) {
-            *writer = Some(self.new_pack()?);
+            let fresh = self.new_pack()?;
+            self.retire(writer.replace(fresh));
         }
         let w = writer.as_mut().expect("writer just opened");
         let mut record = Vec::with_capacity(RECORD_HEADER + compressed.len());
@@ -274,7 +290,7 @@ impl BlobStore {
             // would hide every later one from the scan.
             let _ = w.file.set_len(start);
             let path = self.lock_index().packs[w.pack].path.clone();
-            *writer = None;
+            self.retire(writer.take());
             return Err(StoreError::io(&path, e));
         }
         w.end += record.len() as u64;
@@ -306,6 +322,7 @@ impl BlobStore {
             };
             file.write_all(PACK_MAGIC).map_err(|e| StoreError::io(&path, e))?;
             let reader = file.try_clone().map_err(|e| StoreError::io(&path, e))?;
+            let sync_handle = Arc::new(file.try_clone().map_err(|e| StoreError::io(&path, e))?);
             let mut index = self.lock_index();
             let pack = index.packs.len();
             index.packs.push(KnownPack {
@@ -315,33 +332,52 @@ impl BlobStore {
                 unreadable: None,
             });
             index.by_name.insert(name.into(), pack);
-            return Ok(Writer { pack, file, end: PACK_MAGIC.len() as u64 });
+            return Ok(Writer { pack, file, end: PACK_MAGIC.len() as u64, sync_handle, new_entry: true });
         }
     }
 
-    /// Make every blob written so far durable, with one `syncfs` for all of them instead of
-    /// an `fsync` per file (elsewhere than Linux, one `fsync` of the current pack).
+    /// A pack this process no longer appends to keeps its unsynced records for the next `sync`.
+    fn retire(&self, old: Option<Writer>) {
+        if let Some(w) = old {
+            let mut unsynced = self.unsynced.lock().unwrap_or_else(|p| p.into_inner());
+            unsynced.retired.push(w.sync_handle);
+            unsynced.new_entry |= w.new_entry;
+        }
+    }
+
+    /// Make every blob written so far durable: an `fdatasync` of each pack this process wrote
+    /// since the last sync (the current one, and any it rolled over or abandoned), and an
+    /// `fsync` of the `packs` folder when a pack was created. Only our own files are flushed,
+    /// not the whole filesystem. Runs without the writer lock, so appends go on meanwhile.
     pub fn sync(&self) -> Result<(), StoreError> {
         if !self.dirty.swap(false, std::sync::atomic::Ordering::SeqCst) {
             return Ok(());
         }
-        #[cfg(target_os = "linux")]
-        let result = {
-            use std::os::fd::AsRawFd;
-            let dir = File::open(&self.root).map_err(|e| StoreError::io(&self.root, e))?;
-            // SAFETY: syncfs takes a valid open descriptor, which `dir` holds for the call.
-            if unsafe { libc::syncfs(dir.as_raw_fd()) } != 0 {
-                Err(StoreError::io(&self.root, std::io::Error::last_os_error()))
-            } else {
-                Ok(())
+        let (mut files, mut new_entry) = {
+            let mut unsynced = self.unsynced.lock().unwrap_or_else(|p| p.into_inner());
+            (std::mem::take(&mut unsynced.retired), std::mem::take(&mut unsynced.new_entry))
+        };
+        if let Some(w) = self.writer.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+            files.push(w.sync_handle.clone());
+            new_entry |= std::mem::take(&mut w.new_entry);
+        }
+        let packs = self.root.join("packs");
+        let mut result = files.iter().try_for_each(|f| f.sync_data()).map_err(|e| StoreError::io(&packs, e));
+        if result.is_ok() && new_entry {
+            // The new pack's entry in `packs/`, and `packs/` itself in the store folder.
+            for dir in [&packs, &self.root] {
+                if result.is_ok() {
+                    result = File::open(dir).and_then(|d| d.sync_all()).map_err(|e| StoreError::io(dir, e));
+                }
             }
-        };
-        #[cfg(not(target_os = "linux"))]
-        let result = match self.writer.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
-            Some(w) => w.file.sync_all().map_err(|e| StoreError::io(&self.root, e)),
-            None => Ok(()),
-        };
+        }
         if result.is_err() {
+            // Everything is flushed again next time (the current pack is always included).
+            // Lock order as in `put`: the writer first, released before `unsynced`.
+            let current = self.writer.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|w| w.sync_handle.clone());
+            let mut unsynced = self.unsynced.lock().unwrap_or_else(|p| p.into_inner());
+            unsynced.retired.extend(files.into_iter().filter(|f| current.as_ref().is_none_or(|c| !Arc::ptr_eq(c, f))));
+            unsynced.new_entry |= new_entry;
             self.dirty.store(true, std::sync::atomic::Ordering::SeqCst);
         }
         result
