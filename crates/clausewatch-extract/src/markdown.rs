@@ -174,7 +174,7 @@ pub fn to_markdown(html: &Html, pieces: &[Piece], options: &Options<'_>) -> Stri
                 None => String::new(),
             },
         };
-        join_into(&mut out, &md);
+        join_owned(&mut out, md);
     }
     out.trim_start_matches(['\t', '\r', '\n']).trim_end().to_string()
 }
@@ -300,7 +300,7 @@ impl Converter<'_> {
         for child in node.children() {
             if let Some(f) = filter.enter(child.id()) {
                 let md = self.node_md(child, f, depth + 1, code);
-                join_into(&mut out, &md);
+                join_owned(&mut out, md);
             }
         }
         out
@@ -339,29 +339,29 @@ impl Converter<'_> {
                     return if is_block(name) { "\n\n".into() } else { self.collapsed_text(node) };
                 }
                 if is_block(name) {
-                    self.rule(node, name, &content)
+                    self.rule(node, name, content)
                 } else {
                     // turndown's flanking whitespace comes from the node's text (not from its
                     // Markdown): `<strong><br></strong>` has none, `<b>x </b>` has a trailing
                     // space. Content can only start or end with whitespace when the text may.
                     let edge = |c: char| c.is_whitespace();
                     if !content.starts_with(edge) && !content.ends_with(edge) {
-                        return self.rule(node, name, &content);
+                        return self.rule(node, name, content);
                     }
                     let text = self.collapsed_text(node);
                     let (leading, trailing) = edge_whitespace(&text);
                     let inner = content.trim_matches(edge);
                     if !leading.is_empty() || !trailing.is_empty() {
-                        return format!("{leading}{}{trailing}", self.rule(node, name, inner));
+                        return format!("{leading}{}{trailing}", self.rule(node, name, inner.to_string()));
                     }
                     // No flanking whitespace: the content stays as it is (`<span>x<br></span>`
                     // keeps its break), except that a link drops line breaks at its edges (the
                     // reference writes `[Home](url)` for `<a><div>Home</div></a>`).
                     if name == "a" {
                         // A link with no text at all (an icon) is dropped, as in the reference.
-                        return if inner.is_empty() { String::new() } else { self.rule(node, name, inner) };
+                        return if inner.is_empty() { String::new() } else { self.rule(node, name, inner.to_string()) };
                     }
-                    self.rule(node, name, &content)
+                    self.rule(node, name, content)
                 }
             }
             _ => String::new(),
@@ -409,10 +409,12 @@ impl Converter<'_> {
         out
     }
 
-    fn rule(&self, node: NodeRef<'_, Node>, name: &str, content: &str) -> String {
+    /// An element's Markdown from its content's. Takes the content by value: most elements
+    /// (inline wrappers, table sections) pass it on as it is, and blocks only wrap it.
+    fn rule(&self, node: NodeRef<'_, Node>, name: &str, content: String) -> String {
         let el = node.value().as_element().expect("rule applies to elements");
         match name {
-            "p" => format!("\n\n{content}\n\n"),
+            "p" => block(&content),
             "br" => "  \n".into(),
             "h1" | "h2" => {
                 let underline = if name == "h1" { "=" } else { "-" };
@@ -436,7 +438,7 @@ impl Converter<'_> {
                 if parent_is_li && is_last {
                     format!("\n{content}")
                 } else {
-                    format!("\n\n{content}\n\n")
+                    block(&content)
                 }
             }
             "li" => {
@@ -468,7 +470,7 @@ impl Converter<'_> {
                     node.first_child().filter(|c| c.value().as_element().is_some_and(|e| e.name() == "code"));
                 match code_child {
                     Some(code) => format!("\n\n    {}\n\n", raw_text(code).replace('\n', "\n    ")),
-                    None => format!("\n\n{content}\n\n"),
+                    None => block(&content),
                 }
             }
             "hr" => "\n\n* * *\n\n".into(),
@@ -483,7 +485,7 @@ impl Converter<'_> {
                         .unwrap_or_default();
                     format!("[{content}]({href}{title})")
                 }
-                _ => content.to_string(),
+                _ => content,
             },
             "em" | "i" => {
                 if content.trim().is_empty() {
@@ -500,7 +502,7 @@ impl Converter<'_> {
                 }
             }
             "del" | "s" | "strike" => format!("~{content}~"),
-            "code" => inline_code(content),
+            "code" => inline_code(&content),
             "img" => {
                 let src = el.attr("src").unwrap_or("").trim();
                 if src.is_empty() {
@@ -510,9 +512,9 @@ impl Converter<'_> {
                 // Image sources stay as written (only link targets are made absolute).
                 format!("![{alt}]({src})")
             }
-            "table" | "tr" | "td" | "th" if self.in_layout_table(node) => content.to_string(),
+            "table" | "tr" | "td" | "th" if self.in_layout_table(node) => content,
             "table" => format!("\n\n{}\n\n", content.trim_matches('\n')),
-            "thead" | "tbody" | "tfoot" => content.to_string(),
+            "thead" | "tbody" | "tfoot" => content,
             "tr" => {
                 let cells = node
                     .children()
@@ -539,8 +541,8 @@ impl Converter<'_> {
                     format!(" {cell} |")
                 }
             }
-            _ if is_block(name) => format!("\n\n{content}\n\n"),
-            _ => content.to_string(),
+            _ if is_block(name) => block(&content),
+            _ => content,
         }
     }
 
@@ -721,6 +723,29 @@ pub fn join(output: &str, addition: &str) -> String {
     out
 }
 
+/// A block's Markdown: its content between blank lines.
+fn block(content: &str) -> String {
+    let mut out = String::with_capacity(content.len() + 4);
+    out.push_str("\n\n");
+    out.push_str(content);
+    out.push_str("\n\n");
+    out
+}
+
+/// `join_into` taking the addition by value: the first addition to an empty output becomes
+/// the output (its leading newlines capped at two, as `join_into` would), without a copy.
+pub fn join_owned(output: &mut String, mut addition: String) {
+    if !output.is_empty() {
+        join_into(output, &addition);
+        return;
+    }
+    let leading = addition.len() - addition.trim_start_matches('\n').len();
+    if leading > 2 {
+        addition.drain(..leading - 2);
+    }
+    *output = addition;
+}
+
 /// `join` in place: appending must not copy the output again (linear, not quadratic, in the
 /// number of children).
 pub fn join_into(output: &mut String, addition: &str) {
@@ -768,5 +793,11 @@ mod tests {
         assert_eq!(join("a", "b"), "ab");
         assert_eq!(join("a\n", "b"), "a\nb");
         assert_eq!(join("a\n\n\n", "b"), "a\n\nb");
+        // Taking the addition by value gives the same as `join`, also into an empty output.
+        for (a, b) in [("", "\n\n\n\nb"), ("", "\nb"), ("", "b\n"), ("a\n", "\n\n\nb"), ("", "")] {
+            let mut out = a.to_string();
+            join_owned(&mut out, b.to_string());
+            assert_eq!(out, join(a, b), "{a:?} + {b:?}");
+        }
     }
 }
