@@ -363,8 +363,9 @@ impl BlobStore {
         }
         let packs = self.root.join("packs");
         let mut result = files.iter().try_for_each(|f| f.sync_data()).map_err(|e| StoreError::io(&packs, e));
-        if result.is_ok() && new_entry {
-            // The new pack's entry in `packs/`, and `packs/` itself in the store folder.
+        // The new pack's entry in `packs/`, and `packs/` itself in the store folder (folders
+        // are synced this way on Unix; elsewhere a folder cannot be opened as a file).
+        if result.is_ok() && new_entry && cfg!(unix) {
             for dir in [&packs, &self.root] {
                 if result.is_ok() {
                     result = File::open(dir).and_then(|d| d.sync_all()).map_err(|e| StoreError::io(dir, e));

@@ -229,9 +229,6 @@ pub async fn track(store: &Store, config: &Config, opts: &TrackOptions) -> anyho
     // capture is queued, so the next document starts while the writer syncs and commits; the
     // queue is bounded so a slow disk holds the run back instead of filling memory.
     let mut pending: std::collections::VecDeque<(DocumentRow, PendingWrite)> = std::collections::VecDeque::new();
-    let committed = |doc: &DocumentRow, e: StoreError| {
-        anyhow::anyhow!("store error while tracking {} / {}: {e}", doc.platform_name, doc.terms_type)
-    };
     while let Some(joined) = results.next().await {
         let (doc, result) = joined.map_err(|e| anyhow::anyhow!("a tracking task failed: {e}"))?;
         progress.inc(1);
@@ -242,12 +239,8 @@ pub async fn track(store: &Store, config: &Config, opts: &TrackOptions) -> anyho
                     pending.push_back((doc.clone(), write));
                 }
                 while pending.len() > MAX_QUEUED_WRITES {
-                    if let Some((doc, write)) = pending.pop_front() {
-                        if let Err(e) = write.committed().await {
-                            progress.finish_and_clear();
-                            return Err(committed(&doc, e));
-                        }
-                    }
+                    let Some((doc, write)) = pending.pop_front() else { break };
+                    committed(&doc, write).await.inspect_err(|_| progress.finish_and_clear())?;
                 }
                 summary.fetched += 1;
                 summary.add_step(&step);
@@ -266,19 +259,12 @@ pub async fn track(store: &Store, config: &Config, opts: &TrackOptions) -> anyho
             }
             DocResult::StoreFailed(e) => {
                 progress.finish_and_clear();
-                return Err(anyhow::anyhow!(
-                    "store error while tracking {} / {}: {e}",
-                    doc.platform_name,
-                    doc.terms_type
-                ));
+                return Err(store_error(&doc, e));
             }
         }
     }
     for (doc, write) in pending {
-        if let Err(e) = write.committed().await {
-            progress.finish_and_clear();
-            return Err(committed(&doc, e));
-        }
+        committed(&doc, write).await.inspect_err(|_| progress.finish_and_clear())?;
     }
     progress.finish_and_clear();
     // One open incident per (document, cause); recovery resolves, relapse reopens.
@@ -287,6 +273,15 @@ pub async fn track(store: &Store, config: &Config, opts: &TrackOptions) -> anyho
     summary.elapsed_ms = started.elapsed().as_millis();
     store.finish_run(run_id, Utc::now(), &serde_json::to_string(&summary)?).await?;
     Ok(summary)
+}
+
+fn store_error(doc: &DocumentRow, e: StoreError) -> anyhow::Error {
+    anyhow::anyhow!("store error while tracking {} / {}: {e}", doc.platform_name, doc.terms_type)
+}
+
+/// Wait for a queued capture of `doc` to be committed.
+async fn committed(doc: &DocumentRow, write: PendingWrite) -> anyhow::Result<()> {
+    write.committed().await.map(|_| ()).map_err(|e| store_error(doc, e))
 }
 
 async fn track_document(store: &Store, fetcher: &Fetcher, cache: &RulesCache, job: DocJob, run_id: RunId) -> DocResult {
