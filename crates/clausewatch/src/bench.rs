@@ -69,6 +69,56 @@ impl BenchReport {
     }
 }
 
+/// Several benchmark runs in one: every figure is the median over the runs (wall times vary
+/// by ±15% from run to run on a shared 2-core machine), and the two target ratios also get
+/// their worst run (`*_max`). Same labelled names as a single run, plus `runs`.
+#[derive(Debug, Serialize)]
+pub struct BenchMedians {
+    pub runs: usize,
+    #[serde(flatten)]
+    pub median: serde_json::Map<String, serde_json::Value>,
+    pub pass1_over_floor_parse_max: f64,
+    pub pass2_over_pass1_max: f64,
+}
+
+impl BenchMedians {
+    pub fn of(reports: &[BenchReport]) -> anyhow::Result<BenchMedians> {
+        anyhow::ensure!(!reports.is_empty(), "no benchmark run to summarise");
+        let values: Vec<serde_json::Value> = reports.iter().map(serde_json::to_value).collect::<Result<_, _>>()?;
+        let mut median = serde_json::Map::new();
+        if let Some(first) = values[0].as_object() {
+            for key in first.keys() {
+                let mut xs: Vec<f64> = values.iter().filter_map(|v| v[key].as_f64()).collect();
+                xs.sort_by(f64::total_cmp);
+                let m =
+                    if xs.len() % 2 == 1 { xs[xs.len() / 2] } else { (xs[xs.len() / 2 - 1] + xs[xs.len() / 2]) / 2.0 };
+                // Counts stay integers, as in a single run's report.
+                let counts = values.iter().all(|v| v[key].is_u64());
+                let m = if counts && m.fract() == 0.0 { serde_json::json!(m as u64) } else { serde_json::json!(m) };
+                median.insert(key.clone(), m);
+            }
+        }
+        let max = |f: fn(&BenchReport) -> f64| reports.iter().map(f).fold(f64::NEG_INFINITY, f64::max);
+        Ok(BenchMedians {
+            runs: reports.len(),
+            median,
+            pass1_over_floor_parse_max: max(|r| r.pass1_over_floor_parse),
+            pass2_over_pass1_max: max(|r| r.pass2_over_pass1),
+        })
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let v = serde_json::to_value(self).unwrap_or_default();
+        if let Some(map) = v.as_object() {
+            for (k, v) in map {
+                let _ = writeln!(out, "{k}: {v}");
+            }
+        }
+        out
+    }
+}
+
 /// Which variant of a page a pass serves.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Variant {
@@ -473,6 +523,51 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn report(pass1_s: f64, pass2_s: f64) -> BenchReport {
+        BenchReport {
+            pages: 10,
+            hosts: 1,
+            concurrency: 2,
+            bytes: 1000,
+            floor_download_s: 0.1,
+            floor_parse_s: 0.2,
+            pass1_s,
+            pass2_s,
+            pass1_over_floor_parse: pass1_s / 0.2,
+            pass2_over_pass1: pass2_s / pass1_s,
+            pass1_pages_per_s: 10.0 / pass1_s,
+            pass1_mb_per_s: 0.001 / pass1_s,
+            pass2_pages_per_s: 10.0 / pass2_s,
+            pass1_new_versions: 10,
+            pass2_text_changed_pages: 1,
+            pass2_noise_changed_pages: 1,
+            pass2_new_versions: 1,
+            pass2_failed: 0,
+            pass1_cpu_s: 1.0,
+            pass2_cpu_s: 0.5,
+            peak_rss_mb: 50.0,
+        }
+    }
+
+    #[test]
+    fn several_runs_report_medians_and_the_worst_ratios() {
+        let odd = BenchMedians::of(&[report(1.0, 0.5), report(3.0, 0.6), report(2.0, 1.0)]).unwrap();
+        assert_eq!(odd.runs, 3);
+        assert_eq!(odd.median["pass1_s"], 2.0);
+        assert_eq!(odd.median["pass2_s"], 0.6);
+        assert_eq!(odd.median["pass1_new_versions"], 10);
+        assert_eq!(odd.pass1_over_floor_parse_max, 15.0);
+        assert_eq!(odd.pass2_over_pass1_max, 0.5);
+        let even = BenchMedians::of(&[report(1.0, 0.5), report(2.0, 0.5)]).unwrap();
+        assert_eq!(even.median["pass1_s"], 1.5);
+        // The same labelled names as a single run, plus the run count and the worst ratios.
+        let text = even.render();
+        for line in ["runs: 2", "pass1_s: 1.5", "pass2_over_pass1_max: 0.5", "peak_rss_mb: 50.0", "pages: 10"] {
+            assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+        }
+        assert!(BenchMedians::of(&[]).is_err());
+    }
 
     #[test]
     fn pages_are_deterministic_sized_and_vary_as_specified() {

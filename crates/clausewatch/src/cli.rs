@@ -239,6 +239,10 @@ enum Command {
         hosts: usize,
         #[arg(long, default_value_t = 16)]
         concurrency: usize,
+        /// Run the benchmark this many times and print the median of every figure (and the
+        /// worst run of the two target ratios).
+        #[arg(long, default_value_t = 1)]
+        runs: usize,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
@@ -724,15 +728,24 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print_report(format, &report, || report.render())?;
             ExitCode::SUCCESS
         }
-        Command::Bench { pages, hosts, concurrency, format } => {
-            if hosts == 0 || hosts > 250 || pages == 0 {
-                anyhow::bail!("--hosts must be 1..=250 and --pages at least 1");
+        Command::Bench { pages, hosts, concurrency, runs, format } => {
+            if hosts == 0 || hosts > 250 || pages == 0 || runs == 0 {
+                anyhow::bail!("--hosts must be 1..=250, and --pages and --runs at least 1");
             }
-            let work = tempfile_dir(&config.data_dir, "bench")?;
-            let report = crate::bench::run(pages, hosts, concurrency, &work).await;
-            let _ = std::fs::remove_dir_all(&work);
-            let report = report?;
-            print_report(format, &report, || report.render())?;
+            let mut reports = Vec::new();
+            for _ in 0..runs {
+                let work = tempfile_dir(&config.data_dir, "bench")?;
+                let report = crate::bench::run(pages, hosts, concurrency, &work).await;
+                let _ = std::fs::remove_dir_all(&work);
+                reports.push(report?);
+            }
+            match reports.as_slice() {
+                [report] => print_report(format, report, || report.render())?,
+                _ => {
+                    let medians = crate::bench::BenchMedians::of(&reports)?;
+                    print_report(format, &medians, || medians.render())?;
+                }
+            }
             ExitCode::SUCCESS
         }
         Command::Serve { .. } => {
