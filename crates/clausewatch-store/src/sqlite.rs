@@ -469,28 +469,20 @@ impl Store {
 
     /// A document's versions in order, without their texts.
     pub async fn version_summaries(&self, document: DocumentId) -> Result<Vec<VersionSummary>> {
-        let rows = sqlx::query(
-            "SELECT id, seq, capture_id, rules_id, kind, effective_at, text_hash FROM versions
-             WHERE document_id = ? ORDER BY seq",
-        )
-        .bind(document)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let kind: String = r.try_get("kind")?;
-                Ok(VersionSummary {
-                    id: r.try_get("id")?,
-                    seq: r.try_get("seq")?,
-                    capture_id: r.try_get("capture_id")?,
-                    rules_id: r.try_get("rules_id")?,
-                    kind: VersionKind::parse(&kind)
-                        .ok_or_else(|| StoreError::Corrupt { what: "version kind".into(), reason: kind.clone() })?,
-                    effective_at: time_col(r, "effective_at")?,
-                    text_hash: hash_col(r, "text_hash")?,
-                })
-            })
-            .collect()
+        let rows = sqlx::query(&format!("{VERSION_SUMMARY_COLUMNS} WHERE document_id = ? ORDER BY seq"))
+            .bind(document)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(version_summary_row).collect()
+    }
+
+    /// A document's latest version without its text.
+    pub async fn latest_version_summary(&self, document: DocumentId) -> Result<Option<VersionSummary>> {
+        let row = sqlx::query(&format!("{VERSION_SUMMARY_COLUMNS} WHERE document_id = ? ORDER BY seq DESC LIMIT 1"))
+            .bind(document)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(version_summary_row).transpose()
     }
 
     pub async fn version(&self, id: VersionId) -> Result<Option<VersionRow>> {
@@ -1258,6 +1250,8 @@ const CAPTURE_COLUMNS: &str = "SELECT id, document_id, run_id, captured_at, rule
     error_cause, error_message FROM captures";
 const SNAPSHOT_COLUMNS: &str = "SELECT id, capture_id, document_id, position, url, final_url, status, headers_json,
     content_type, fetched_at, fetcher, content_hash, size, not_modified FROM snapshots";
+const VERSION_SUMMARY_COLUMNS: &str =
+    "SELECT id, seq, capture_id, rules_id, kind, effective_at, text_hash FROM versions";
 const VERSION_COLUMNS: &str =
     "SELECT id, document_id, seq, capture_id, rules_id, kind, effective_at, text_hash, markdown_zstd,
     extractor_version, recorded_at FROM versions";
@@ -1335,6 +1329,20 @@ fn snapshot_row(r: &SqliteRow) -> Result<SnapshotRow> {
         content_hash: hash_col(r, "content_hash")?,
         size: u64::try_from(r.try_get::<i64, _>("size")?).unwrap_or(0),
         not_modified: r.try_get::<i64, _>("not_modified")? != 0,
+    })
+}
+
+fn version_summary_row(r: &SqliteRow) -> Result<VersionSummary> {
+    let kind: String = r.try_get("kind")?;
+    Ok(VersionSummary {
+        id: r.try_get("id")?,
+        seq: r.try_get("seq")?,
+        capture_id: r.try_get("capture_id")?,
+        rules_id: r.try_get("rules_id")?,
+        kind: VersionKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt { what: "version kind".into(), reason: kind.clone() })?,
+        effective_at: time_col(r, "effective_at")?,
+        text_hash: hash_col(r, "text_hash")?,
     })
 }
 

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use clausewatch_store::{NewVersion, Store, VersionSummary};
 
-use crate::versioning::{step, CaptureInput, Current, RulesCache};
+use crate::versioning::{step, CaptureInput, Current, CurrentText, RulesCache};
 
 #[derive(Debug, Default, Serialize)]
 pub struct RebuildReport {
@@ -59,7 +59,7 @@ pub async fn rebuild(store: &Store, apply: bool) -> anyhow::Result<RebuildReport
                     rules_id: v.rules_id,
                     effective_at: v.effective_at,
                     text_hash: v.text_hash,
-                    markdown: v.markdown.clone(),
+                    text: CurrentText::Loaded(v.markdown.clone()),
                 });
                 rebuilt.push(v);
             }

@@ -13,7 +13,8 @@ use clausewatch_core::ContentHash;
 use clausewatch_extract::{extract_document, ExtractError, Extracted, SourceInput, EXTRACTOR_VERSION};
 use clausewatch_store::{
     compress_text, sources_hash, CaptureId, CaptureRow, DocumentId, NewChange, NewSnapshot, NewVersion, PendingWrite,
-    ProcessedCapture, RulesId, RulesRow, RunId, SnapshotRow, Store, StoreError, VersionKind, VersionRow,
+    ProcessedCapture, RulesId, RulesRow, RunId, SnapshotRow, Store, StoreError, VersionId, VersionKind, VersionRow,
+    VersionSummary,
 };
 
 /// The latest version as far as versioning needs it.
@@ -23,7 +24,30 @@ pub struct Current {
     pub rules_id: RulesId,
     pub effective_at: DateTime<Utc>,
     pub text_hash: ContentHash,
-    pub markdown: String,
+    pub text: CurrentText,
+}
+
+/// The current version's text: at hand, or still in the store. Most captures only compare
+/// hashes (a page whose markup changed but not its text), so the stored text is read,
+/// decompressed and verified only when the new text differs.
+#[derive(Clone, Debug)]
+pub enum CurrentText {
+    Loaded(String),
+    Stored(VersionId),
+}
+
+impl Current {
+    /// The current text, read from the store the first time it is needed.
+    pub async fn text(&mut self, store: &Store) -> Result<&str, StoreError> {
+        if let CurrentText::Stored(id) = self.text {
+            let v = store.version(id).await?.ok_or_else(|| StoreError::NotFound(format!("version {id}")))?;
+            self.text = CurrentText::Loaded(v.markdown);
+        }
+        match &self.text {
+            CurrentText::Loaded(text) => Ok(text),
+            CurrentText::Stored(id) => Err(StoreError::NotFound(format!("text of version {id}"))),
+        }
+    }
 }
 
 impl From<&VersionRow> for Current {
@@ -33,7 +57,19 @@ impl From<&VersionRow> for Current {
             rules_id: v.rules_id,
             effective_at: v.effective_at,
             text_hash: v.text_hash,
-            markdown: v.markdown.clone(),
+            text: CurrentText::Loaded(v.markdown.clone()),
+        }
+    }
+}
+
+impl From<&VersionSummary> for Current {
+    fn from(v: &VersionSummary) -> Self {
+        Current {
+            capture_id: v.capture_id,
+            rules_id: v.rules_id,
+            effective_at: v.effective_at,
+            text_hash: v.text_hash,
+            text: CurrentText::Stored(v.id),
         }
     }
 }
@@ -175,18 +211,19 @@ pub async fn step(
     // 1. Rules changed since the current text was confirmed: re-extract the latest version's
     //    bytes with the new rules; a difference is a technical upgrade, recorded before any
     //    real change.
-    if let (Some(cur), Some(confirmed)) = (current.clone(), current_rules) {
+    if let (Some(mut cur), Some(confirmed)) = (current.clone(), current_rules) {
         let old_rules = rules_cache.get(store, confirmed).await?.hash;
         if old_rules != rules.hash {
             let old: Vec<SourceRef> = store.snapshots(cur.capture_id).await?.iter().map(SourceRef::from).collect();
             if let Ok(ex) = extract_sources(store, &rules, &old, None).await? {
                 if ex.text_hash != cur.text_hash {
+                    let (capture_id, effective_at) = (cur.capture_id, cur.effective_at);
                     let v = new_version(
-                        &cur,
-                        Some(cur.capture_id),
+                        cur.text(store).await?,
+                        Some(capture_id),
                         &rules,
                         VersionKind::TechnicalUpgrade,
-                        cur.effective_at,
+                        effective_at,
                         ex,
                     );
                     current = Some(Current {
@@ -194,7 +231,7 @@ pub async fn step(
                         rules_id: rules.id,
                         effective_at: cur.effective_at,
                         text_hash: v.text_hash,
-                        markdown: v.markdown.clone(),
+                        text: CurrentText::Loaded(v.markdown.clone()),
                     });
                     versions.push(v);
                 }
@@ -209,7 +246,7 @@ pub async fn step(
             return Ok(Step { versions, outcome: Outcome::Failed { cause: e.cause().into(), message: e.to_string() } })
         }
     };
-    let outcome = match &current {
+    let outcome = match current {
         None => {
             versions.push(NewVersion {
                 capture_id: capture.id,
@@ -224,12 +261,20 @@ pub async fn step(
             });
             Outcome::First
         }
-        Some(cur) if cur.text_hash == extracted.text_hash => Outcome::Unchanged,
-        Some(cur) => {
-            if let Some(message) = not_the_document(&cur.markdown, &extracted.markdown) {
+        Some(ref cur) if cur.text_hash == extracted.text_hash => Outcome::Unchanged,
+        Some(mut cur) => {
+            let previous = cur.text(store).await?;
+            if let Some(message) = not_the_document(previous, &extracted.markdown) {
                 return Ok(Step { versions, outcome: Outcome::Failed { cause: "not-the-document".into(), message } });
             }
-            versions.push(new_version(cur, capture.id, &rules, VersionKind::Change, capture.captured_at, extracted));
+            versions.push(new_version(
+                previous,
+                capture.id,
+                &rules,
+                VersionKind::Change,
+                capture.captured_at,
+                extracted,
+            ));
             Outcome::Changed
         }
     };
@@ -317,14 +362,14 @@ pub fn not_the_document(previous: &str, new: &str) -> Option<String> {
 }
 
 fn new_version(
-    previous: &Current,
+    previous_text: &str,
     capture_id: Option<CaptureId>,
     rules: &RulesRow,
     kind: VersionKind,
     effective_at: DateTime<Utc>,
     ex: Extracted,
 ) -> NewVersion {
-    let diff = clausewatch_diff::diff(&previous.markdown, &ex.markdown);
+    let diff = clausewatch_diff::diff(previous_text, &ex.markdown);
     NewVersion {
         capture_id,
         rules_id: rules.id,
@@ -419,7 +464,8 @@ async fn decide(
     if unchanged_bytes(store, rules_cache, input.rules_id, &hash, previous.as_ref()).await? {
         return Ok(Step { versions: vec![], outcome: Outcome::UnchangedBytes });
     }
-    let latest = store.latest_version(document).await?;
+    // Only the latest version's hash and rules for now: its text is read if the new one differs.
+    let latest = store.latest_version_summary(document).await?;
     let current = latest.as_ref().map(Current::from);
     let confirmed = previous.as_ref().map(|p| p.rules_id).or(latest.as_ref().map(|v| v.rules_id));
     step(store, rules_cache, current.as_ref(), confirmed, input).await
