@@ -58,14 +58,7 @@ pub struct BenchReport {
 
 impl BenchReport {
     pub fn render(&self) -> String {
-        let mut out = String::new();
-        let v = serde_json::to_value(self).unwrap_or_default();
-        if let Some(map) = v.as_object() {
-            for (k, v) in map {
-                let _ = writeln!(out, "{k}: {v}");
-            }
-        }
-        out
+        labelled_lines(self)
     }
 }
 
@@ -108,15 +101,19 @@ impl BenchMedians {
     }
 
     pub fn render(&self) -> String {
-        let mut out = String::new();
-        let v = serde_json::to_value(self).unwrap_or_default();
-        if let Some(map) = v.as_object() {
-            for (k, v) in map {
-                let _ = writeln!(out, "{k}: {v}");
-            }
-        }
-        out
+        labelled_lines(self)
     }
+}
+
+/// Every field of a report as a `name: value` line, in name order.
+fn labelled_lines(report: &impl Serialize) -> String {
+    let mut out = String::new();
+    if let Ok(serde_json::Value::Object(map)) = serde_json::to_value(report) {
+        for (k, v) in map {
+            let _ = writeln!(out, "{k}: {v}");
+        }
+    }
+    out
 }
 
 /// Which variant of a page a pass serves.
