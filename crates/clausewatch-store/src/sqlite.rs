@@ -394,15 +394,21 @@ impl Store {
         rows.iter().map(|r| capture_row(r).map(|c| (c.document_id, c))).collect()
     }
 
-    /// The newest successful snapshot of every (document, URL) (for conditional GET).
-    pub async fn latest_snapshots(&self) -> Result<std::collections::HashMap<(DocumentId, String), SnapshotRow>> {
-        // The (document, URL) pairs come from the covering index alone; each pair's newest
-        // successful snapshot is then one index seek, not a read of every snapshot row.
+    /// The newest successful snapshot of each (document, URL) asked for (for conditional GET):
+    /// one index seek per pair, so the cost follows the pairs asked for, not the history.
+    pub async fn latest_snapshots(
+        &self,
+        pairs: &[(DocumentId, &str)],
+    ) -> Result<std::collections::HashMap<(DocumentId, String), SnapshotRow>> {
+        if pairs.is_empty() {
+            return Ok(Default::default());
+        }
         let rows = sqlx::query(&format!(
-            "{SNAPSHOT_COLUMNS} WHERE id IN (SELECT (SELECT s.id FROM snapshots s WHERE s.document_id = k.document_id
-                AND s.url = k.url AND s.status < 400 ORDER BY s.id DESC LIMIT 1)
-              FROM (SELECT DISTINCT document_id, url FROM snapshots) k)"
+            "{SNAPSHOT_COLUMNS} WHERE id IN (SELECT (SELECT s.id FROM snapshots s
+                WHERE s.document_id = k.value->>0 AND s.url = k.value->>1 AND s.status < 400
+                ORDER BY s.id DESC LIMIT 1) FROM json_each(?1) k)"
         ))
+        .bind(serde_json::to_string(pairs).unwrap_or_else(|_| "[]".into()))
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(|r| snapshot_row(r).map(|s| ((s.document_id, s.url.clone()), s))).collect()

@@ -186,7 +186,13 @@ pub async fn track(store: &Store, config: &Config, opts: &TrackOptions) -> anyho
     let mut rules = store.rules_in_force(now).await?;
     let mut done = store.last_done_captures().await?;
     let mut snapshots_by_doc: HashMap<DocumentId, HashMap<String, SnapshotRow>> = HashMap::new();
-    for ((doc, url), snap) in store.latest_snapshots().await? {
+    // The sources of the rules in force: a document without any is fetched unconditionally.
+    let sources: Vec<(DocumentId, &str)> = documents
+        .iter()
+        .filter_map(|d| rules.get(&d.id))
+        .flat_map(|r| r.rules.sources.iter().map(|s| (r.document_id, s.url.as_str())))
+        .collect();
+    for ((doc, url), snap) in store.latest_snapshots(&sources).await? {
         snapshots_by_doc.entry(doc).or_default().insert(url, snap);
     }
     let jobs: Vec<DocJob> = documents
