@@ -126,6 +126,28 @@ impl std::fmt::Debug for BlobStore {
     }
 }
 
+/// Bytes with their BLAKE3 hash, computed once: a caller that checks whether bytes are stored
+/// and then stores them hashes them once. Built only from the bytes, so the hash is theirs.
+#[derive(Debug)]
+pub struct HashedBytes {
+    hash: ContentHash,
+    bytes: Vec<u8>,
+}
+
+impl HashedBytes {
+    pub fn new(bytes: Vec<u8>) -> HashedBytes {
+        HashedBytes { hash: ContentHash::of(&bytes), bytes }
+    }
+
+    pub fn hash(&self) -> ContentHash {
+        self.hash
+    }
+
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+}
+
 static PACK_COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 fn corrupt(what: impl Into<String>, reason: impl Into<String>) -> StoreError {
@@ -221,11 +243,10 @@ impl BlobStore {
         self.rescan().is_ok() && (self.location(hash).is_some() || self.is_loose(hash))
     }
 
-    /// The hash of `bytes` when they are already stored as this process knows the folder (no
-    /// rescan): the cheap check for a capture whose bytes equal an earlier one.
-    pub fn stored_hash(&self, bytes: &[u8]) -> Option<ContentHash> {
-        let hash = ContentHash::of(bytes);
-        (self.location(&hash).is_some() || self.is_loose(&hash)).then_some(hash)
+    /// Whether a blob is stored as this process knows the folder (no rescan): the cheap check
+    /// for a capture whose bytes equal an earlier one.
+    pub fn is_stored(&self, hash: &ContentHash) -> bool {
+        self.location(hash).is_some() || self.is_loose(hash)
     }
 
     /// Number of blobs stored (packed and loose).
@@ -262,8 +283,16 @@ impl BlobStore {
     /// complete and readable on return; it is durable after the next [`BlobStore::sync`],
     /// which the store calls before committing any row that names it.
     pub fn put(&self, bytes: &[u8]) -> Result<ContentHash, StoreError> {
-        let hash = ContentHash::of(bytes);
-        if self.location(&hash).is_some() || self.is_loose(&hash) {
+        self.put_with_hash(ContentHash::of(bytes), bytes)
+    }
+
+    /// `put` for bytes already hashed (by [`HashedBytes::new`], so the hash is theirs).
+    pub fn put_hashed(&self, bytes: &HashedBytes) -> Result<ContentHash, StoreError> {
+        self.put_with_hash(bytes.hash, &bytes.bytes)
+    }
+
+    fn put_with_hash(&self, hash: ContentHash, bytes: &[u8]) -> Result<ContentHash, StoreError> {
+        if self.is_stored(&hash) {
             return Ok(hash);
         }
         // Compress outside the writer lock: it is most of the work and runs on every core.

@@ -12,7 +12,7 @@ mod sqlite;
 
 use std::path::{Path, PathBuf};
 
-pub use blobs::BlobStore;
+pub use blobs::{BlobStore, HashedBytes};
 pub use rows::*;
 pub use sqlite::{sources_hash, PendingWrite, Store, StoreCounts};
 

@@ -17,10 +17,11 @@ use chrono::Utc;
 use futures::StreamExt;
 use serde::Serialize;
 
+use clausewatch_core::ContentHash;
 use clausewatch_fetch::{Conditional, Fetcher};
 use clausewatch_store::{
-    CaptureRow, DocumentId, DocumentOutcome, DocumentRow, NewSnapshot, PendingWrite, RulesRow, RunId, SnapshotRow,
-    Store, StoreError,
+    BlobStore, CaptureRow, DocumentId, DocumentOutcome, DocumentRow, HashedBytes, NewSnapshot, PendingWrite, RulesRow,
+    RunId, SnapshotRow, Store, StoreError,
 };
 
 use crate::config::Config;
@@ -365,6 +366,29 @@ const MAX_QUEUED_WRITES: usize = 128;
 /// hashed on a blocking thread.
 const INLINE_HASH_MAX_BYTES: usize = 1 << 20;
 
+/// Store a fetched body (unless already stored): its hash, and the body back for extraction.
+/// Bytes seen before (most captures) are only hashed, here: handing each to a blocking thread
+/// would cost more than the hash. New bytes, and large ones, go to a blocking thread, where
+/// they are compressed and written (hashed once either way).
+async fn store_body(blobs: BlobStore, body: Vec<u8>) -> Result<(ContentHash, Vec<u8>), StoreError> {
+    let input = if body.len() <= INLINE_HASH_MAX_BYTES {
+        let hashed = HashedBytes::new(body);
+        if blobs.is_stored(&hashed.hash()) {
+            return Ok((hashed.hash(), hashed.into_bytes()));
+        }
+        Ok(hashed)
+    } else {
+        Err(body)
+    };
+    tokio::task::spawn_blocking(move || {
+        let hashed = input.unwrap_or_else(HashedBytes::new);
+        let hash = blobs.put_hashed(&hashed)?;
+        Ok((hash, hashed.into_bytes()))
+    })
+    .await
+    .map_err(|e| StoreError::Corrupt { what: "blob write task".into(), reason: e.to_string() })?
+}
+
 /// What the browser waits for: the first CSS selector of the source's `select`.
 fn wait_for(source: &clausewatch_core::SourceRules) -> Option<&str> {
     source.select.iter().find_map(|s| match s {
@@ -437,19 +461,8 @@ async fn fetch_sources(
             };
             (p.content_type.clone(), p.content_hash, p.size)
         } else {
-            let blobs = store.blobs().clone();
-            let body = response.body;
-            let size = body.len() as u64;
-            // Bytes seen before (most captures) are only hashed, here: handing each to a
-            // blocking thread would cost more than the hash. New bytes are compressed and
-            // written on a blocking thread.
-            let known = (body.len() <= INLINE_HASH_MAX_BYTES).then(|| blobs.stored_hash(&body)).flatten();
-            let (hash, body) = match known {
-                Some(hash) => (hash, body),
-                None => tokio::task::spawn_blocking(move || blobs.put(&body).map(|h| (h, body)))
-                    .await
-                    .map_err(|e| StoreError::Corrupt { what: "blob write task".into(), reason: e.to_string() })??,
-            };
+            let size = response.body.len() as u64;
+            let (hash, body) = store_body(store.blobs().clone(), response.body).await?;
             if let Some(b) = bodies.as_mut() {
                 b.push(body);
             }
