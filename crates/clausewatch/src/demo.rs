@@ -12,7 +12,7 @@ use clausewatch_core::declaration::parse_declaration;
 use clausewatch_extract::{check_css, KNOWN_FILTERS};
 use clausewatch_store::{NewSnapshot, Store};
 
-use crate::versioning::{record_fresh_capture, RulesCache};
+use crate::versioning::{submit_fresh_capture, RulesCache};
 
 pub const DEMO_BUNDLE: &[u8] = include_bytes!("../../../demo/demo.tar.zst");
 
@@ -93,7 +93,7 @@ pub async fn load(store: &Store) -> anyhow::Result<DemoReport> {
             });
             bodies.push(bytes.clone());
         }
-        let step = record_fresh_capture(
+        let (step, write) = submit_fresh_capture(
             store,
             &cache,
             doc.id,
@@ -105,6 +105,7 @@ pub async fn load(store: &Store) -> anyhow::Result<DemoReport> {
             Some(bodies),
         )
         .await?;
+        write.committed().await?;
         report.captures += 1;
         report.versions += step.versions.len();
     }

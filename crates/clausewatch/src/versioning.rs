@@ -50,18 +50,6 @@ impl Current {
     }
 }
 
-impl From<&VersionRow> for Current {
-    fn from(v: &VersionRow) -> Self {
-        Current {
-            capture_id: v.capture_id,
-            rules_id: v.rules_id,
-            effective_at: v.effective_at,
-            text_hash: v.text_hash,
-            text: CurrentText::Loaded(v.markdown.clone()),
-        }
-    }
-}
-
 impl From<&VersionSummary> for Current {
     fn from(v: &VersionSummary) -> Self {
         Current {
@@ -478,29 +466,10 @@ fn failure_of(step: &Step) -> Option<(String, String)> {
     }
 }
 
-/// Version a capture just fetched and record it with its snapshots in one write. `previous`
-/// is the document's last successfully versioned capture; `bodies` are the fetched bytes (None
-/// when a source was answered "not modified").
-#[allow(clippy::too_many_arguments)]
-pub async fn record_fresh_capture(
-    store: &Store,
-    rules_cache: &RulesCache,
-    document: DocumentId,
-    previous: Option<CaptureRow>,
-    run: Option<RunId>,
-    captured_at: DateTime<Utc>,
-    rules_id: RulesId,
-    snapshots: Vec<NewSnapshot>,
-    bodies: Option<Vec<Vec<u8>>>,
-) -> Result<Step, StoreError> {
-    let (step, pending) =
-        submit_fresh_capture(store, rules_cache, document, previous, run, captured_at, rules_id, snapshots, bodies)
-            .await?;
-    pending.committed().await?;
-    Ok(step)
-}
-
-/// `record_fresh_capture` without waiting for the commit: the step, and the queued write.
+/// Version a capture just fetched and queue it, with its snapshots, for the store's writer
+/// (one write): the step, and the queued write to wait for. `previous` is the document's last
+/// successfully versioned capture; `bodies` are the fetched bytes (None when a source was
+/// answered "not modified").
 #[allow(clippy::too_many_arguments)]
 pub async fn submit_fresh_capture(
     store: &Store,
