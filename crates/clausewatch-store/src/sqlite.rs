@@ -567,56 +567,53 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        // The others each bump, reopen or open their incident.
         for outcome in outcomes {
-            match &outcome.failure {
-                None => {}
-                Some((cause, message)) => {
-                    let message = truncate(message, 2000);
-                    let bumped = sqlx::query(
-                        "UPDATE incidents SET occurrences = occurrences + 1, last_seen_at = ?, last_message = ?,
-                           last_run_id = ? WHERE document_id = ? AND cause = ? AND resolved_at IS NULL",
-                    )
-                    .bind(&now)
-                    .bind(&message)
-                    .bind(run)
-                    .bind(outcome.document)
-                    .bind(cause)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if bumped > 0 {
-                        continue;
-                    }
-                    let reopened = sqlx::query(
-                        "UPDATE incidents SET resolved_at = NULL, reopened = reopened + 1, occurrences = occurrences + 1,
-                           last_seen_at = ?, last_message = ?, last_run_id = ?
-                         WHERE id = (SELECT id FROM incidents WHERE document_id = ? AND cause = ? ORDER BY id DESC LIMIT 1)",
-                    )
-                    .bind(&now)
-                    .bind(&message)
-                    .bind(run)
-                    .bind(outcome.document)
-                    .bind(cause)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if reopened > 0 {
-                        continue;
-                    }
-                    sqlx::query(
-                        "INSERT INTO incidents (document_id, cause, opened_at, last_seen_at, last_message, last_run_id)
-                         VALUES (?, ?, ?, ?, ?, ?)",
-                    )
-                    .bind(outcome.document)
-                    .bind(cause)
-                    .bind(&now)
-                    .bind(&now)
-                    .bind(&message)
-                    .bind(run)
-                    .execute(&mut *tx)
-                    .await?;
-                }
+            let (document, Some((cause, message))) = (outcome.document, &outcome.failure) else { continue };
+            let message = truncate(message, 2000);
+            let bumped = sqlx::query(
+                "UPDATE incidents SET occurrences = occurrences + 1, last_seen_at = ?, last_message = ?,
+                   last_run_id = ? WHERE document_id = ? AND cause = ? AND resolved_at IS NULL",
+            )
+            .bind(&now)
+            .bind(&message)
+            .bind(run)
+            .bind(document)
+            .bind(cause)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if bumped > 0 {
+                continue;
             }
+            let reopened = sqlx::query(
+                "UPDATE incidents SET resolved_at = NULL, reopened = reopened + 1, occurrences = occurrences + 1,
+                   last_seen_at = ?, last_message = ?, last_run_id = ?
+                 WHERE id = (SELECT id FROM incidents WHERE document_id = ? AND cause = ? ORDER BY id DESC LIMIT 1)",
+            )
+            .bind(&now)
+            .bind(&message)
+            .bind(run)
+            .bind(document)
+            .bind(cause)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if reopened > 0 {
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO incidents (document_id, cause, opened_at, last_seen_at, last_message, last_run_id)
+                 VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(document)
+            .bind(cause)
+            .bind(&now)
+            .bind(&now)
+            .bind(&message)
+            .bind(run)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(())
