@@ -30,7 +30,7 @@ use crate::config::Config;
 pub const TERMS_TYPES: [&str; 5] =
     ["Terms of Service", "Privacy Policy", "Acceptable Use Policy", "Developer Terms", "Trackers Policy"];
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct BenchReport {
     pub pages: usize,
     pub hosts: usize,
@@ -83,11 +83,19 @@ impl BenchMedians {
             for key in first.keys() {
                 let mut xs: Vec<f64> = values.iter().filter_map(|v| v[key].as_f64()).collect();
                 xs.sort_by(f64::total_cmp);
-                let m =
-                    if xs.len() % 2 == 1 { xs[xs.len() / 2] } else { (xs[xs.len() / 2 - 1] + xs[xs.len() / 2]) / 2.0 };
+                let n = xs.len();
+                // A figure no run measured (peak RSS where /proc is absent serialises as null).
+                let m = match n {
+                    0 => serde_json::Value::Null,
+                    _ if n % 2 == 1 => serde_json::json!(xs[n / 2]),
+                    _ => serde_json::json!((xs[n / 2 - 1] + xs[n / 2]) / 2.0),
+                };
                 // Counts stay integers, as in a single run's report.
                 let counts = values.iter().all(|v| v[key].is_u64());
-                let m = if counts && m.fract() == 0.0 { serde_json::json!(m as u64) } else { serde_json::json!(m) };
+                let m = match m.as_f64() {
+                    Some(x) if counts && x.fract() == 0.0 => serde_json::json!(x as u64),
+                    _ => m,
+                };
                 median.insert(key.clone(), m);
             }
         }
@@ -564,6 +572,11 @@ mod tests {
             assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
         }
         assert!(BenchMedians::of(&[]).is_err());
+        // A figure no run could measure stays empty instead of breaking the summary.
+        let mut unmeasured = report(1.0, 0.5);
+        unmeasured.peak_rss_mb = f64::NAN;
+        let medians = BenchMedians::of(&[unmeasured.clone(), unmeasured]).unwrap();
+        assert!(medians.median["peak_rss_mb"].is_null());
     }
 
     #[test]
