@@ -27,6 +27,9 @@ use clausewatch_store::Store;
 
 use crate::config::Config;
 
+/// Most pages a benchmark serves: its page server holds them all (about 2.6 GB at this size).
+pub const MAX_PAGES: usize = 20_000;
+
 pub const TERMS_TYPES: [&str; 5] =
     ["Terms of Service", "Privacy Policy", "Acceptable Use Policy", "Developer Terms", "Trackers Policy"];
 
@@ -307,6 +310,8 @@ impl Drop for PageServer {
 /// to the pass 2 variant; end of stdin ends the process.
 pub async fn serve_pages(pages: usize, hosts: usize) -> anyhow::Result<()> {
     use axum::body::Bytes;
+    anyhow::ensure!(pages <= MAX_PAGES, "--pages is at most {MAX_PAGES} (every page is kept in memory)");
+    anyhow::ensure!((1..=250).contains(&hosts), "--hosts must be 1..=250");
     let pass1: Vec<Bytes> = (0..pages).map(|i| Bytes::from(page(i, false))).collect();
     let pass2: Vec<Bytes> = (0..pages)
         .map(|i| if text_changed(i) || noise_changed(i) { Bytes::from(page(i, true)) } else { pass1[i].clone() })

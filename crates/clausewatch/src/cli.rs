@@ -732,6 +732,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if hosts == 0 || hosts > 250 || pages == 0 || runs == 0 {
                 anyhow::bail!("--hosts must be 1..=250, and --pages and --runs at least 1");
             }
+            // The page server holds every page in memory (about 130 KB each, twice for the
+            // changed ones): bounded so a typo cannot ask for more memory than a machine has.
+            if pages > crate::bench::MAX_PAGES {
+                anyhow::bail!(
+                    "--pages is at most {} (the page server keeps every page in memory)",
+                    crate::bench::MAX_PAGES
+                );
+            }
             let mut reports = Vec::new();
             for _ in 0..runs {
                 let work = tempfile_dir(&config.data_dir, "bench")?;
