@@ -56,6 +56,34 @@ pub fn is_known_terms_type(name: &str) -> bool {
     TERMS_TYPES.contains(&name)
 }
 
+/// What a document of a terms type calls itself in its title, lower case: the type's own name
+/// first, then the names platforms commonly use for it ("Cookie Policy" for a trackers policy).
+/// Used to pick the document out of a page that holds several.
+pub fn title_names(terms_type: &str) -> Vec<String> {
+    let others: &[&str] = match terms_type {
+        "Terms of Service" => {
+            &["terms of use", "terms and conditions", "terms & conditions", "user agreement", "conditions of use"]
+        }
+        "Privacy Policy" => &["privacy notice", "privacy statement", "data policy"],
+        "Trackers Policy" => {
+            &["cookie policy", "cookies policy", "cookie notice", "cookies notice", "cookie statement"]
+        }
+        "Acceptable Use Policy" => &["usage policy", "usage policies", "use policy"],
+        "Data Processor Agreement" => &["data processing addendum", "data processing agreement", "processor terms"],
+        "Data Controller Agreement" => &["controller terms", "data sharing agreement"],
+        "Imprint" => &["impressum", "legal notice", "legal notices", "mentions légales"],
+        "Developer Terms" => &["developer agreement", "api terms", "api terms of use"],
+        "Commercial Terms" => &["business terms", "enterprise terms", "commercial terms of service"],
+        "Community Guidelines" => &["community standards", "community rules"],
+        "Copyright Claims Policy" => &["copyright policy", "dmca policy", "intellectual property policy"],
+        "Law Enforcement Guidelines" => &["law enforcement requests", "government requests"],
+        "Model Usage Policy" => &["model use policy"],
+        "AI Usage Policy" => &["ai use policy", "ai policy"],
+        _ => &[],
+    };
+    std::iter::once(terms_type.to_lowercase()).chain(others.iter().map(|s| s.to_string())).collect()
+}
+
 /// A file- and URL-friendly slug of a name ("Terms of Service" -> "terms-of-service").
 pub fn slug(name: &str) -> String {
     let mut out = String::with_capacity(name.len());

@@ -17,7 +17,7 @@ pub use decode::{sniff_media, MediaKind};
 pub use normalize::normalize_markdown;
 
 /// Bumped whenever extraction output may change for the same input; stored with each version.
-pub const EXTRACTOR_VERSION: &str = "4";
+pub const EXTRACTOR_VERSION: &str = "5";
 
 /// Filters we implement. Others are kept in declarations and reported, never fatal.
 pub const KNOWN_FILTERS: &[&str] = &["removeQueryParams"];
@@ -126,8 +126,14 @@ pub fn check_css(css: &str) -> Result<(), String> {
     })
 }
 
-/// Extract a document from its captured sources, combined in declaration order.
-pub fn extract_document(rules: &DocumentRules, inputs: &[SourceInput<'_>]) -> Result<Extracted, ExtractError> {
+/// Extract a document from its captured sources, combined in declaration order. `terms_type`
+/// (the document's, when known) lets a source with no `select` rule pick its document out of
+/// a page that holds several.
+pub fn extract_document(
+    rules: &DocumentRules,
+    terms_type: Option<&str>,
+    inputs: &[SourceInput<'_>],
+) -> Result<Extracted, ExtractError> {
     if rules.sources.len() != inputs.len() {
         return Err(ExtractError::SourceCountMismatch { expected: rules.sources.len(), got: inputs.len() });
     }
@@ -136,7 +142,7 @@ pub fn extract_document(rules: &DocumentRules, inputs: &[SourceInput<'_>]) -> Re
     // keeps every non-blank line, in order, so the index survives it.
     let mut page_marks: Vec<(usize, u32, usize)> = Vec::new();
     for (i, (rule, input)) in rules.sources.iter().zip(inputs).enumerate() {
-        let (md, pages) = extract_paged_source(rule, input)?;
+        let (md, pages) = extract_paged_source(rule, terms_type, input)?;
         if i > 0 {
             // Sources of a combined document are separated by a rule, as in Open Terms
             // Archive's versions, so readers see where one page ends.
@@ -169,13 +175,14 @@ fn non_blank_lines(text: &str) -> usize {
 
 /// Extract one source to (not yet normalised) Markdown.
 pub fn extract_source(rules: &SourceRules, input: &SourceInput<'_>) -> Result<String, ExtractError> {
-    extract_paged_source(rules, input).map(|(md, _)| md)
+    extract_paged_source(rules, None, input).map(|(md, _)| md)
 }
 
 /// One source's Markdown and, for a PDF, where its pages start (page number, index of the
 /// page's first non-blank line).
 fn extract_paged_source(
     rules: &SourceRules,
+    terms_type: Option<&str>,
     input: &SourceInput<'_>,
 ) -> Result<(String, Vec<(u32, usize)>), ExtractError> {
     if input.bytes.len() > MAX_INPUT_BYTES {
@@ -195,7 +202,7 @@ fn extract_paged_source(
         }
         MediaKind::Html => {
             let (text, _) = decode::decode(input.bytes, input.content_type, kind);
-            html_to_markdown(&text, rules, input.url)?
+            html_to_markdown(&text, rules, terms_type, input.url)?
         }
     };
     if md.trim().is_empty() {
@@ -242,7 +249,12 @@ fn nesting_estimate(text: &str) -> usize {
     max
 }
 
-fn html_to_markdown(text: &str, rules: &SourceRules, url: &str) -> Result<String, ExtractError> {
+fn html_to_markdown(
+    text: &str,
+    rules: &SourceRules,
+    terms_type: Option<&str>,
+    url: &str,
+) -> Result<String, ExtractError> {
     let depth = nesting_estimate(text);
     if depth > MAX_NESTING {
         return Err(ExtractError::TooDeep { depth, limit: MAX_NESTING });
@@ -251,13 +263,20 @@ fn html_to_markdown(text: &str, rules: &SourceRules, url: &str) -> Result<String
     select::apply_remove(&mut html, &rules.remove)?;
     let pieces = if rules.select.is_empty() {
         // No select rule: find the main content automatically (adding a platform needs only
-        // a URL), then drop the page furniture inside it.
+        // a URL); when it holds several documents, keep this document's sections (first: a
+        // section titled "Cookie Policy" would otherwise go as a cookie banner); then drop the
+        // page furniture inside.
         match main_content::find(&html) {
             Some(content) => {
-                for id in main_content::boilerplate_within(&html, content) {
-                    select::detach(&mut html, id);
+                let roots = terms_type
+                    .and_then(|t| main_content::document_sections(&html, content, t))
+                    .unwrap_or_else(|| vec![content]);
+                for root in &roots {
+                    for id in main_content::boilerplate_within(&html, *root) {
+                        select::detach(&mut html, id);
+                    }
                 }
-                vec![select::Piece::Subtree(content)]
+                roots.into_iter().map(select::Piece::Subtree).collect()
             }
             None => Vec::new(),
         }

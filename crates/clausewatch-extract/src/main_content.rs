@@ -295,6 +295,143 @@ pub fn explain(html: &Html) -> Vec<String> {
     out
 }
 
+/// Elements looked at, at most, when searching a page for the documents it holds.
+const SECTION_SEARCH_BUDGET: usize = 200_000;
+
+/// Text a section needs to count as a document (a menu entry or a link list does not).
+const SECTION_MIN_CHARS: usize = 500;
+
+/// Some sites publish all their documents on one page, each in its own section opening with
+/// its title (Terms of Service, Privacy Policy, Cookie Policy ...). Within the main content,
+/// find the sections of such a page whose title names `terms_type` (see
+/// [`clausewatch_core::terms_types::title_names`]): the document is those sections, not the
+/// whole page. None unless the content holds sibling sections (blocks of some text) titled as
+/// documents of at least two different terms types, one of them `terms_type`.
+pub fn document_sections(html: &Html, content: NodeId, terms_type: &str) -> Option<Vec<NodeId>> {
+    let root = html.tree.get(content)?;
+    let mut budget = SECTION_SEARCH_BUDGET;
+    // Outermost first: the documents are the largest sections that carry document titles.
+    let mut queue = std::collections::VecDeque::from([root]);
+    while let Some(parent) = queue.pop_front() {
+        let children: Vec<NodeRef<'_, Node>> = parent.children().filter(|c| c.value().is_element()).collect();
+        if children.len() >= 2 {
+            // (section, the terms type its title names)
+            let mut titled: Vec<(NodeId, &'static str)> = Vec::new();
+            for child in &children {
+                if !is_section(*child) {
+                    continue;
+                }
+                if let Some(kind) = section_title(*child, &mut budget).and_then(|t| terms_type_named(&t)) {
+                    if holds_text(*child, SECTION_MIN_CHARS, &mut budget) {
+                        titled.push((child.id(), kind));
+                    }
+                }
+            }
+            let kinds: std::collections::HashSet<&str> = titled.iter().map(|(_, k)| *k).collect();
+            let chosen: Vec<NodeId> = titled.iter().filter(|(_, k)| *k == terms_type).map(|(id, _)| *id).collect();
+            if kinds.len() >= 2 && !chosen.is_empty() {
+                return Some(chosen);
+            }
+        }
+        if budget == 0 {
+            return None;
+        }
+        budget = budget.saturating_sub(children.len());
+        queue.extend(children);
+    }
+    None
+}
+
+/// A document's section is a block container (a title and its text), never a link or other
+/// inline element, nor a heading alone.
+fn is_section(node: NodeRef<'_, Node>) -> bool {
+    node.value()
+        .as_element()
+        .is_some_and(|e| matches!(e.name(), "div" | "section" | "article" | "main" | "details" | "li"))
+}
+
+/// Whether a subtree holds at least `min` non-space characters of text (counting stops there).
+fn holds_text(node: NodeRef<'_, Node>, min: usize, budget: &mut usize) -> bool {
+    let mut chars = 0;
+    for d in node.descendants() {
+        if *budget == 0 {
+            return false;
+        }
+        *budget -= 1;
+        if let Some(t) = d.value().as_text() {
+            chars += t.chars().filter(|c| !c.is_whitespace()).count();
+            if chars >= min {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+fn is_heading(node: NodeRef<'_, Node>) -> bool {
+    node.value().as_element().is_some_and(|e| matches!(e.name(), "h1" | "h2" | "h3" | "h4"))
+}
+
+/// The title a section opens with: its first heading (`h1` to `h4`), or its first words when
+/// they are short (a title styled as a paragraph); normalised (lower case, single spaces,
+/// leading numbering and trailing punctuation dropped). None when the section opens with text.
+fn section_title(section: NodeRef<'_, Node>, budget: &mut usize) -> Option<String> {
+    for (visited, node) in section.descendants().skip(1).enumerate() {
+        if visited >= 200 || *budget == 0 {
+            return None;
+        }
+        *budget -= 1;
+        match node.value() {
+            Node::Element(_) if is_heading(node) => {
+                let text: String =
+                    node.descendants().filter_map(|d| d.value().as_text().map(|t| t.to_string())).collect();
+                return normalise_title(&text);
+            }
+            Node::Text(t) if !t.trim().is_empty() => {
+                let in_code = node
+                    .parent()
+                    .and_then(|p| p.value().as_element().map(|e| e.name()))
+                    .is_some_and(|name| BOILERPLATE_TAGS.contains(&name));
+                if !in_code {
+                    return normalise_title(t);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn normalise_title(text: &str) -> Option<String> {
+    let lower = text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    // "1. ", "IV. ", "a) " before the title.
+    let unnumbered = match lower.split_once(' ') {
+        Some((first, rest))
+            if first.len() <= 5
+                && first.ends_with(['.', ')'])
+                && first.trim_end_matches(['.', ')']).chars().all(|c| c.is_ascii_digit() || "ivxlc".contains(c)) =>
+        {
+            rest
+        }
+        _ => lower.as_str(),
+    };
+    let title = unnumbered.trim_end_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace());
+    (!title.is_empty() && title.chars().count() <= 80).then(|| title.to_string())
+}
+
+/// The terms type a (normalised) title names: the title is one of the type's names, or starts
+/// with one ("privacy policy for california residents").
+fn terms_type_named(title: &str) -> Option<&'static str> {
+    clausewatch_core::terms_types::TERMS_TYPES.iter().copied().find(|terms_type| {
+        clausewatch_core::terms_types::title_names(terms_type).iter().any(|name| {
+            title == name
+                || title
+                    .strip_prefix(name.as_str())
+                    .is_some_and(|rest| rest.starts_with(|c: char| !c.is_alphanumeric()))
+        })
+    })
+}
+
 /// Boilerplate elements inside the content element, outermost only.
 pub fn boilerplate_within(html: &Html, content: NodeId) -> Vec<NodeId> {
     let Some(root) = html.tree.get(content) else {
@@ -333,5 +470,60 @@ mod tests {
         assert_eq!(el.value().as_element().unwrap().attr("id"), Some("content"));
         let removed = boilerplate_within(&html, id);
         assert_eq!(removed.len(), 1, "the button");
+    }
+
+    fn filler(words: &str) -> String {
+        format!("<p>{}</p>", words.repeat(40))
+    }
+
+    fn titles_of(html: &Html, ids: &[NodeId]) -> Vec<String> {
+        ids.iter()
+            .map(|id| html.tree.get(*id).unwrap().value().as_element().unwrap().attr("id").unwrap_or("").to_string())
+            .collect()
+    }
+
+    #[test]
+    fn picks_the_document_out_of_a_page_of_several() {
+        // Titles as headings or as styled paragraphs; the cookie policy's id would mark a
+        // cookie banner, the footer's links name documents too.
+        let page = format!(
+            r#"<html><body><main><div class="docs">
+            <div id="tos"><h1>1. Terms of Service</h1>{}</div>
+            <div id="privacy"><div class="text-4xl"><p>Privacy Policy</p></div>{}</div>
+            <div id="cookie-policy"><p>Cookie Policy</p>{}</div>
+            </div></main>
+            <footer><a href="/terms">Terms of Service</a> <a href="/privacy">Privacy Policy</a></footer></body></html>"#,
+            filler("You agree to these terms and we may terminate your account. "),
+            filler("We process personal data lawfully and keep it safe. "),
+            filler("We use cookies to keep you signed in and to measure traffic. "),
+        );
+        let html = Html::parse_document(&page);
+        let content = find(&html).unwrap();
+        let pick = |t: &str| document_sections(&html, content, t).map(|ids| titles_of(&html, &ids));
+        assert_eq!(pick("Trackers Policy"), Some(vec!["cookie-policy".to_string()]));
+        assert_eq!(pick("Privacy Policy"), Some(vec!["privacy".to_string()]));
+        assert_eq!(pick("Terms of Service"), Some(vec!["tos".to_string()]));
+        // No section of this type: the page as it is.
+        assert_eq!(pick("Imprint"), None);
+    }
+
+    #[test]
+    fn one_document_with_sections_is_left_whole() {
+        // Sections titled like other documents' names only once, links naming documents, and
+        // short titled blocks are no set of documents.
+        let page = format!(
+            r#"<html><body><main><h1>Privacy Policy</h1>
+            <div id="a"><h2>What we collect</h2>{}</div>
+            <div id="b"><h2>Cookie notice</h2>{}</div>
+            <p>See also our <a href="/t">Terms of Use</a> and <a href="/c">Cookie Policy</a>.</p>
+            <div id="c"><h2>Terms of Service</h2><p>Short.</p></div>
+            </main></body></html>"#,
+            filler("We collect your e-mail address and the content you post. "),
+            filler("We use cookies to keep you signed in. "),
+        );
+        let html = Html::parse_document(&page);
+        let content = find(&html).unwrap();
+        assert_eq!(document_sections(&html, content, "Privacy Policy"), None);
+        assert_eq!(document_sections(&html, content, "Trackers Policy"), None);
     }
 }

@@ -137,8 +137,8 @@ fn combine_joins_sources_in_order_and_hash_is_stable() {
         SourceInput { url: "https://example.test/legal/terms", bytes: PAGE.as_bytes(), content_type: None },
         SourceInput { url: "https://example.test/other", bytes: PAGE.as_bytes(), content_type: None },
     ];
-    let one = extract_document(&doc, &inputs).unwrap();
-    let two = extract_document(&doc, &inputs).unwrap();
+    let one = extract_document(&doc, None, &inputs).unwrap();
+    let two = extract_document(&doc, None, &inputs).unwrap();
     assert_eq!(one, two);
     // Sources are separated by a rule, as in Open Terms Archive's versions.
     assert_eq!(one.markdown, "Terms of Service\n================\n\n- - -\n\n### 1.1 Fees\n");

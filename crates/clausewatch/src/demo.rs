@@ -96,7 +96,7 @@ pub async fn load(store: &Store) -> anyhow::Result<DemoReport> {
         let (step, write) = submit_fresh_capture(
             store,
             &cache,
-            doc.id,
+            &doc,
             store.last_done_capture(doc.id, i64::MAX).await?,
             None,
             capture.captured_at,

@@ -199,6 +199,17 @@ struct SourceFile {
 struct Meta {
     #[serde(default)]
     recommended_declaration: Option<String>,
+    /// The document's terms type (what an automatic extraction looks for on a page holding
+    /// several documents).
+    #[serde(default)]
+    terms_type: Option<String>,
+}
+
+fn read_meta(dir: &Path) -> Meta {
+    match std::fs::read(dir.join("meta.json")) {
+        Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
+        Err(_) => Meta::default(),
+    }
 }
 
 fn read_limited(path: &Path) -> anyhow::Result<Vec<u8>> {
@@ -235,10 +246,7 @@ fn is_selector_miss(e: &anyhow::Error) -> bool {
 }
 
 fn recommended_declaration(dir: &Path) -> anyhow::Result<String> {
-    let meta: Meta = match std::fs::read(dir.join("meta.json")) {
-        Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
-        Err(_) => Meta::default(),
-    };
+    let meta = read_meta(dir);
     let decl_name = meta.recommended_declaration.unwrap_or_else(|| "declaration.json".into());
     anyhow::ensure!(
         !decl_name.contains('/') && !decl_name.contains(".."),
@@ -289,7 +297,8 @@ fn extract_with(dir: &Path, decl_name: &str, mode: RulesMode) -> anyhow::Result<
         .zip(&bodies)
         .map(|(s, b)| SourceInput { url: &s.url, bytes: b, content_type: s.media_type.as_deref() })
         .collect();
-    Ok(extract_document(&rules, &inputs)?.markdown)
+    let terms_type = read_meta(dir).terms_type;
+    Ok(extract_document(&rules, terms_type.as_deref(), &inputs)?.markdown)
 }
 
 fn order_by_declaration(rules: &DocumentRules, mut sources: Vec<SourceFile>) -> Vec<SourceFile> {
@@ -452,7 +461,7 @@ pub fn run_replay_main_content(shared: &Path) -> anyhow::Result<ReplayMainConten
                     content_type: media.get(*f).map(String::as_str),
                 })
                 .collect();
-            let Ok(reference) = extract_document(&rules, &inputs) else {
+            let Ok(reference) = extract_document(&rules, Some(terms_type), &inputs) else {
                 skipped += 1;
                 continue;
             };
@@ -465,7 +474,7 @@ pub fn run_replay_main_content(shared: &Path) -> anyhow::Result<ReplayMainConten
             };
             let name = format!("{} / {terms_type}", platform.name);
             let expected = comparable(&reference.markdown);
-            let result = match extract_document(&automatic_rules, &inputs) {
+            let result = match extract_document(&automatic_rules, Some(terms_type), &inputs) {
                 Ok(auto) => CaseResult::scored(name, &expected, Ok(&auto.markdown), false, 5),
                 Err(e) => CaseResult::scored(name, &expected, Err(e.to_string()), false, 5),
             };

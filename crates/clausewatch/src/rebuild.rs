@@ -47,7 +47,7 @@ pub async fn rebuild(store: &Store, apply: bool) -> anyhow::Result<RebuildReport
         let mut rebuilt: Vec<NewVersion> = Vec::new();
         for capture in store.captures_with_snapshots(doc.id).await? {
             // No unchanged-bytes shortcut: every capture is extracted again.
-            let input = CaptureInput::stored(store, &capture).await?;
+            let input = CaptureInput::stored(store, &doc, &capture).await?;
             let s = step(store, &cache, current.as_ref(), confirmed, input).await?;
             // As in tracking: the rules of the last capture processed successfully.
             if !matches!(s.outcome, crate::versioning::Outcome::Failed { .. }) {

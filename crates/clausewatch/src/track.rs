@@ -316,18 +316,9 @@ async fn try_track_document(
             Ok(fetched) => fetched,
             Err(failed) => return Ok(failed),
         };
-    let (step, pending) = submit_fresh_capture(
-        store,
-        cache,
-        doc.id,
-        previous_done.clone(),
-        Some(run_id),
-        now,
-        rules.id,
-        snapshots,
-        bodies,
-    )
-    .await?;
+    let (step, pending) =
+        submit_fresh_capture(store, cache, &doc, previous_done.clone(), Some(run_id), now, rules.id, snapshots, bodies)
+            .await?;
     // The selectors matched nothing in the static page: it may be a shell its scripts fill in.
     // Look again as a browser would (the static capture stays recorded as failed).
     let shell = matches!(&step.outcome, Outcome::Failed { cause, .. }
@@ -339,18 +330,9 @@ async fn try_track_document(
         if let Ok((snapshots, bodies)) =
             fetch_sources(store, fetcher, &doc, &rules, &previous_snapshots, run_id, now, true).await?
         {
-            let (rendered, pending) = submit_fresh_capture(
-                store,
-                cache,
-                doc.id,
-                previous_done,
-                Some(run_id),
-                now,
-                rules.id,
-                snapshots,
-                bodies,
-            )
-            .await?;
+            let (rendered, pending) =
+                submit_fresh_capture(store, cache, &doc, previous_done, Some(run_id), now, rules.id, snapshots, bodies)
+                    .await?;
             return Ok(DocResult::Fetched(rendered, Some(pending)));
         }
         return Ok(DocResult::Fetched(step, None));

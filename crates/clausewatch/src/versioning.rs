@@ -12,9 +12,9 @@ use chrono::{DateTime, Utc};
 use clausewatch_core::ContentHash;
 use clausewatch_extract::{extract_document, ExtractError, Extracted, SourceInput, EXTRACTOR_VERSION};
 use clausewatch_store::{
-    compress_text, sources_hash, CaptureId, CaptureRow, DocumentId, NewChange, NewSnapshot, NewVersion, PendingWrite,
-    ProcessedCapture, RulesId, RulesRow, RunId, SnapshotRow, Store, StoreError, VersionId, VersionKind, VersionRow,
-    VersionSummary,
+    compress_text, sources_hash, CaptureId, CaptureRow, DocumentId, DocumentRow, NewChange, NewSnapshot, NewVersion,
+    PendingWrite, ProcessedCapture, RulesId, RulesRow, RunId, SnapshotRow, Store, StoreError, VersionId, VersionKind,
+    VersionRow, VersionSummary,
 };
 
 /// The latest version as far as versioning needs it.
@@ -142,6 +142,9 @@ impl From<&NewSnapshot> for SourceRef {
 /// recorded together with its versions (`id` None).
 pub struct CaptureInput {
     pub id: Option<CaptureId>,
+    /// The document's terms type: what an automatic extraction looks for on a page that holds
+    /// several documents.
+    pub terms_type: String,
     pub captured_at: DateTime<Utc>,
     pub rules_id: RulesId,
     pub sources: Vec<SourceRef>,
@@ -150,10 +153,15 @@ pub struct CaptureInput {
 }
 
 impl CaptureInput {
-    pub async fn stored(store: &Store, capture: &CaptureRow) -> Result<CaptureInput, StoreError> {
+    pub async fn stored(
+        store: &Store,
+        document: &DocumentRow,
+        capture: &CaptureRow,
+    ) -> Result<CaptureInput, StoreError> {
         let snapshots = store.snapshots(capture.id).await?;
         Ok(CaptureInput {
             id: Some(capture.id),
+            terms_type: document.terms_type.clone(),
             captured_at: capture.captured_at,
             rules_id: capture.rules_id,
             sources: snapshots.iter().map(SourceRef::from).collect(),
@@ -203,7 +211,7 @@ pub async fn step(
         let old_rules = rules_cache.get(store, confirmed).await?.hash;
         if old_rules != rules.hash {
             let old: Vec<SourceRef> = store.snapshots(cur.capture_id).await?.iter().map(SourceRef::from).collect();
-            if let Ok(ex) = extract_sources(store, &rules, &old, None).await? {
+            if let Ok(ex) = extract_sources(store, &rules, Some(&capture.terms_type), &old, None).await? {
                 if ex.text_hash != cur.text_hash {
                     let (capture_id, effective_at) = (cur.capture_id, cur.effective_at);
                     let v = new_version(
@@ -228,7 +236,9 @@ pub async fn step(
     }
 
     // 2. Extract this capture and compare.
-    let extracted = match extract_sources(store, &rules, &capture.sources, capture.bodies).await? {
+    let extracted = match extract_sources(store, &rules, Some(&capture.terms_type), &capture.sources, capture.bodies)
+        .await?
+    {
         Ok(ex) => ex,
         Err(e) => {
             return Ok(Step { versions, outcome: Outcome::Failed { cause: e.cause().into(), message: e.to_string() } })
@@ -386,18 +396,21 @@ pub async fn page_starts(store: &Store, v: &VersionRow) -> Result<Vec<clausewatc
         return Ok(Vec::new());
     }
     let rules = store.rules(v.rules_id).await?;
+    let terms_type = store.document(v.document_id).await?.map(|d| d.terms_type);
     let sources: Vec<SourceRef> = snapshots.iter().map(SourceRef::from).collect();
-    Ok(match extract_sources(store, &rules, &sources, None).await? {
+    Ok(match extract_sources(store, &rules, terms_type.as_deref(), &sources, None).await? {
         Ok(ex) if ex.text_hash == v.text_hash => ex.pages,
         _ => Vec::new(),
     })
 }
 
-/// Extract a capture's sources with `rules`, from the given bytes or the blob store. The outer
-/// error is the store's (missing or corrupt blob); the inner one is extraction's.
+/// Extract a capture's sources with `rules` (for a document of `terms_type`), from the given
+/// bytes or the blob store. The outer error is the store's (missing or corrupt blob); the inner
+/// one is extraction's.
 pub async fn extract_sources(
     store: &Store,
     rules: &RulesRow,
+    terms_type: Option<&str>,
     sources: &[SourceRef],
     in_memory: Option<Vec<Vec<u8>>>,
 ) -> Result<Result<Extracted, ExtractError>, StoreError> {
@@ -418,6 +431,7 @@ pub async fn extract_sources(
         bodies.push((s.final_url.clone(), s.content_type.clone(), bytes));
     }
     let doc_rules = rules.rules.clone();
+    let terms_type = terms_type.map(str::to_string);
     // CPU-bound: at most one extraction per core, so the rest of the pipeline (the store's
     // writer above all) is not starved by a pile of parallel parses.
     let _cpu = cpu_permits()
@@ -427,7 +441,7 @@ pub async fn extract_sources(
     let result = tokio::task::spawn_blocking(move || {
         let inputs: Vec<SourceInput<'_>> =
             bodies.iter().map(|(url, ct, bytes)| SourceInput { url, bytes, content_type: ct.as_deref() }).collect();
-        extract_document(&doc_rules, &inputs)
+        extract_document(&doc_rules, terms_type.as_deref(), &inputs)
     })
     .await
     .map_err(|e| StoreError::Corrupt { what: "extraction task".into(), reason: e.to_string() })?;
@@ -474,7 +488,7 @@ fn failure_of(step: &Step) -> Option<(String, String)> {
 pub async fn submit_fresh_capture(
     store: &Store,
     rules_cache: &RulesCache,
-    document: DocumentId,
+    document: &DocumentRow,
     previous: Option<CaptureRow>,
     run: Option<RunId>,
     captured_at: DateTime<Utc>,
@@ -484,14 +498,15 @@ pub async fn submit_fresh_capture(
 ) -> Result<(Step, PendingWrite), StoreError> {
     let input = CaptureInput {
         id: None,
+        terms_type: document.terms_type.clone(),
         captured_at,
         rules_id,
         sources: snapshots.iter().map(SourceRef::from).collect(),
         bodies,
     };
-    let step = decide(store, rules_cache, document, previous, input).await?;
+    let step = decide(store, rules_cache, document.id, previous, input).await?;
     let pending = store.submit_processed(ProcessedCapture {
-        document_id: document,
+        document_id: document.id,
         run_id: run,
         captured_at,
         rules_id,

@@ -253,3 +253,52 @@ async fn rule_change_without_text_effect_is_confirmed_once() {
     let report = clausewatch::rebuild::rebuild(&app.store, false).await.unwrap();
     assert!(report.mismatches.is_empty(), "{}", report.render());
 }
+
+/// One page holding all of a platform's documents, each in its own section; catalog entries
+/// with a URL only (automatic main content) each get their own document's text, and `rebuild`
+/// reproduces them.
+#[tokio::test]
+async fn url_only_documents_on_a_page_of_several_get_their_own_sections() {
+    let server = TestServer::start().await;
+    let app = TestApp::new().await;
+    let url = server.url("/legal");
+    app.write_catalog(
+        "Multi",
+        json!({"name": "Multi", "terms": {
+            "Privacy Policy": {"fetch": url},
+            "Trackers Policy": {"fetch": url},
+            "Terms of Service": {"fetch": url}
+        }}),
+    );
+    let section = |id: &str, title: &str, sentence: &str| {
+        format!(r#"<div id="{id}"><div class="title"><p>{title}</p></div><p>{}</p></div>"#, sentence.repeat(30))
+    };
+    let page = format!(
+        r#"<html><body><nav><a href="/">Home</a></nav><main><div class="docs">{}{}{}</div></main>
+        <footer><a href="/legal">Privacy Policy</a> <a href="/legal">Cookie Policy</a></footer></body></html>"#,
+        section("terms", "Terms of Service", "You may terminate your account at any time. "),
+        section("privacy", "Privacy Policy", "We keep your personal data for twelve months. "),
+        section("cookie-policy", "Cookie Policy", "We set an analytics cookie that lasts one year. "),
+    );
+    server.set_html("/legal", &page);
+    let s = app.track().await;
+    assert_eq!((s.new_versions, s.failed), (3, 0), "{}", s.render());
+    let text = |terms_type: &'static str| {
+        let app = &app;
+        async move {
+            let doc = app.doc("Multi", terms_type).await;
+            app.store.latest_version(doc.id).await.unwrap().unwrap().markdown
+        }
+    };
+    let privacy = text("Privacy Policy").await;
+    assert!(privacy.starts_with("Privacy Policy") && privacy.contains("twelve months"), "{privacy}");
+    assert!(!privacy.contains("analytics cookie") && !privacy.contains("terminate"), "{privacy}");
+    // Its id marks it like a cookie banner, but it is the document asked for.
+    let trackers = text("Trackers Policy").await;
+    assert!(trackers.starts_with("Cookie Policy") && trackers.contains("analytics cookie"), "{trackers}");
+    assert!(!trackers.contains("personal data"), "{trackers}");
+    let terms = text("Terms of Service").await;
+    assert!(terms.contains("terminate") && !terms.contains("twelve months"), "{terms}");
+    let report = clausewatch::rebuild::rebuild(&app.store, false).await.unwrap();
+    assert_eq!((report.identical_documents, report.mismatches.len()), (3, 0), "{}", report.render());
+}
