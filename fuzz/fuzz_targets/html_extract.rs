@@ -1,9 +1,10 @@
 //! Arbitrary bytes as an HTML page, through declared rules (CSS select + remove, a range) and
-//! through automatic main content: extraction must return text or a named error, never panic.
+//! through automatic main content (with and without a terms type to pick out of a page of
+//! several documents): extraction must return text or a named error, never panic.
 #![no_main]
 
-use clausewatch_core::{RangeBoundary, RangeSelector, Selector, SourceRules};
-use clausewatch_extract::{extract_source, SourceInput};
+use clausewatch_core::{DocumentRules, RangeBoundary, RangeSelector, Selector, SourceRules};
+use clausewatch_extract::{extract_document, extract_source, SourceInput};
 use libfuzzer_sys::fuzz_target;
 
 fn rules(select: Vec<Selector>, remove: Vec<Selector>) -> SourceRules {
@@ -14,7 +15,7 @@ fn rules(select: Vec<Selector>, remove: Vec<Selector>) -> SourceRules {
         filters: vec![],
         execute_client_scripts: false,
         origin: None,
-                ignore_robots: None,
+        ignore_robots: None,
     }
 }
 
@@ -36,6 +37,12 @@ fuzz_target!(|data: &[u8]| {
             // The normal form is idempotent.
             let once = clausewatch_extract::normalize_markdown(&md);
             assert_eq!(clausewatch_extract::normalize_markdown(&once), once);
+        }
+    }
+    let automatic = DocumentRules { sources: vec![rules(vec![], vec![])] };
+    for terms_type in ["Trackers Policy", "Terms of Service"] {
+        if let Ok(ex) = extract_document(&automatic, Some(terms_type), &[input]) {
+            assert!(!ex.markdown.trim().is_empty());
         }
     }
 });

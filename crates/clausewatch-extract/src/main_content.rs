@@ -304,8 +304,8 @@ const SECTION_MIN_CHARS: usize = 500;
 /// Some sites publish all their documents on one page, each in its own section opening with
 /// its title (Terms of Service, Privacy Policy, Cookie Policy ...). Within the main content,
 /// find the sections of such a page whose title names `terms_type` (see
-/// [`clausewatch_core::terms_types::title_names`]): the document is those sections, not the
-/// whole page. None unless the content holds sibling sections (blocks of some text) titled as
+/// [`clausewatch_core::terms_types::title_names`]), each with the untitled sections that
+/// follow it: the document is those sections, not the whole page. None unless the content holds sibling sections (blocks of some text) titled as
 /// documents of at least two different terms types, one of them `terms_type`.
 pub fn document_sections(html: &Html, content: NodeId, terms_type: &str) -> Option<Vec<NodeId>> {
     let root = html.tree.get(content)?;
@@ -328,8 +328,19 @@ pub fn document_sections(html: &Html, content: NodeId, terms_type: &str) -> Opti
                 }
             }
             let kinds: std::collections::HashSet<&str> = titled.iter().map(|(_, k)| *k).collect();
-            let chosen: Vec<NodeId> = titled.iter().filter(|(_, k)| *k == terms_type).map(|(id, _)| *id).collect();
-            if kinds.len() >= 2 && !chosen.is_empty() {
+            if kinds.len() >= 2 && kinds.contains(terms_type) {
+                // Each section of this type, with the untitled siblings that follow it up to
+                // the next titled document (its own numbered sections, annexes).
+                let mut chosen = Vec::new();
+                let mut inside = false;
+                for child in &children {
+                    if let Some((_, kind)) = titled.iter().find(|(id, _)| *id == child.id()) {
+                        inside = *kind == terms_type;
+                    }
+                    if inside {
+                        chosen.push(child.id());
+                    }
+                }
                 return Some(chosen);
             }
         }
@@ -489,11 +500,13 @@ mod tests {
         let page = format!(
             r#"<html><body><main><div class="docs">
             <div id="tos"><h1>1. Terms of Service</h1>{}</div>
+            <div id="tos-eligibility"><h2>Eligibility</h2>{}</div>
             <div id="privacy"><div class="text-4xl"><p>Privacy Policy</p></div>{}</div>
             <div id="cookie-policy"><p>Cookie Policy</p>{}</div>
             </div></main>
             <footer><a href="/terms">Terms of Service</a> <a href="/privacy">Privacy Policy</a></footer></body></html>"#,
             filler("You agree to these terms and we may terminate your account. "),
+            filler("You must be 18 or older to use the service. "),
             filler("We process personal data lawfully and keep it safe. "),
             filler("We use cookies to keep you signed in and to measure traffic. "),
         );
@@ -502,7 +515,8 @@ mod tests {
         let pick = |t: &str| document_sections(&html, content, t).map(|ids| titles_of(&html, &ids));
         assert_eq!(pick("Trackers Policy"), Some(vec!["cookie-policy".to_string()]));
         assert_eq!(pick("Privacy Policy"), Some(vec!["privacy".to_string()]));
-        assert_eq!(pick("Terms of Service"), Some(vec!["tos".to_string()]));
+        // A document's untitled sections follow its title.
+        assert_eq!(pick("Terms of Service"), Some(vec!["tos".to_string(), "tos-eligibility".to_string()]));
         // No section of this type: the page as it is.
         assert_eq!(pick("Imprint"), None);
     }
