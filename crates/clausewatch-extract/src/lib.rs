@@ -235,10 +235,11 @@ fn nesting_estimate(text: &str) -> usize {
             Some(b'/') => depth = depth.saturating_sub(1),
             Some(c) if c.is_ascii_alphabetic() => {
                 let name_len = bytes[at..].iter().take_while(|b| b.is_ascii_alphanumeric()).count();
-                let name = bytes[at..at + name_len].to_ascii_lowercase();
+                let name = &bytes[at..at + name_len];
                 let end = memchr::memchr(b'>', &bytes[at..]).map(|e| at + e).unwrap_or(bytes.len());
                 let self_closed = end > at && bytes[end - 1] == b'/';
-                if !self_closed && !VOID.contains(&name.as_slice()) {
+                // Compared without a lower-case copy: one allocation per tag was most of the cost.
+                if !self_closed && !VOID.iter().any(|v| v.eq_ignore_ascii_case(name)) {
                     depth += 1;
                     max = max.max(depth);
                 }

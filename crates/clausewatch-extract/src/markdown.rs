@@ -17,75 +17,95 @@ use crate::select::Piece;
 /// exhaust the stack.
 const MAX_DEPTH: usize = 256;
 
-const BLOCK: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "audio",
-    "blockquote",
-    "body",
-    "canvas",
-    "center",
-    "dd",
-    "details",
-    "dialog",
-    "dir",
-    "div",
-    "dl",
-    "dt",
-    "fieldset",
-    "figcaption",
-    "figure",
-    "footer",
-    "form",
-    "frameset",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "hgroup",
-    "hr",
-    "html",
-    "isindex",
-    "li",
-    "main",
-    "menu",
-    "nav",
-    "noframes",
-    "noscript",
-    "ol",
-    "output",
-    "p",
-    "pre",
-    "section",
-    "summary",
-    "table",
-    "tbody",
-    "td",
-    "tfoot",
-    "th",
-    "thead",
-    "tr",
-    "ul",
-];
-const VOID: &[&str] = &[
-    "area", "base", "br", "col", "command", "embed", "hr", "img", "input", "keygen", "link", "meta", "param", "source",
-    "track", "wbr",
-];
-const MEANINGFUL_WHEN_BLANK: &[&str] =
-    &["a", "table", "thead", "tbody", "tfoot", "th", "td", "iframe", "script", "audio", "video"];
-/// Never text of the document.
-const SKIPPED: &[&str] =
-    &["script", "style", "template", "head", "title", "noscript", "svg", "math", "iframe", "object"];
-
+// Matches rather than slice searches: they run several times per element, and a `match` on
+// strings compiles to a few length and byte comparisons.
 fn is_block(name: &str) -> bool {
-    BLOCK.contains(&name)
+    matches!(
+        name,
+        "address"
+            | "article"
+            | "aside"
+            | "audio"
+            | "blockquote"
+            | "body"
+            | "canvas"
+            | "center"
+            | "dd"
+            | "details"
+            | "dialog"
+            | "dir"
+            | "div"
+            | "dl"
+            | "dt"
+            | "fieldset"
+            | "figcaption"
+            | "figure"
+            | "footer"
+            | "form"
+            | "frameset"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "header"
+            | "hgroup"
+            | "hr"
+            | "html"
+            | "isindex"
+            | "li"
+            | "main"
+            | "menu"
+            | "nav"
+            | "noframes"
+            | "noscript"
+            | "ol"
+            | "output"
+            | "p"
+            | "pre"
+            | "section"
+            | "summary"
+            | "table"
+            | "tbody"
+            | "td"
+            | "tfoot"
+            | "th"
+            | "thead"
+            | "tr"
+            | "ul"
+    )
 }
 fn is_void(name: &str) -> bool {
-    VOID.contains(&name)
+    matches!(
+        name,
+        "area"
+            | "base"
+            | "br"
+            | "col"
+            | "command"
+            | "embed"
+            | "hr"
+            | "img"
+            | "input"
+            | "keygen"
+            | "link"
+            | "meta"
+            | "param"
+            | "source"
+            | "track"
+            | "wbr"
+    )
+}
+fn is_meaningful_when_blank(name: &str) -> bool {
+    matches!(name, "a" | "table" | "thead" | "tbody" | "tfoot" | "th" | "td" | "iframe" | "script" | "audio" | "video")
+}
+/// Never text of the document.
+fn is_skipped(name: &str) -> bool {
+    matches!(
+        name,
+        "script" | "style" | "template" | "head" | "title" | "noscript" | "svg" | "math" | "iframe" | "object"
+    )
 }
 
 /// Collapsed text per text node. NodeIds are small integers: a multiply hash is plenty and much
@@ -262,7 +282,7 @@ impl Converter<'_> {
             }
             Node::Element(el) => {
                 let name = el.name();
-                if SKIPPED.contains(&name) {
+                if is_skipped(name) {
                     return;
                 }
                 let handle = |st: &mut Collapse, text: &mut TextMap| {
@@ -320,7 +340,7 @@ impl Converter<'_> {
             }
             Node::Element(el) => {
                 let name = el.name();
-                if SKIPPED.contains(&name) {
+                if is_skipped(name) {
                     return String::new();
                 }
                 if depth > MAX_DEPTH {
@@ -657,13 +677,13 @@ fn is_blank(node: NodeRef<'_, Node>) -> bool {
         return false;
     };
     let name = el.name();
-    if is_void(name) || MEANINGFUL_WHEN_BLANK.contains(&name) {
+    if is_void(name) || is_meaningful_when_blank(name) {
         return false;
     }
     for d in node.descendants().skip(1) {
         match d.value() {
             Node::Text(t) if !t.chars().all(char::is_whitespace) => return false,
-            Node::Element(e) if is_void(e.name()) || MEANINGFUL_WHEN_BLANK.contains(&e.name()) => return false,
+            Node::Element(e) if is_void(e.name()) || is_meaningful_when_blank(e.name()) => return false,
             _ => {}
         }
     }
