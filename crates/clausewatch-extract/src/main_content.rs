@@ -305,8 +305,9 @@ const SECTION_MIN_CHARS: usize = 500;
 /// its title (Terms of Service, Privacy Policy, Cookie Policy ...). Within the main content,
 /// find the sections of such a page whose title names `terms_type` (see
 /// [`clausewatch_core::terms_types::title_names`]), each with the untitled sections that
-/// follow it: the document is those sections, not the whole page. None unless the content holds sibling sections (blocks of some text) titled as
-/// documents of at least two different terms types, one of them `terms_type`.
+/// follow it: the document is those sections, not the whole page. None unless the content
+/// holds sibling sections (blocks of some text) titled as documents of at least two different
+/// terms types, one of them `terms_type`.
 pub fn document_sections(html: &Html, content: NodeId, terms_type: &str) -> Option<Vec<NodeId>> {
     let root = html.tree.get(content)?;
     let mut budget = SECTION_SEARCH_BUDGET;
@@ -399,11 +400,12 @@ fn section_title(section: NodeRef<'_, Node>, budget: &mut usize) -> Option<Strin
                 return normalise_title(&text);
             }
             Node::Text(t) if !t.trim().is_empty() => {
-                let in_code = node
+                // Script or navigation text before the title is not the title.
+                let in_furniture = node
                     .parent()
                     .and_then(|p| p.value().as_element().map(|e| e.name()))
                     .is_some_and(|name| BOILERPLATE_TAGS.contains(&name));
-                if !in_code {
+                if !in_furniture {
                     return normalise_title(t);
                 }
             }
@@ -433,13 +435,24 @@ fn normalise_title(text: &str) -> Option<String> {
 /// The terms type a (normalised) title names: the title is one of the type's names, or starts
 /// with one ("privacy policy for california residents").
 fn terms_type_named(title: &str) -> Option<&'static str> {
-    clausewatch_core::terms_types::TERMS_TYPES.iter().copied().find(|terms_type| {
-        clausewatch_core::terms_types::title_names(terms_type).iter().any(|name| {
-            title == name
-                || title
-                    .strip_prefix(name.as_str())
-                    .is_some_and(|rest| rest.starts_with(|c: char| !c.is_alphanumeric()))
-        })
+    // Built once: titles are checked for every block the search meets.
+    static NAMES: std::sync::OnceLock<Vec<(&'static str, Vec<String>)>> = std::sync::OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        clausewatch_core::terms_types::TERMS_TYPES
+            .iter()
+            .map(|t| (*t, clausewatch_core::terms_types::title_names(t)))
+            .collect()
+    });
+    names.iter().find_map(|(terms_type, names)| {
+        names
+            .iter()
+            .any(|name| {
+                title == name
+                    || title
+                        .strip_prefix(name.as_str())
+                        .is_some_and(|rest| rest.starts_with(|c: char| !c.is_alphanumeric()))
+            })
+            .then_some(*terms_type)
     })
 }
 
@@ -523,8 +536,8 @@ mod tests {
 
     #[test]
     fn one_document_with_sections_is_left_whole() {
-        // Sections titled like other documents' names only once, links naming documents, and
-        // short titled blocks are no set of documents.
+        // One document type among the titled sections of some length ("Cookie notice"), links
+        // naming other documents and a short block titled "Terms of Service": one document.
         let page = format!(
             r#"<html><body><main><h1>Privacy Policy</h1>
             <div id="a"><h2>What we collect</h2>{}</div>
