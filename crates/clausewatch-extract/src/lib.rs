@@ -1,7 +1,9 @@
-//! Extraction: raw snapshot bytes + source rules -> normalised Markdown.
+//! Extraction: raw snapshot bytes + source rules (+ the document's terms type) -> normalised
+//! Markdown.
 //!
-//! Invariant: a pure function of its inputs. No I/O, no clock, no randomness; the same bytes
-//! and rules give the same text on every machine, which is what makes `rebuild` possible.
+//! Invariant: a pure function of its inputs. No I/O, no clock, no randomness; the same bytes,
+//! rules and terms type give the same text on every machine, which is what makes `rebuild`
+//! possible.
 
 pub mod decode;
 pub mod links;
