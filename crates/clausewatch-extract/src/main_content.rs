@@ -45,6 +45,14 @@ const BOILERPLATE_MARKS: &[&str] = &[
     "toast",
     "language-selector",
     "locale",
+    // "Related articles" lists of help centres and blogs (not every "related-": a contract may
+    // have a section on related parties).
+    "related-articles",
+    "related_articles",
+    "related-posts",
+    "related-links",
+    "related-questions",
+    "related-content",
 ];
 
 /// Words that legal text uses and page furniture rarely does.
@@ -552,5 +560,23 @@ mod tests {
         let content = find(&html).unwrap();
         assert_eq!(document_sections(&html, content, "Privacy Policy"), None);
         assert_eq!(document_sections(&html, content, "Trackers Policy"), None);
+    }
+
+    #[test]
+    fn related_article_lists_are_furniture_related_parties_are_not() {
+        let page = format!(
+            r#"<html><body><div id="content"><h1>Law Enforcement Requests</h1>{}
+            <section id="related-parties"><h2>Related parties</h2><p>Our affiliates may receive requests too.</p></section>
+            <div class="jsx-1 related_articles my-6"><h3>Related Articles</h3><a href="/a">How we crawl the web</a></div>
+            </div></body></html>"#,
+            filler("We disclose user data only in response to valid legal process. "),
+        );
+        let html = Html::parse_document(&page);
+        let content = find(&html).unwrap();
+        let removed: Vec<String> = boilerplate_within(&html, content)
+            .iter()
+            .map(|id| html.tree.get(*id).unwrap().value().as_element().unwrap().attr("class").unwrap_or("").to_string())
+            .collect();
+        assert_eq!(removed, vec!["jsx-1 related_articles my-6".to_string()]);
     }
 }
