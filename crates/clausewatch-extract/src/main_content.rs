@@ -107,7 +107,20 @@ fn element_is_boilerplate(node: NodeRef<'_, Node>, inside_content_root: bool) ->
         return true;
     }
     if let Some(role) = el.attr("role") {
-        if matches!(role, "navigation" | "banner" | "contentinfo" | "dialog" | "alertdialog" | "menu" | "search") {
+        // A listbox or combobox is a form control (a language picker, say), a menubar a menu.
+        if matches!(
+            role,
+            "navigation"
+                | "banner"
+                | "contentinfo"
+                | "dialog"
+                | "alertdialog"
+                | "menu"
+                | "menubar"
+                | "search"
+                | "listbox"
+                | "combobox"
+        ) {
             return true;
         }
     }
@@ -563,11 +576,12 @@ mod tests {
     }
 
     #[test]
-    fn related_article_lists_are_furniture_related_parties_are_not() {
+    fn related_article_lists_and_pickers_are_furniture_related_parties_are_not() {
         let page = format!(
             r#"<html><body><div id="content"><h1>Law Enforcement Requests</h1>{}
             <section id="related-parties"><h2>Related parties</h2><p>Our affiliates may receive requests too.</p></section>
             <div class="jsx-1 related_articles my-6"><h3>Related Articles</h3><a href="/a">How we crawl the web</a></div>
+            <ul class="x1" role="listbox"><li>English (United Kingdom)</li><li>Afrikaans</li></ul>
             </div></body></html>"#,
             filler("We disclose user data only in response to valid legal process. "),
         );
@@ -577,6 +591,7 @@ mod tests {
             .iter()
             .map(|id| html.tree.get(*id).unwrap().value().as_element().unwrap().attr("class").unwrap_or("").to_string())
             .collect();
-        assert_eq!(removed, vec!["jsx-1 related_articles my-6".to_string()]);
+        // The language picker (a listbox) goes too.
+        assert_eq!(removed, vec!["x1".to_string(), "jsx-1 related_articles my-6".to_string()]);
     }
 }
