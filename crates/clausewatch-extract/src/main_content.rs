@@ -327,8 +327,9 @@ const SECTION_MIN_CHARS: usize = 500;
 /// find the sections of such a page whose title names `terms_type` (see
 /// [`clausewatch_core::terms_types::title_names`]), each with the untitled sections that
 /// follow it: the document is those sections, not the whole page. None unless the content
-/// holds sibling sections (blocks of some text) titled as documents of at least two different
-/// terms types, one of them `terms_type`.
+/// holds sibling sections (blocks of some text) titled as documents of at least three
+/// different terms types, one of them `terms_type` — or of two, with no untitled section of
+/// some length beside them.
 pub fn document_sections(html: &Html, content: NodeId, terms_type: &str) -> Option<Vec<NodeId>> {
     let root = html.tree.get(content)?;
     let mut budget = SECTION_SEARCH_BUDGET;
@@ -350,7 +351,17 @@ pub fn document_sections(html: &Html, content: NodeId, terms_type: &str) -> Opti
                 }
             }
             let kinds: std::collections::HashSet<&str> = titled.iter().map(|(_, k)| *k).collect();
-            if kinds.len() >= 2 && kinds.contains(terms_type) {
+            // Two titles could also be one document's own title and a section of it named
+            // after another document ("Terms of Service" ... "Privacy Policy" ...
+            // "Termination"): with two kinds, only sections that are all titled documents
+            // (no untitled section of any length beside them) make a page of documents.
+            let plain_documents = kinds.len() >= 3
+                || !children.iter().any(|c| {
+                    is_section(*c)
+                        && !titled.iter().any(|(id, _)| *id == c.id())
+                        && holds_text(*c, SECTION_MIN_CHARS, &mut budget)
+                });
+            if kinds.len() >= 2 && kinds.contains(terms_type) && plain_documents {
                 // Each section of this type, with the untitled siblings that follow it up to
                 // the next titled document (its own numbered sections, annexes).
                 let mut chosen = Vec::new();
@@ -593,5 +604,40 @@ mod tests {
             .collect();
         // The language picker (a listbox) goes too.
         assert_eq!(removed, vec!["x1".to_string(), "jsx-1 related_articles my-6".to_string()]);
+    }
+
+    #[test]
+    fn a_section_named_after_another_document_does_not_split_a_document() {
+        // A terms of service whose intro is titled as the document and whose later section is
+        // titled "Privacy Policy": one document, never cut at that section.
+        let page = format!(
+            r#"<html><body><main><div class="terms">
+            <div id="intro"><h2>Terms of Service</h2>{}</div>
+            <div id="accounts"><h2>Accounts</h2>{}</div>
+            <div id="privacy"><h2>Privacy Policy</h2>{}</div>
+            <div id="termination"><h2>Termination</h2>{}</div>
+            </div></main></body></html>"#,
+            filler("These terms govern your use of the service. "),
+            filler("You are responsible for your account. "),
+            filler("Our privacy policy explains how we use your data. "),
+            filler("We may suspend or terminate your account for breach. "),
+        );
+        let html = Html::parse_document(&page);
+        let content = find(&html).unwrap();
+        assert_eq!(document_sections(&html, content, "Terms of Service"), None);
+        assert_eq!(document_sections(&html, content, "Privacy Policy"), None);
+        // Two documents side by side, nothing else: a page of two documents.
+        let page = format!(
+            r#"<html><body><main><div class="legal">
+            <div id="terms"><h2>Terms of Service</h2>{}</div>
+            <div id="privacy"><h2>Privacy Policy</h2>{}</div>
+            </div></main></body></html>"#,
+            filler("These terms govern your use of the service. "),
+            filler("We keep messages end-to-end encrypted and store no content. "),
+        );
+        let html = Html::parse_document(&page);
+        let content = find(&html).unwrap();
+        let ids = document_sections(&html, content, "Privacy Policy").unwrap();
+        assert_eq!(titles_of(&html, &ids), vec!["privacy".to_string()]);
     }
 }
