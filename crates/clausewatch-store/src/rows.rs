@@ -173,6 +173,8 @@ pub struct VersionSummary {
     pub kind: VersionKind,
     pub effective_at: DateTime<Utc>,
     pub text_hash: ContentHash,
+    /// The extractor that made the text (`clausewatch_extract::EXTRACTOR_VERSION` then).
+    pub extractor_version: String,
 }
 
 /// A version to record; `change` is the stored change against the version before it.

@@ -1254,7 +1254,7 @@ const CAPTURE_COLUMNS: &str = "SELECT id, document_id, run_id, captured_at, rule
 const SNAPSHOT_COLUMNS: &str = "SELECT id, capture_id, document_id, position, url, final_url, status, headers_json,
     content_type, fetched_at, fetcher, content_hash, size, not_modified FROM snapshots";
 const VERSION_SUMMARY_COLUMNS: &str =
-    "SELECT id, seq, capture_id, rules_id, kind, effective_at, text_hash FROM versions";
+    "SELECT id, seq, capture_id, rules_id, kind, effective_at, text_hash, extractor_version FROM versions";
 const VERSION_COLUMNS: &str =
     "SELECT id, document_id, seq, capture_id, rules_id, kind, effective_at, text_hash, markdown_zstd,
     extractor_version, recorded_at FROM versions";
@@ -1346,6 +1346,7 @@ fn version_summary_row(r: &SqliteRow) -> Result<VersionSummary> {
             .ok_or_else(|| StoreError::Corrupt { what: "version kind".into(), reason: kind.clone() })?,
         effective_at: time_col(r, "effective_at")?,
         text_hash: hash_col(r, "text_hash")?,
+        extractor_version: r.try_get("extractor_version")?,
     })
 }
 

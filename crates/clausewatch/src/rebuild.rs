@@ -60,6 +60,7 @@ pub async fn rebuild(store: &Store, apply: bool) -> anyhow::Result<RebuildReport
                     effective_at: v.effective_at,
                     text_hash: v.text_hash,
                     text: CurrentText::Loaded(v.markdown.clone()),
+                    extractor_version: v.extractor_version.clone(),
                 });
                 rebuilt.push(v);
             }

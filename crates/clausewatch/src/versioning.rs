@@ -25,6 +25,9 @@ pub struct Current {
     pub effective_at: DateTime<Utc>,
     pub text_hash: ContentHash,
     pub text: CurrentText,
+    /// The extractor that made the current text: another than ours means its bytes are
+    /// extracted again (a technical upgrade) before a fresh capture is compared with it.
+    pub extractor_version: String,
 }
 
 /// The current version's text: at hand, or still in the store. Most captures only compare
@@ -58,6 +61,7 @@ impl From<&VersionSummary> for Current {
             effective_at: v.effective_at,
             text_hash: v.text_hash,
             text: CurrentText::Stored(v.id),
+            extractor_version: v.extractor_version.clone(),
         }
     }
 }
@@ -204,12 +208,13 @@ pub async fn step(
     let mut versions = Vec::new();
     let mut current = current.cloned();
 
-    // 1. Rules changed since the current text was confirmed: re-extract the latest version's
-    //    bytes with the new rules; a difference is a technical upgrade, recorded before any
-    //    real change.
+    // 1. Rules changed since the current text was confirmed, or the current text was made by
+    //    another extractor: re-extract the latest version's bytes with the rules and extractor
+    //    of now; a difference is a technical upgrade, recorded before any real change (so a
+    //    better extractor never reads as a change of the document).
     if let (Some(mut cur), Some(confirmed)) = (current.clone(), current_rules) {
         let old_rules = rules_cache.get(store, confirmed).await?.hash;
-        if old_rules != rules.hash {
+        if old_rules != rules.hash || cur.extractor_version != EXTRACTOR_VERSION {
             let old: Vec<SourceRef> = store.snapshots(cur.capture_id).await?.iter().map(SourceRef::from).collect();
             if let Ok(ex) = extract_sources(store, &rules, Some(&capture.terms_type), &old, None).await? {
                 if ex.text_hash != cur.text_hash {
@@ -228,6 +233,7 @@ pub async fn step(
                         effective_at: cur.effective_at,
                         text_hash: v.text_hash,
                         text: CurrentText::Loaded(v.markdown.clone()),
+                        extractor_version: EXTRACTOR_VERSION.into(),
                     });
                     versions.push(v);
                 }

@@ -302,3 +302,56 @@ async fn url_only_documents_on_a_page_of_several_get_their_own_sections() {
     let report = clausewatch::rebuild::rebuild(&app.store, false).await.unwrap();
     assert_eq!((report.identical_documents, report.mismatches.len()), (3, 0), "{}", report.render());
 }
+
+/// A text made by an older extractor is extracted again from its own bytes before a fresh
+/// capture is compared with it: an extractor upgrade is a technical upgrade, never a change.
+#[tokio::test]
+async fn an_extractor_upgrade_is_a_technical_upgrade_not_a_change() {
+    let server = TestServer::start().await;
+    let app = TestApp::new().await;
+    catalog(&app, &server, &[".banner"]);
+    server.set_html("/terms", &terms_page("Home", "", BODY_V1));
+    server.set_html("/privacy", &terms_page("Home", "", "<p>We collect your e-mail address.</p>"));
+    assert_eq!(app.track().await.new_versions, 2);
+    let doc = app.doc("Example", "Terms of Service").await;
+    let v1 = app.store.latest_version(doc.id).await.unwrap().unwrap();
+
+    // The store as an older extractor left it: another text from the same capture.
+    let old_text = v1.markdown.replace("California law applies.", "California law applies .");
+    app.store
+        .replace_versions(
+            doc.id,
+            &[clausewatch_store::NewVersion {
+                capture_id: Some(v1.capture_id),
+                rules_id: v1.rules_id,
+                kind: VersionKind::First,
+                effective_at: v1.effective_at,
+                text_hash: clausewatch_core::ContentHash::of(old_text.as_bytes()),
+                markdown_zstd: clausewatch_store::compress_text(&old_text),
+                markdown: old_text,
+                extractor_version: "0".into(),
+                change: None,
+            }],
+        )
+        .await
+        .unwrap();
+
+    // New bytes with the same text (noise outside `select`): the old text is re-extracted as a
+    // technical upgrade, and the fresh capture is unchanged against it.
+    server.set_html("/terms", &terms_page("Home | Pricing", "", BODY_V1));
+    let s = app.track().await;
+    assert_eq!((s.technical_upgrades, s.new_versions, s.failed), (1, 0, 0), "{}", s.render());
+    let versions = app.store.version_summaries(doc.id).await.unwrap();
+    assert_eq!(
+        versions.iter().map(|v| v.kind).collect::<Vec<_>>(),
+        vec![VersionKind::First, VersionKind::TechnicalUpgrade]
+    );
+    assert_eq!(versions[1].text_hash, v1.text_hash, "the upgrade is today's extraction of the old bytes");
+    assert_eq!(versions[1].capture_id, v1.capture_id);
+    assert_eq!(versions[1].extractor_version, clausewatch_extract::EXTRACTOR_VERSION);
+
+    // A real change afterwards is a change, against the upgraded text.
+    server.set_html("/terms", &terms_page("Home", "", BODY_V2));
+    let s = app.track().await;
+    assert_eq!((s.technical_upgrades, s.new_versions), (0, 1), "{}", s.render());
+}
