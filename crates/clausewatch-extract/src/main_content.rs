@@ -376,6 +376,9 @@ pub fn document_sections(html: &Html, content: NodeId, terms_type: &str) -> Opti
                 }
                 return Some(chosen);
             }
+            if let Some(chosen) = flat_documents(parent, terms_type, &mut budget) {
+                return Some(chosen);
+            }
         }
         if budget == 0 {
             return None;
@@ -384,6 +387,69 @@ pub fn document_sections(html: &Html, content: NodeId, terms_type: &str) -> Opti
         queue.extend(children);
     }
     None
+}
+
+/// The same for documents not wrapped in sections, whose titles are headings among the
+/// content's children (`<h1>Terms of Service</h1><p>…</p><h1>Privacy Policy</h1><p>…`): each
+/// heading of the highest level present starts a document that runs to the next one. The same
+/// rules decide whether the page holds several documents (three titled kinds, or two and no
+/// untitled part of some length); the document is its nodes, text between them included.
+fn flat_documents(parent: NodeRef<'_, Node>, terms_type: &str, budget: &mut usize) -> Option<Vec<NodeId>> {
+    let nodes: Vec<NodeRef<'_, Node>> = parent
+        .children()
+        .filter(|c| c.value().is_element() || c.value().as_text().is_some_and(|t| !t.trim().is_empty()))
+        .collect();
+    let level = |n: &NodeRef<'_, Node>| {
+        n.value().as_element().and_then(|e| match e.name() {
+            "h1" => Some(1u8),
+            "h2" => Some(2),
+            "h3" => Some(3),
+            "h4" => Some(4),
+            _ => None,
+        })
+    };
+    let heading_kind = |n: &NodeRef<'_, Node>| {
+        let text: String = n.descendants().filter_map(|d| d.value().as_text().map(|t| t.to_string())).collect();
+        normalise_title(&text).and_then(|t| terms_type_named(&t))
+    };
+    let top = nodes.iter().filter(|n| level(n).is_some() && heading_kind(n).is_some()).filter_map(level).min()?;
+    let starts: Vec<usize> = (0..nodes.len()).filter(|&i| level(&nodes[i]) == Some(top)).collect();
+    // (first node, end, the kind its title names, whether it holds some text)
+    let mut parts = Vec::with_capacity(starts.len());
+    for (k, &start) in starts.iter().enumerate() {
+        let end = starts.get(k + 1).copied().unwrap_or(nodes.len());
+        let mut chars = 0;
+        for n in &nodes[start + 1..end] {
+            if chars >= SECTION_MIN_CHARS || *budget == 0 {
+                break;
+            }
+            for d in n.descendants() {
+                *budget = budget.saturating_sub(1);
+                if let Some(t) = d.value().as_text() {
+                    chars += t.chars().filter(|c| !c.is_whitespace()).count();
+                }
+            }
+        }
+        parts.push((start, end, heading_kind(&nodes[start]), chars >= SECTION_MIN_CHARS));
+    }
+    let titled: Vec<&(usize, usize, Option<&'static str>, bool)> =
+        parts.iter().filter(|p| p.2.is_some() && p.3).collect();
+    let kinds: std::collections::HashSet<&str> = titled.iter().filter_map(|p| p.2).collect();
+    let plain_documents = kinds.len() >= 3 || !parts.iter().any(|p| p.2.is_none() && p.3);
+    if kinds.len() < 2 || !kinds.contains(terms_type) || !plain_documents {
+        return None;
+    }
+    let mut chosen = Vec::new();
+    let mut inside = false;
+    for (start, end, kind, long) in &parts {
+        if let (Some(kind), true) = (kind, long) {
+            inside = *kind == terms_type;
+        }
+        if inside {
+            chosen.extend(nodes[*start..*end].iter().map(|n| n.id()));
+        }
+    }
+    Some(chosen)
 }
 
 /// A document's section is a block container (a title and its text), never a link or other
@@ -639,5 +705,57 @@ mod tests {
         let content = find(&html).unwrap();
         let ids = document_sections(&html, content, "Privacy Policy").unwrap();
         assert_eq!(titles_of(&html, &ids), vec!["privacy".to_string()]);
+    }
+
+    #[test]
+    fn documents_titled_by_headings_alone() {
+        // No wrapping sections: the documents' titles are top-level headings among paragraphs.
+        let page = format!(
+            r#"<html><body><main><div class="legal">
+            <h1>Terms of Service</h1>{}<h3>Eligibility</h3>{}
+            <h1>Privacy Policy</h1>{}
+            </div></main></body></html>"#,
+            filler("These terms govern your use of the service. "),
+            filler("You must be 13 or older. "),
+            filler("We keep messages end-to-end encrypted and store no content. "),
+        );
+        let html = Html::parse_document(&page);
+        let content = find(&html).unwrap();
+        let text = |ids: Vec<NodeId>| -> String {
+            ids.iter()
+                .flat_map(|id| html.tree.get(*id).unwrap().descendants())
+                .filter_map(|d| d.value().as_text().map(|t| t.to_string()))
+                .collect()
+        };
+        let terms = text(document_sections(&html, content, "Terms of Service").unwrap());
+        assert!(terms.starts_with("Terms of Service") && terms.contains("13 or older"), "{terms}");
+        assert!(!terms.contains("encrypted"), "{terms}");
+        let privacy = text(document_sections(&html, content, "Privacy Policy").unwrap());
+        assert!(
+            privacy.starts_with("Privacy Policy") && privacy.contains("encrypted") && !privacy.contains("13 or older")
+        );
+        // One document whose subsections are headings of the same level, one of them named
+        // after another document: left whole.
+        let page = format!(
+            r#"<html><body><main><div class="terms">
+            <h2>Terms of Service</h2>{}<h2>Accounts</h2>{}<h2>Privacy Policy</h2>{}<h2>Termination</h2>{}
+            </div></main></body></html>"#,
+            filler("These terms govern your use of the service. "),
+            filler("You are responsible for your account. "),
+            filler("Our privacy policy explains how we use your data. "),
+            filler("We may suspend or terminate your account for breach. "),
+        );
+        let html = Html::parse_document(&page);
+        let content = find(&html).unwrap();
+        assert_eq!(document_sections(&html, content, "Terms of Service"), None);
+        // A lower-level heading named after another document is a part of this one.
+        let page = format!(
+            r#"<html><body><main><h1>Terms of Service</h1>{}<h2>Privacy Policy</h2>{}</main></body></html>"#,
+            filler("These terms govern your use of the service. "),
+            filler("Our privacy policy explains how we use your data. "),
+        );
+        let html = Html::parse_document(&page);
+        let content = find(&html).unwrap();
+        assert_eq!(document_sections(&html, content, "Terms of Service"), None);
     }
 }
