@@ -326,10 +326,9 @@ const SECTION_MIN_CHARS: usize = 500;
 /// its title (Terms of Service, Privacy Policy, Cookie Policy ...). Within the main content,
 /// find the sections of such a page whose title names `terms_type` (see
 /// [`clausewatch_core::terms_types::title_names`]), each with the untitled sections that
-/// follow it: the document is those sections, not the whole page. None unless the content
-/// holds sibling sections (blocks of some text) titled as documents of at least three
-/// different terms types, one of them `terms_type` — or of two, with no untitled section of
-/// some length beside them.
+/// follow it: the document is those sections, not the whole page. Sections are wrapped
+/// blocks (`wrapped_parts`) or runs under the page's own headings (`heading_parts`); `choose`
+/// decides whether they make a page of several documents.
 pub fn document_sections(html: &Html, content: NodeId, terms_type: &str) -> Option<Vec<NodeId>> {
     let root = html.tree.get(content)?;
     let mut budget = SECTION_SEARCH_BUDGET;
@@ -338,46 +337,10 @@ pub fn document_sections(html: &Html, content: NodeId, terms_type: &str) -> Opti
     while let Some(parent) = queue.pop_front() {
         let children: Vec<NodeRef<'_, Node>> = parent.children().filter(|c| c.value().is_element()).collect();
         if children.len() >= 2 {
-            // (section, the terms type its title names)
-            let mut titled: Vec<(NodeId, &'static str)> = Vec::new();
-            for child in &children {
-                if !is_section(*child) {
-                    continue;
-                }
-                if let Some(kind) = section_title(*child, &mut budget).and_then(|t| terms_type_named(&t)) {
-                    if holds_text(*child, SECTION_MIN_CHARS, &mut budget) {
-                        titled.push((child.id(), kind));
-                    }
-                }
-            }
-            let kinds: std::collections::HashSet<&str> = titled.iter().map(|(_, k)| *k).collect();
-            // Two titles could also be one document's own title and a section of it named
-            // after another document ("Terms of Service" ... "Privacy Policy" ...
-            // "Termination"): with two kinds, only sections that are all titled documents
-            // (no untitled section of any length beside them) make a page of documents.
-            let plain_documents = kinds.len() >= 3
-                || !children.iter().any(|c| {
-                    is_section(*c)
-                        && !titled.iter().any(|(id, _)| *id == c.id())
-                        && holds_text(*c, SECTION_MIN_CHARS, &mut budget)
-                });
-            if kinds.len() >= 2 && kinds.contains(terms_type) && plain_documents {
-                // Each section of this type, with the untitled siblings that follow it up to
-                // the next titled document (its own numbered sections, annexes).
-                let mut chosen = Vec::new();
-                let mut inside = false;
-                for child in &children {
-                    if let Some((_, kind)) = titled.iter().find(|(id, _)| *id == child.id()) {
-                        inside = *kind == terms_type;
-                    }
-                    if inside {
-                        chosen.push(child.id());
-                    }
-                }
-                return Some(chosen);
-            }
-            if let Some(chosen) = flat_documents(parent, terms_type, &mut budget) {
-                return Some(chosen);
+            let chosen = choose(&wrapped_parts(&children, &mut budget), terms_type)
+                .or_else(|| choose(&heading_parts(parent, &mut budget), terms_type));
+            if chosen.is_some() {
+                return chosen;
             }
         }
         if budget == 0 {
@@ -389,67 +352,95 @@ pub fn document_sections(html: &Html, content: NodeId, terms_type: &str) -> Opti
     None
 }
 
-/// The same for documents not wrapped in sections, whose titles are headings among the
-/// content's children (`<h1>Terms of Service</h1><p>…</p><h1>Privacy Policy</h1><p>…`): each
-/// heading of the highest level present starts a document that runs to the next one. The same
-/// rules decide whether the page holds several documents (three titled kinds, or two and no
-/// untitled part of some length); the document is its nodes, text between them included.
-fn flat_documents(parent: NodeRef<'_, Node>, terms_type: &str, budget: &mut usize) -> Option<Vec<NodeId>> {
-    let nodes: Vec<NodeRef<'_, Node>> = parent
-        .children()
-        .filter(|c| c.value().is_element() || c.value().as_text().is_some_and(|t| !t.trim().is_empty()))
-        .collect();
-    let level = |n: &NodeRef<'_, Node>| {
-        n.value().as_element().and_then(|e| match e.name() {
-            "h1" => Some(1u8),
-            "h2" => Some(2),
-            "h3" => Some(3),
-            "h4" => Some(4),
-            _ => None,
-        })
-    };
-    let heading_kind = |n: &NodeRef<'_, Node>| {
-        let text: String = n.descendants().filter_map(|d| d.value().as_text().map(|t| t.to_string())).collect();
-        normalise_title(&text).and_then(|t| terms_type_named(&t))
-    };
-    let top = nodes.iter().filter(|n| level(n).is_some() && heading_kind(n).is_some()).filter_map(level).min()?;
-    let starts: Vec<usize> = (0..nodes.len()).filter(|&i| level(&nodes[i]) == Some(top)).collect();
-    // (first node, end, the kind its title names, whether it holds some text)
-    let mut parts = Vec::with_capacity(starts.len());
-    for (k, &start) in starts.iter().enumerate() {
-        let end = starts.get(k + 1).copied().unwrap_or(nodes.len());
-        let mut chars = 0;
-        for n in &nodes[start + 1..end] {
-            if chars >= SECTION_MIN_CHARS || *budget == 0 {
-                break;
-            }
-            for d in n.descendants() {
-                *budget = budget.saturating_sub(1);
-                if let Some(t) = d.value().as_text() {
-                    chars += t.chars().filter(|c| !c.is_whitespace()).count();
-                }
-            }
-        }
-        parts.push((start, end, heading_kind(&nodes[start]), chars >= SECTION_MIN_CHARS));
-    }
-    let titled: Vec<&(usize, usize, Option<&'static str>, bool)> =
-        parts.iter().filter(|p| p.2.is_some() && p.3).collect();
-    let kinds: std::collections::HashSet<&str> = titled.iter().filter_map(|p| p.2).collect();
-    let plain_documents = kinds.len() >= 3 || !parts.iter().any(|p| p.2.is_none() && p.3);
+/// A candidate part of a page of documents: its nodes, the terms type its title names, and
+/// whether it holds some text (`SECTION_MIN_CHARS`).
+struct Part {
+    nodes: Vec<NodeId>,
+    kind: Option<&'static str>,
+    long: bool,
+}
+
+/// The nodes of the `terms_type` document when `parts` (in page order) make a page of several
+/// documents: titled parts of at least three terms types, or of two with no untitled part of
+/// some length beside them — two titles could also be one document's own title and a section
+/// of it named after another document ("Terms of Service" ... "Privacy Policy" ...
+/// "Termination"). The document is each titled part of its type with the untitled parts that
+/// follow it up to the next titled one (its numbered sections, annexes).
+fn choose(parts: &[Part], terms_type: &str) -> Option<Vec<NodeId>> {
+    let kinds: std::collections::HashSet<&str> = parts.iter().filter(|p| p.long).filter_map(|p| p.kind).collect();
+    let plain_documents = kinds.len() >= 3 || !parts.iter().any(|p| p.kind.is_none() && p.long);
     if kinds.len() < 2 || !kinds.contains(terms_type) || !plain_documents {
         return None;
     }
     let mut chosen = Vec::new();
     let mut inside = false;
-    for (start, end, kind, long) in &parts {
-        if let (Some(kind), true) = (kind, long) {
-            inside = *kind == terms_type;
+    for part in parts {
+        if let (Some(kind), true) = (part.kind, part.long) {
+            inside = kind == terms_type;
         }
         if inside {
-            chosen.extend(nodes[*start..*end].iter().map(|n| n.id()));
+            chosen.extend(&part.nodes);
         }
     }
     Some(chosen)
+}
+
+/// Documents wrapped in sections: each child is a part, titled by its first heading or words.
+fn wrapped_parts(children: &[NodeRef<'_, Node>], budget: &mut usize) -> Vec<Part> {
+    let mut parts: Vec<Part> = children
+        .iter()
+        .map(|child| {
+            let kind =
+                is_section(*child).then(|| section_title(*child, budget).and_then(|t| terms_type_named(&t))).flatten();
+            let long = kind.is_some() && holds_text(*child, SECTION_MIN_CHARS, budget);
+            Part { nodes: vec![child.id()], kind, long }
+        })
+        .collect();
+    // The length of untitled sections matters only where there are titled documents to weigh.
+    if parts.iter().filter(|p| p.long).count() >= 2 {
+        for (part, child) in parts.iter_mut().zip(children) {
+            if part.kind.is_none() && is_section(*child) {
+                part.long = holds_text(*child, SECTION_MIN_CHARS, budget);
+            }
+        }
+    }
+    parts
+}
+
+/// Documents not wrapped in sections, whose titles are headings among the parent's children
+/// (`<h1>Terms of Service</h1><p>…</p><h1>Privacy Policy</h1><p>…`): each heading of the
+/// highest level that names a document starts a part running to the next heading of that
+/// level; what comes before the first is no part.
+fn heading_parts(parent: NodeRef<'_, Node>, budget: &mut usize) -> Vec<Part> {
+    let nodes: Vec<NodeRef<'_, Node>> = parent
+        .children()
+        .filter(|c| c.value().is_element() || c.value().as_text().is_some_and(|t| !t.trim().is_empty()))
+        .collect();
+    let headings: Vec<(usize, u8, Option<&'static str>)> = nodes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, n)| {
+            let level = heading_level(*n)?;
+            Some((i, level, heading_title(*n).and_then(|t| terms_type_named(&t))))
+        })
+        .collect();
+    let Some(top) = headings.iter().filter(|h| h.2.is_some()).map(|h| h.1).min() else {
+        return Vec::new();
+    };
+    let starts: Vec<&(usize, u8, Option<&'static str>)> = headings.iter().filter(|h| h.1 == top).collect();
+    starts
+        .iter()
+        .enumerate()
+        .map(|(k, &&(start, _, kind))| {
+            let end = starts.get(k + 1).map(|h| h.0).unwrap_or(nodes.len());
+            let body = &nodes[start + 1..end];
+            let mut missing = SECTION_MIN_CHARS;
+            for n in body {
+                missing = missing.saturating_sub(text_chars(*n, missing, budget));
+            }
+            Part { nodes: nodes[start..end].iter().map(|n| n.id()).collect(), kind, long: missing == 0 }
+        })
+        .collect()
 }
 
 /// A document's section is a block container (a title and its text), never a link or other
@@ -460,26 +451,42 @@ fn is_section(node: NodeRef<'_, Node>) -> bool {
         .is_some_and(|e| matches!(e.name(), "div" | "section" | "article" | "main" | "details" | "li"))
 }
 
-/// Whether a subtree holds at least `min` non-space characters of text (counting stops there).
+/// Whether a subtree holds at least `min` non-space characters of text.
 fn holds_text(node: NodeRef<'_, Node>, min: usize, budget: &mut usize) -> bool {
+    text_chars(node, min, budget) >= min
+}
+
+/// The non-space characters of text in a subtree, counting stopped at `max` (or when the
+/// budget runs out).
+fn text_chars(node: NodeRef<'_, Node>, max: usize, budget: &mut usize) -> usize {
     let mut chars = 0;
     for d in node.descendants() {
-        if *budget == 0 {
-            return false;
+        if chars >= max || *budget == 0 {
+            break;
         }
         *budget -= 1;
         if let Some(t) = d.value().as_text() {
             chars += t.chars().filter(|c| !c.is_whitespace()).count();
-            if chars >= min {
-                return true;
-            }
         }
     }
-    false
+    chars
 }
 
-fn is_heading(node: NodeRef<'_, Node>) -> bool {
-    node.value().as_element().is_some_and(|e| matches!(e.name(), "h1" | "h2" | "h3" | "h4"))
+/// 1 to 4 for `h1` to `h4` (deeper headings do not title documents).
+fn heading_level(node: NodeRef<'_, Node>) -> Option<u8> {
+    node.value().as_element().and_then(|e| match e.name() {
+        "h1" => Some(1),
+        "h2" => Some(2),
+        "h3" => Some(3),
+        "h4" => Some(4),
+        _ => None,
+    })
+}
+
+/// A heading's text as a title (see `normalise_title`).
+fn heading_title(heading: NodeRef<'_, Node>) -> Option<String> {
+    let text: String = heading.descendants().filter_map(|d| d.value().as_text().map(|t| t.to_string())).collect();
+    normalise_title(&text)
 }
 
 /// The title a section opens with: its first heading (`h1` to `h4`), or its first words when
@@ -492,11 +499,7 @@ fn section_title(section: NodeRef<'_, Node>, budget: &mut usize) -> Option<Strin
         }
         *budget -= 1;
         match node.value() {
-            Node::Element(_) if is_heading(node) => {
-                let text: String =
-                    node.descendants().filter_map(|d| d.value().as_text().map(|t| t.to_string())).collect();
-                return normalise_title(&text);
-            }
+            Node::Element(_) if heading_level(node).is_some() => return heading_title(node),
             Node::Text(t) if !t.trim().is_empty() => {
                 // Script or navigation text before the title is not the title.
                 let in_furniture = node
