@@ -206,7 +206,7 @@ struct Meta {
 }
 
 fn read_meta(dir: &Path) -> Meta {
-    match std::fs::read(dir.join("meta.json")) {
+    match read_limited(&dir.join("meta.json")) {
         Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
         Err(_) => Meta::default(),
     }
@@ -223,12 +223,14 @@ fn read_limited(path: &Path) -> anyhow::Result<Vec<u8>> {
 /// do), with the case's other candidate declaration. Returns the Markdown and whether the other
 /// declaration was used.
 pub fn extract_case(dir: &Path, mode: RulesMode) -> anyhow::Result<(String, bool)> {
-    let recommended = recommended_declaration(dir)?;
-    match extract_with(dir, &recommended, mode) {
+    let meta = read_meta(dir);
+    let terms_type = meta.terms_type.as_deref();
+    let recommended = recommended_declaration(&meta)?;
+    match extract_with(dir, &recommended, terms_type, mode) {
         Err(e) if is_selector_miss(&e) => {
             let other = if recommended == "declaration.json" { "declaration_git.json" } else { "declaration.json" };
             if dir.join(other).is_file() {
-                if let Ok(md) = extract_with(dir, other, mode) {
+                if let Ok(md) = extract_with(dir, other, terms_type, mode) {
                     return Ok((md, true));
                 }
             }
@@ -245,9 +247,8 @@ fn is_selector_miss(e: &anyhow::Error) -> bool {
     )
 }
 
-fn recommended_declaration(dir: &Path) -> anyhow::Result<String> {
-    let meta = read_meta(dir);
-    let decl_name = meta.recommended_declaration.unwrap_or_else(|| "declaration.json".into());
+fn recommended_declaration(meta: &Meta) -> anyhow::Result<String> {
+    let decl_name = meta.recommended_declaration.clone().unwrap_or_else(|| "declaration.json".into());
     anyhow::ensure!(
         !decl_name.contains('/') && !decl_name.contains(".."),
         "meta.json names a declaration outside the case: {decl_name:?}"
@@ -255,7 +256,7 @@ fn recommended_declaration(dir: &Path) -> anyhow::Result<String> {
     Ok(decl_name)
 }
 
-fn extract_with(dir: &Path, decl_name: &str, mode: RulesMode) -> anyhow::Result<String> {
+fn extract_with(dir: &Path, decl_name: &str, terms_type: Option<&str>, mode: RulesMode) -> anyhow::Result<String> {
     let decl_text = String::from_utf8(read_limited(&dir.join(decl_name))?)?;
     let css = |s: &str| clausewatch_extract::check_css(s);
     let (rules, problems) = clausewatch_core::declaration::parse_document_declaration(
@@ -297,8 +298,7 @@ fn extract_with(dir: &Path, decl_name: &str, mode: RulesMode) -> anyhow::Result<
         .zip(&bodies)
         .map(|(s, b)| SourceInput { url: &s.url, bytes: b, content_type: s.media_type.as_deref() })
         .collect();
-    let terms_type = read_meta(dir).terms_type;
-    Ok(extract_document(&rules, terms_type.as_deref(), &inputs)?.markdown)
+    Ok(extract_document(&rules, terms_type, &inputs)?.markdown)
 }
 
 fn order_by_declaration(rules: &DocumentRules, mut sources: Vec<SourceFile>) -> Vec<SourceFile> {
