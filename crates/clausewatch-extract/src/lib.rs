@@ -82,6 +82,21 @@ pub struct Extracted {
     /// Where the pages of PDF sources start in `markdown` (empty for web pages). Kept beside
     /// the text, not in it, so that text reflowed across pages is not a new version.
     pub pages: Vec<PageStart>,
+    /// Sources whose `select` rule was set aside and whose text the automatic main-content
+    /// finder chose (see [`Mode`]); empty when every rule applied as declared.
+    pub automatic_sources: Vec<usize>,
+}
+
+/// How a document is extracted besides its rules. The default applies every rule as declared.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Mode {
+    /// Sources extracted automatically, their `select` rule set aside (their `remove` rules
+    /// still apply): to read an earlier capture the way a later one had to be read.
+    pub automatic: Vec<usize>,
+    /// A source whose `select` rule matches nothing is extracted automatically instead of
+    /// failing. Whether that text is still the document is the caller's judgement (versioning
+    /// compares it with the latest version): extraction alone cannot tell.
+    pub fall_back: bool,
 }
 
 /// The first line of one page of a PDF source in a document's Markdown.
@@ -136,6 +151,18 @@ pub fn extract_document(
     terms_type: Option<&str>,
     inputs: &[SourceInput<'_>],
 ) -> Result<Extracted, ExtractError> {
+    extract_document_in(rules, terms_type, inputs, &Mode::default())
+}
+
+/// [`extract_document`] in a given [`Mode`]: some sources extracted automatically, or any
+/// source whose `select` rule matches nothing. A source that fails automatically too reports
+/// its rule's error (which names the selector).
+pub fn extract_document_in(
+    rules: &DocumentRules,
+    terms_type: Option<&str>,
+    inputs: &[SourceInput<'_>],
+    mode: &Mode,
+) -> Result<Extracted, ExtractError> {
     if rules.sources.len() != inputs.len() {
         return Err(ExtractError::SourceCountMismatch { expected: rules.sources.len(), got: inputs.len() });
     }
@@ -143,8 +170,22 @@ pub fn extract_document(
     // Page starts as (source, page, index among the document's non-blank lines): normalising
     // keeps every non-blank line, in order, so the index survives it.
     let mut page_marks: Vec<(usize, u32, usize)> = Vec::new();
+    let mut automatic_sources = Vec::new();
     for (i, (rule, input)) in rules.sources.iter().zip(inputs).enumerate() {
-        let (md, pages) = extract_paged_source(rule, terms_type, input)?;
+        let automatic = || SourceRules { select: Vec::new(), ..rule.clone() };
+        let has_select = !rule.select.is_empty();
+        let (md, pages) = if has_select && mode.automatic.contains(&i) {
+            automatic_sources.push(i);
+            extract_paged_source(&automatic(), terms_type, input)?
+        } else {
+            match extract_paged_source(rule, terms_type, input) {
+                Err(e @ ExtractError::SelectorMatchedNothing { .. }) if has_select && mode.fall_back => {
+                    automatic_sources.push(i);
+                    extract_paged_source(&automatic(), terms_type, input).map_err(|_| e)?
+                }
+                other => other?,
+            }
+        };
         if i > 0 {
             // Sources of a combined document are separated by a rule, as in Open Terms
             // Archive's versions, so readers see where one page ends.
@@ -168,7 +209,7 @@ pub fn extract_document(
             .filter_map(|(source, page, at)| line_of.get(at).map(|&line| PageStart { source, page, line }))
             .collect()
     };
-    Ok(Extracted { markdown, text_hash, pages })
+    Ok(Extracted { markdown, text_hash, pages, automatic_sources })
 }
 
 fn non_blank_lines(text: &str) -> usize {

@@ -1,5 +1,5 @@
 use clausewatch_core::{DocumentRules, RangeBoundary, RangeSelector, Selector, SourceRules};
-use clausewatch_extract::{extract_document, extract_source, ExtractError, SourceInput};
+use clausewatch_extract::{extract_document, extract_document_in, extract_source, ExtractError, Mode, SourceInput};
 
 fn rules(select: Vec<Selector>, remove: Vec<Selector>) -> SourceRules {
     SourceRules {
@@ -246,4 +246,45 @@ fn relative_links_resolve_against_base_href() {
     let r =
         SourceRules { url: "https://policies.example.test/terms/ai?hl=en".into(), ..rules(vec![css("main")], vec![]) };
     assert_eq!(md(page, &r).unwrap(), "[t](https://policies.example.test/terms?hl=en)");
+}
+
+/// A redesign that drops the selected element: strict extraction names the selector; the
+/// fall-back mode reads the page automatically and says which source it read so; a source
+/// forced automatic is read so even when its selector still matches; a page with no text
+/// still fails with the rule's error.
+#[test]
+fn a_select_rule_that_matches_nothing_can_fall_back_to_automatic_extraction() {
+    let redesigned = PAGE.replace("<main>", "<div class=\"page\">").replace("</main>", "</div>");
+    let doc = DocumentRules {
+        sources: vec![rules(vec![css("main")], vec![css(".banner")]), rules(vec![css("#other")], vec![])],
+    };
+    let other = "<html><body><div id=other><p>Annex: fees are listed in the price list.</p></div></body></html>";
+    fn input(html: &str) -> SourceInput<'_> {
+        SourceInput { url: "https://example.test/t", bytes: html.as_bytes(), content_type: None }
+    }
+    let inputs = [input(&redesigned), input(other)];
+    let strict = extract_document(&doc, None, &inputs).unwrap_err();
+    assert!(
+        matches!(&strict, ExtractError::SelectorMatchedNothing { selector } if selector.contains("main")),
+        "{strict}"
+    );
+
+    let fallen = extract_document_in(&doc, None, &inputs, &Mode { automatic: vec![], fall_back: true }).unwrap();
+    assert_eq!(fallen.automatic_sources, vec![0]);
+    assert!(fallen.markdown.contains("non-refundable"), "{}", fallen.markdown);
+    assert!(fallen.markdown.contains("Annex: fees"), "the second source keeps its rule");
+    assert!(!fallen.markdown.contains("Try our new app"), "remove rules still apply");
+    assert!(!fallen.markdown.contains("Home | Pricing"), "navigation is not the document");
+
+    // The original page read the way the redesigned one had to be: the same text.
+    let original = [input(PAGE), input(other)];
+    let forced = extract_document_in(&doc, None, &original, &Mode { automatic: vec![0], fall_back: false }).unwrap();
+    assert_eq!(forced.automatic_sources, vec![0]);
+    assert_eq!(forced.text_hash, fallen.text_hash);
+    assert_eq!(extract_document(&doc, None, &original).unwrap().automatic_sources, Vec::<usize>::new());
+
+    // Nothing to read at all: the rule's own error.
+    let empty = [input("<html><body></body></html>"), input(other)];
+    let err = extract_document_in(&doc, None, &empty, &Mode { automatic: vec![], fall_back: true }).unwrap_err();
+    assert!(matches!(&err, ExtractError::SelectorMatchedNothing { selector } if selector.contains("main")), "{err}");
 }

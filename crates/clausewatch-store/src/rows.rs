@@ -159,6 +159,9 @@ pub struct VersionRow {
     pub text_hash: ContentHash,
     pub markdown: String,
     pub extractor_version: String,
+    /// Sources extracted automatically because their select rule matched nothing (the page was
+    /// redesigned); empty when every rule applied as declared.
+    pub automatic_sources: Vec<usize>,
     pub recorded_at: DateTime<Utc>,
 }
 
@@ -175,6 +178,8 @@ pub struct VersionSummary {
     pub text_hash: ContentHash,
     /// The extractor that made the text (`clausewatch_extract::EXTRACTOR_VERSION` then).
     pub extractor_version: String,
+    /// See [`VersionRow::automatic_sources`].
+    pub automatic_sources: Vec<usize>,
 }
 
 /// A version to record; `change` is the stored change against the version before it.
@@ -191,6 +196,8 @@ pub struct NewVersion {
     /// `markdown` compressed with [`crate::compress_text`] (done by the caller, off the writer).
     pub markdown_zstd: Vec<u8>,
     pub extractor_version: String,
+    /// See [`VersionRow::automatic_sources`].
+    pub automatic_sources: Vec<usize>,
     pub change: Option<NewChange>,
 }
 

@@ -1083,10 +1083,10 @@ async fn write_batch(
     }
     // Versions carry compressed text (a BLOB): bound as parameters, a multi-row VALUES.
     for chunk in versions.chunks(100) {
-        let placeholders = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let placeholders = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
         let sql = format!(
             "INSERT INTO versions (id, document_id, seq, capture_id, rules_id, kind, effective_at, text_hash, markdown_zstd,
-               extractor_version, recorded_at) VALUES {placeholders}"
+               extractor_version, automatic_sources, recorded_at) VALUES {placeholders}"
         );
         let mut q = sqlx::query(&sql);
         for (id, document, seq, capture, v) in chunk {
@@ -1101,6 +1101,7 @@ async fn write_batch(
                 .bind(v.text_hash.to_hex())
                 .bind(&v.markdown_zstd[..])
                 .bind(&v.extractor_version)
+                .bind(format_sources(&v.automatic_sources))
                 .bind(&now);
         }
         q.execute(&mut *tx).await?;
@@ -1152,8 +1153,8 @@ async fn insert_versions(
         };
         let id: i64 = sqlx::query(
             "INSERT INTO versions (document_id, seq, capture_id, rules_id, kind, effective_at, text_hash, markdown_zstd,
-               extractor_version, recorded_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+               extractor_version, automatic_sources, recorded_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(document)
         .bind(seq)
@@ -1164,6 +1165,7 @@ async fn insert_versions(
         .bind(v.text_hash.to_hex())
         .bind(&v.markdown_zstd[..])
         .bind(&v.extractor_version)
+        .bind(format_sources(&v.automatic_sources))
         .bind(&now)
         .fetch_one(&mut **tx)
         .await?
@@ -1254,10 +1256,11 @@ const CAPTURE_COLUMNS: &str = "SELECT id, document_id, run_id, captured_at, rule
 const SNAPSHOT_COLUMNS: &str = "SELECT id, capture_id, document_id, position, url, final_url, status, headers_json,
     content_type, fetched_at, fetcher, content_hash, size, not_modified FROM snapshots";
 const VERSION_SUMMARY_COLUMNS: &str =
-    "SELECT id, seq, capture_id, rules_id, kind, effective_at, text_hash, extractor_version FROM versions";
+    "SELECT id, seq, capture_id, rules_id, kind, effective_at, text_hash, extractor_version,
+    automatic_sources FROM versions";
 const VERSION_COLUMNS: &str =
     "SELECT id, document_id, seq, capture_id, rules_id, kind, effective_at, text_hash, markdown_zstd,
-    extractor_version, recorded_at FROM versions";
+    extractor_version, automatic_sources, recorded_at FROM versions";
 const CHANGE_COLUMNS: &str = "SELECT c.id, c.document_id, c.from_version_id, c.to_version_id, c.kind, c.diff_json,
     c.stats_json, v.effective_at FROM changes c JOIN versions v ON v.id = c.to_version_id";
 
@@ -1347,7 +1350,21 @@ fn version_summary_row(r: &SqliteRow) -> Result<VersionSummary> {
         effective_at: time_col(r, "effective_at")?,
         text_hash: hash_col(r, "text_hash")?,
         extractor_version: r.try_get("extractor_version")?,
+        automatic_sources: sources_col(r)?,
     })
+}
+
+/// Source positions as stored: comma-separated, empty for none.
+fn format_sources(sources: &[usize]) -> String {
+    sources.iter().map(usize::to_string).collect::<Vec<_>>().join(",")
+}
+
+fn sources_col(r: &SqliteRow) -> Result<Vec<usize>> {
+    let text: String = r.try_get("automatic_sources")?;
+    text.split(',')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.parse().map_err(|_| StoreError::Corrupt { what: "automatic sources".into(), reason: text.clone() }))
+        .collect()
 }
 
 fn version_row(r: &SqliteRow) -> Result<VersionRow> {
@@ -1364,6 +1381,7 @@ fn version_row(r: &SqliteRow) -> Result<VersionRow> {
         text_hash: hash_col(r, "text_hash")?,
         markdown: crate::decompress_text(&r.try_get::<Vec<u8>, _>("markdown_zstd")?, &hash_col(r, "text_hash")?)?,
         extractor_version: r.try_get("extractor_version")?,
+        automatic_sources: sources_col(r)?,
         recorded_at: time_col(r, "recorded_at")?,
     })
 }

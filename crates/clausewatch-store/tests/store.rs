@@ -66,6 +66,7 @@ fn capture(store: &Store, document: i64, rules: i64, body: &[u8], text: &str) ->
             markdown: text.into(),
             markdown_zstd: compress_text(text),
             extractor_version: "test".into(),
+            automatic_sources: vec![],
             change: None,
         }],
         failure: None,

@@ -3,12 +3,18 @@
 use std::time::Instant;
 
 fn main() {
-    let pages: Vec<String> = (0..200).map(|i| clausewatch::bench::page(i, false)).collect();
+    // `stages DIR` measures the real pages (`*.html`) under DIR instead of generated ones.
+    let real = std::env::args().nth(1).is_some();
+    let pages: Vec<String> = match std::env::args().nth(1) {
+        Some(dir) => real_pages(std::path::Path::new(&dir)),
+        None => (0..200).map(|i| clausewatch::bench::page(i, false)).collect(),
+    };
     let bytes: usize = pages.iter().map(|p| p.len()).sum();
     let rules = clausewatch_core::SourceRules {
         url: "http://127.0.0.1/p".into(),
-        select: vec![clausewatch_core::Selector::Css("article.legal".into())],
-        remove: vec![clausewatch_core::Selector::Css(".promo".into())],
+        // Real pages are extracted automatically (no rules of ours fit them all).
+        select: if real { vec![] } else { vec![clausewatch_core::Selector::Css("article.legal".into())] },
+        remove: if real { vec![] } else { vec![clausewatch_core::Selector::Css(".promo".into())] },
         filters: vec![],
         execute_client_scripts: false,
         origin: None,
@@ -70,4 +76,20 @@ fn main() {
         std::hint::black_box(clausewatch_diff::diff(&mds[i * 10], new));
     }
     println!("diff: {:.2} ms per changed document", t.elapsed().as_secs_f64() * 1000.0 / changed.len() as f64);
+}
+
+fn real_pages(dir: &std::path::Path) -> Vec<String> {
+    let mut out = vec![];
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "html") {
+                out.push(String::from_utf8_lossy(&std::fs::read(&p).unwrap_or_default()).into_owned());
+            }
+        }
+    }
+    out
 }

@@ -890,6 +890,7 @@ async fn history(store: &Store, platform: &str, terms_type: Option<&str>, format
                         "effective_at": clausewatch_store::format_time(v.effective_at),
                         "text_hash": v.text_hash,
                         "capture_id": v.capture_id,
+                        "automatic_sources": v.automatic_sources,
                         "words": v.markdown.split_whitespace().count(),
                         "change_stats": change.and_then(|c| serde_json::from_str::<serde_json::Value>(&c.stats_json).ok()),
                     })
@@ -918,13 +919,16 @@ async fn history(store: &Store, platform: &str, terms_type: Option<&str>, format
                     })
                     .unwrap_or_default();
                 println!(
-                    "{:>3}  {}  {:<17}  {}  {:>6} words  {}",
+                    "{:>3}  {}  {:<17}  {}  {:>6} words  {}{}",
                     v.seq,
                     clausewatch_store::format_time(v.effective_at),
                     v.kind.as_str(),
                     v.text_hash.short(),
                     v.markdown.split_whitespace().count(),
-                    stats
+                    stats,
+                    crate::versioning::automatic_note(&v.automatic_sources)
+                        .map(|n| format!("  [{n}]"))
+                        .unwrap_or_default()
                 );
             }
         }

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use clausewatch_store::{NewVersion, Store, VersionSummary};
 
-use crate::versioning::{step, CaptureInput, Current, CurrentText, RulesCache};
+use crate::versioning::{step, CaptureInput, Current, RulesCache};
 
 #[derive(Debug, Default, Serialize)]
 pub struct RebuildReport {
@@ -54,14 +54,7 @@ pub async fn rebuild(store: &Store, apply: bool) -> anyhow::Result<RebuildReport
                 confirmed = Some(capture.rules_id);
             }
             for v in s.versions {
-                current = Some(Current {
-                    capture_id: v.capture_id.unwrap_or(capture.id),
-                    rules_id: v.rules_id,
-                    effective_at: v.effective_at,
-                    text_hash: v.text_hash,
-                    text: CurrentText::Loaded(v.markdown.clone()),
-                    extractor_version: v.extractor_version.clone(),
-                });
+                current = Some(Current::of_new(&v, capture.id));
                 rebuilt.push(v);
             }
             if confirmed.is_none() {
@@ -91,6 +84,7 @@ fn first_difference(stored: &[VersionSummary], rebuilt: &[NewVersion]) -> Option
             || s.kind != r.kind
             || Some(s.capture_id) != r.capture_id
             || s.rules_id != r.rules_id
+            || s.automatic_sources != r.automatic_sources
         {
             return Some(format!(
                 "version {}: stored {} {} (capture {}), rebuilt {} {} (capture {})",

@@ -71,6 +71,8 @@ pub struct TrackSummary {
     pub unchanged: usize,
     pub new_versions: usize,
     pub technical_upgrades: usize,
+    /// Documents read automatically because a select rule matched nothing in the page.
+    pub read_automatically: Vec<Failure>,
     pub failed: usize,
     pub failures_by_cause: BTreeMap<String, usize>,
     pub failures: Vec<Failure>,
@@ -79,7 +81,15 @@ pub struct TrackSummary {
 }
 
 impl TrackSummary {
-    fn add_step(&mut self, step: &Step) {
+    fn add_step(&mut self, doc: &DocumentRow, step: &Step) {
+        if let Some(note) = crate::versioning::automatic_note(&step.read_automatically) {
+            self.read_automatically.push(Failure {
+                platform: doc.platform_name.clone(),
+                terms_type: doc.terms_type.clone(),
+                cause: "selector-matched-nothing".into(),
+                message: format!("{note}; its text was recognised as the document's (fix the rule)"),
+            });
+        }
         self.new_versions += step.new_versions();
         self.technical_upgrades += step.technical_upgrades();
         if matches!(step.outcome, Outcome::Unchanged | Outcome::UnchangedBytes) {
@@ -106,6 +116,10 @@ impl TrackSummary {
         out.push_str(&format!("unchanged: {}\n", self.unchanged));
         out.push_str(&format!("new versions: {}\n", self.new_versions));
         out.push_str(&format!("technical upgrades: {}\n", self.technical_upgrades));
+        out.push_str(&format!("read automatically: {}\n", self.read_automatically.len()));
+        for f in &self.read_automatically {
+            out.push_str(&format!("  {} / {} {}\n", f.platform, f.terms_type, f.message));
+        }
         out.push_str(&format!("failed: {}\n", self.failed));
         if !self.failures_by_cause.is_empty() {
             out.push_str("failures by cause:\n");
@@ -250,7 +264,7 @@ pub async fn track(store: &Store, config: &Config, opts: &TrackOptions) -> anyho
                     committed(&doc, write).await.inspect_err(|_| progress.finish_and_clear())?;
                 }
                 summary.fetched += 1;
-                summary.add_step(&step);
+                summary.add_step(&doc, &step);
                 let failure = match &step.outcome {
                     Outcome::Failed { cause, message } => {
                         summary.add_failure(&doc, cause, message);

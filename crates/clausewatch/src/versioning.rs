@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use clausewatch_core::ContentHash;
-use clausewatch_extract::{extract_document, ExtractError, Extracted, SourceInput, EXTRACTOR_VERSION};
+use clausewatch_core::{ContentHash, DocumentRules};
+use clausewatch_extract::{extract_document_in, ExtractError, Extracted, Mode, SourceInput, EXTRACTOR_VERSION};
 use clausewatch_store::{
     compress_text, sources_hash, CaptureId, CaptureRow, DocumentId, DocumentRow, NewChange, NewSnapshot, NewVersion,
     PendingWrite, ProcessedCapture, RulesId, RulesRow, RunId, SnapshotRow, Store, StoreError, VersionId, VersionKind,
@@ -28,6 +28,8 @@ pub struct Current {
     /// The extractor that made the current text: another than ours means its bytes are
     /// extracted again (a technical upgrade) before a fresh capture is compared with it.
     pub extractor_version: String,
+    /// Sources of the current text extracted automatically (their select rule matched nothing).
+    pub automatic_sources: Vec<usize>,
 }
 
 /// The current version's text: at hand, or still in the store. Most captures only compare
@@ -40,6 +42,19 @@ pub enum CurrentText {
 }
 
 impl Current {
+    /// The version just decided (`capture`: the capture being stepped, for a version of it).
+    pub fn of_new(v: &NewVersion, capture: CaptureId) -> Current {
+        Current {
+            capture_id: v.capture_id.unwrap_or(capture),
+            rules_id: v.rules_id,
+            effective_at: v.effective_at,
+            text_hash: v.text_hash,
+            text: CurrentText::Loaded(v.markdown.clone()),
+            extractor_version: v.extractor_version.clone(),
+            automatic_sources: v.automatic_sources.clone(),
+        }
+    }
+
     /// The current text, read from the store the first time it is needed.
     pub async fn text(&mut self, store: &Store) -> Result<&str, StoreError> {
         if let CurrentText::Stored(id) = self.text {
@@ -62,6 +77,7 @@ impl From<&VersionSummary> for Current {
             text_hash: v.text_hash,
             text: CurrentText::Stored(v.id),
             extractor_version: v.extractor_version.clone(),
+            automatic_sources: v.automatic_sources.clone(),
         }
     }
 }
@@ -95,9 +111,15 @@ impl Outcome {
 pub struct Step {
     pub versions: Vec<NewVersion>,
     pub outcome: Outcome,
+    /// Sources of this capture read automatically because their select rule matched nothing
+    /// in it (the page was redesigned): the rule needs fixing.
+    pub read_automatically: Vec<usize>,
 }
 
 impl Step {
+    fn failed(versions: Vec<NewVersion>, cause: &str, message: String) -> Step {
+        Step { versions, outcome: Outcome::Failed { cause: cause.into(), message }, read_automatically: vec![] }
+    }
     pub fn technical_upgrades(&self) -> usize {
         self.versions.iter().filter(|v| v.kind == VersionKind::TechnicalUpgrade).count()
     }
@@ -205,19 +227,51 @@ pub async fn step(
     capture: CaptureInput,
 ) -> Result<Step, StoreError> {
     let rules = rules_cache.get(store, capture.rules_id).await?;
+    let terms_type = Some(capture.terms_type.as_str());
+    let bodies = capture.bodies.map(Arc::new);
     let mut versions = Vec::new();
     let mut current = current.cloned();
 
-    // 1. Rules changed since the current text was confirmed, or the current text was made by
-    //    another extractor: re-extract the latest version's bytes with the rules and extractor
-    //    of now; a difference is a technical upgrade, recorded before any real change (so a
-    //    better extractor never reads as a change of the document).
+    // 1. Extract this capture. A select rule that matches nothing (a redesigned page) falls
+    //    back to automatic extraction, kept only when each source so read is recognisably
+    //    that source of the latest version: an error or home page stays a failure.
+    let mut extracted =
+        extract_sources(store, &rules.rules, terms_type, &capture.sources, bodies.clone(), &Mode::default()).await?;
+    let mut refused: Option<String> = None;
+    if let (Err(ExtractError::SelectorMatchedNothing { .. }), Some(cur)) = (&extracted, current.as_ref()) {
+        let fall_back = Mode { automatic: Vec::new(), fall_back: true };
+        if let Ok(ex) =
+            extract_sources(store, &rules.rules, terms_type, &capture.sources, bodies.clone(), &fall_back).await?
+        {
+            match fallback_refusal(store, &rules.rules, terms_type, cur, &capture.sources, bodies.as_deref(), &ex)
+                .await?
+            {
+                None => extracted = Ok(ex),
+                Some(why) => refused = Some(why),
+            }
+        }
+    }
+    // How this capture's text was read: the latest version is read the same way first.
+    let mode = match &extracted {
+        Ok(ex) => ex.automatic_sources.clone(),
+        Err(_) => current.as_ref().map(|c| c.automatic_sources.clone()).unwrap_or_default(),
+    };
+
+    // 2. Rules changed since the current text was confirmed, the current text was made by
+    //    another extractor, or read another way (automatically or not): re-extract the latest
+    //    version's bytes with the rules, extractor and mode of now; a difference is a technical
+    //    upgrade, recorded before any real change (so a better extractor or a redesign never
+    //    reads as a change of the document). When the latest bytes cannot be read that way (a
+    //    select rule that matches the new page but not the old), this capture is read the old
+    //    way instead, compared, and the switch recorded after the comparison.
+    let mut upgrade_after: Option<Extracted> = None;
     if let (Some(mut cur), Some(confirmed)) = (current.clone(), current_rules) {
         let old_rules = rules_cache.get(store, confirmed).await?.hash;
-        if old_rules != rules.hash || cur.extractor_version != EXTRACTOR_VERSION {
+        if old_rules != rules.hash || cur.extractor_version != EXTRACTOR_VERSION || cur.automatic_sources != mode {
             let old: Vec<SourceRef> = store.snapshots(cur.capture_id).await?.iter().map(SourceRef::from).collect();
-            if let Ok(ex) = extract_sources(store, &rules, Some(&capture.terms_type), &old, None).await? {
-                if ex.text_hash != cur.text_hash {
+            let as_now = Mode { automatic: mode.clone(), fall_back: false };
+            match extract_sources(store, &rules.rules, terms_type, &old, None, &as_now).await? {
+                Ok(ex) if ex.text_hash != cur.text_hash => {
                     let (capture_id, effective_at) = (cur.capture_id, cur.effective_at);
                     let v = new_version(
                         cur.text(store).await?,
@@ -227,32 +281,48 @@ pub async fn step(
                         effective_at,
                         ex,
                     );
-                    current = Some(Current {
-                        capture_id: cur.capture_id,
-                        rules_id: rules.id,
-                        effective_at: cur.effective_at,
-                        text_hash: v.text_hash,
-                        text: CurrentText::Loaded(v.markdown.clone()),
-                        extractor_version: EXTRACTOR_VERSION.into(),
-                    });
+                    current = Some(Current::of_new(&v, capture_id));
                     versions.push(v);
                 }
+                Ok(_) => {
+                    if let Some(c) = current.as_mut() {
+                        c.automatic_sources = mode.clone();
+                    }
+                }
+                Err(_) if extracted.is_ok() && cur.automatic_sources != mode => {
+                    let as_before = Mode { automatic: cur.automatic_sources.clone(), fall_back: false };
+                    if let Ok(ex) =
+                        extract_sources(store, &rules.rules, terms_type, &capture.sources, bodies.clone(), &as_before)
+                            .await?
+                    {
+                        upgrade_after = extracted.ok();
+                        extracted = Ok(ex);
+                    }
+                }
+                Err(_) => {}
             }
         }
     }
 
-    // 2. Extract this capture and compare.
-    let extracted = match extract_sources(store, &rules, Some(&capture.terms_type), &capture.sources, capture.bodies)
-        .await?
-    {
+    // 3. Compare this capture with the latest version.
+    let read_automatically = match (&extracted, &upgrade_after) {
+        (_, Some(declared)) => declared.automatic_sources.clone(),
+        (Ok(ex), None) => ex.automatic_sources.clone(),
+        (Err(_), None) => vec![],
+    };
+    let extracted = match extracted {
         Ok(ex) => ex,
         Err(e) => {
-            return Ok(Step { versions, outcome: Outcome::Failed { cause: e.cause().into(), message: e.to_string() } })
+            let message = match refused {
+                Some(why) => format!("{e}; read automatically, the page is not the document: {why}"),
+                None => e.to_string(),
+            };
+            return Ok(Step::failed(versions, e.cause(), message));
         }
     };
-    let outcome = match current {
+    let (outcome, previous) = match current {
         None => {
-            versions.push(NewVersion {
+            let v = NewVersion {
                 capture_id: capture.id,
                 rules_id: rules.id,
                 kind: VersionKind::First,
@@ -261,28 +331,114 @@ pub async fn step(
                 markdown_zstd: compress_text(&extracted.markdown),
                 markdown: extracted.markdown,
                 extractor_version: EXTRACTOR_VERSION.into(),
+                automatic_sources: extracted.automatic_sources,
                 change: None,
-            });
-            Outcome::First
+            };
+            versions.push(v);
+            (Outcome::First, None)
         }
-        Some(ref cur) if cur.text_hash == extracted.text_hash => Outcome::Unchanged,
+        Some(ref cur) if cur.text_hash == extracted.text_hash => (Outcome::Unchanged, Some(cur.clone())),
         Some(mut cur) => {
             let previous = cur.text(store).await?;
             if let Some(message) = not_the_document(previous, &extracted.markdown) {
-                return Ok(Step { versions, outcome: Outcome::Failed { cause: "not-the-document".into(), message } });
+                return Ok(Step::failed(versions, "not-the-document", message));
             }
-            versions.push(new_version(
-                previous,
-                capture.id,
-                &rules,
-                VersionKind::Change,
-                capture.captured_at,
-                extracted,
-            ));
-            Outcome::Changed
+            let v = new_version(previous, capture.id, &rules, VersionKind::Change, capture.captured_at, extracted);
+            versions.push(v);
+            (Outcome::Changed, None)
         }
     };
-    Ok(Step { versions, outcome })
+    // 4. The switch back to the declared rules, after the comparison made the old way.
+    if let Some(up) = upgrade_after {
+        let mut latest = match (previous, versions.last()) {
+            (Some(cur), _) => cur,
+            (None, Some(v)) => Current::of_new(v, capture.id.unwrap_or_default()),
+            (None, None) => return Ok(Step { versions, outcome, read_automatically }),
+        };
+        if up.text_hash != latest.text_hash {
+            let v = new_version(
+                latest.text(store).await?,
+                capture.id,
+                &rules,
+                VersionKind::TechnicalUpgrade,
+                capture.captured_at,
+                up,
+            );
+            versions.push(v);
+        }
+    }
+    Ok(Step { versions, outcome, read_automatically })
+}
+
+/// How a version's text was read when not by its rules alone, for provenance.
+pub fn automatic_note(automatic_sources: &[usize]) -> Option<String> {
+    if automatic_sources.is_empty() {
+        return None;
+    }
+    let sources: Vec<String> = automatic_sources.iter().map(|i| format!("#{}", i + 1)).collect();
+    Some(format!("source {} read automatically: its select rule matched nothing in the capture", sources.join(", ")))
+}
+
+/// Why the sources a capture had to read automatically (`ex.automatic_sources`) are not the
+/// latest version's: each is compared with the same source of the latest capture, read as the
+/// latest version read it, so an error page in one source of a combined document is not hidden
+/// by the others.
+async fn fallback_refusal(
+    store: &Store,
+    rules: &DocumentRules,
+    terms_type: Option<&str>,
+    latest: &Current,
+    fresh: &[SourceRef],
+    bodies: Option<&Vec<Vec<u8>>>,
+    ex: &Extracted,
+) -> Result<Option<String>, StoreError> {
+    let old: Vec<SourceRef> = store.snapshots(latest.capture_id).await?.iter().map(SourceRef::from).collect();
+    if old.len() != fresh.len() || rules.sources.len() != fresh.len() {
+        return Ok(Some(format!("the latest capture has {} sources, this one {}", old.len(), fresh.len())));
+    }
+    for &i in &ex.automatic_sources {
+        let one = DocumentRules { sources: vec![rules.sources[i].clone()] };
+        let automatic = Mode { automatic: vec![0], fall_back: false };
+        let as_latest = if latest.automatic_sources.contains(&i) { automatic.clone() } else { Mode::default() };
+        let before = extract_sources(store, &one, terms_type, &old[i..=i], None, &as_latest).await?;
+        let body = bodies.and_then(|b| b.get(i)).map(|b| Arc::new(vec![b.clone()]));
+        let now = extract_sources(store, &one, terms_type, &fresh[i..=i], body, &automatic).await?;
+        let why = match (before, now) {
+            (Ok(before), Ok(now)) => not_recognisably(&before.markdown, &now.markdown),
+            (Err(e), _) => Some(format!("the latest capture cannot be read to compare ({e})")),
+            (_, Err(e)) => Some(e.to_string()),
+        };
+        if let Some(why) = why {
+            return Ok(Some(format!("source #{}: {why}", i + 1)));
+        }
+    }
+    Ok(None)
+}
+
+/// Why an automatic extraction of a page whose select rule matched nothing is not the latest
+/// version's document: it must not be another page (see [`not_the_document`]) and must keep
+/// most of the document's vocabulary and at least half its length. Stricter than for a capture
+/// read by its rules, since nothing but the text says the page still holds the document.
+fn not_recognisably(previous: &str, new: &str) -> Option<String> {
+    if let Some(why) = not_the_document(previous, new) {
+        return Some(why);
+    }
+    let vocabulary = |t: &str| -> std::collections::HashSet<String> {
+        t.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() >= 3).map(str::to_lowercase).collect()
+    };
+    let (old, fresh) = (vocabulary(previous), vocabulary(new));
+    if old.is_empty() {
+        return Some("the latest version has no words to recognise".into());
+    }
+    let kept = old.iter().filter(|w| fresh.contains(*w)).count() as f64 / old.len() as f64;
+    let (old_words, new_words) = (previous.split_whitespace().count(), new.split_whitespace().count());
+    if kept < 0.6 || (new_words as f64) < 0.5 * old_words as f64 {
+        return Some(format!(
+            "it keeps {:.0}% of the document's vocabulary and has {new_words} words against {old_words}",
+            kept * 100.0
+        ));
+    }
+    None
 }
 
 /// The first `max` headings of a Markdown text (ATX `#` lines and setext-underlined lines),
@@ -383,6 +539,7 @@ fn new_version(
         markdown_zstd: compress_text(&ex.markdown),
         markdown: ex.markdown,
         extractor_version: EXTRACTOR_VERSION.into(),
+        automatic_sources: ex.automatic_sources,
         change: Some(NewChange {
             diff_json: serde_json::to_string(&diff.sections).unwrap_or_else(|_| "[]".into()),
             stats_json: serde_json::to_string(&diff.stats).unwrap_or_else(|_| "{}".into()),
@@ -404,7 +561,8 @@ pub async fn page_starts(store: &Store, v: &VersionRow) -> Result<Vec<clausewatc
     let rules = store.rules(v.rules_id).await?;
     let terms_type = store.document(v.document_id).await?.map(|d| d.terms_type);
     let sources: Vec<SourceRef> = snapshots.iter().map(SourceRef::from).collect();
-    Ok(match extract_sources(store, &rules, terms_type.as_deref(), &sources, None).await? {
+    let mode = Mode { automatic: v.automatic_sources.clone(), fall_back: false };
+    Ok(match extract_sources(store, &rules.rules, terms_type.as_deref(), &sources, None, &mode).await? {
         Ok(ex) if ex.text_hash == v.text_hash => ex.pages,
         _ => Vec::new(),
     })
@@ -415,28 +573,33 @@ pub async fn page_starts(store: &Store, v: &VersionRow) -> Result<Vec<clausewatc
 /// one is extraction's.
 pub async fn extract_sources(
     store: &Store,
-    rules: &RulesRow,
+    rules: &DocumentRules,
     terms_type: Option<&str>,
     sources: &[SourceRef],
-    in_memory: Option<Vec<Vec<u8>>>,
+    in_memory: Option<Arc<Vec<Vec<u8>>>>,
+    mode: &Mode,
 ) -> Result<Result<Extracted, ExtractError>, StoreError> {
-    let mut bodies = Vec::with_capacity(sources.len());
-    let mut in_memory = in_memory.filter(|b| b.len() == sources.len()).map(Vec::into_iter);
-    for s in sources {
-        // Bytes just fetched are the bytes just stored (same hash): no need to read them back.
-        let bytes = match in_memory.as_mut().and_then(Iterator::next) {
-            Some(b) => b,
-            None => {
+    // Bytes just fetched are the bytes just stored (same hash): no need to read them back.
+    let bodies = match in_memory.filter(|b| b.len() == sources.len()) {
+        Some(bodies) => bodies,
+        None => {
+            let mut bodies = Vec::with_capacity(sources.len());
+            for s in sources {
                 let blobs = store.blobs().clone();
                 let hash = s.content_hash;
-                tokio::task::spawn_blocking(move || blobs.get(&hash))
-                    .await
-                    .map_err(|e| StoreError::Corrupt { what: "blob read task".into(), reason: e.to_string() })??
+                bodies.push(
+                    tokio::task::spawn_blocking(move || blobs.get(&hash))
+                        .await
+                        .map_err(|e| StoreError::Corrupt { what: "blob read task".into(), reason: e.to_string() })??,
+                );
             }
-        };
-        bodies.push((s.final_url.clone(), s.content_type.clone(), bytes));
-    }
-    let doc_rules = rules.rules.clone();
+            Arc::new(bodies)
+        }
+    };
+    let meta: Vec<(String, Option<String>)> =
+        sources.iter().map(|s| (s.final_url.clone(), s.content_type.clone())).collect();
+    let mode = mode.clone();
+    let doc_rules = rules.clone();
     let terms_type = terms_type.map(str::to_string);
     // CPU-bound: at most one extraction per core, so the rest of the pipeline (the store's
     // writer above all) is not starved by a pile of parallel parses.
@@ -445,9 +608,12 @@ pub async fn extract_sources(
         .await
         .map_err(|e| StoreError::Corrupt { what: "cpu permits".into(), reason: e.to_string() })?;
     let result = tokio::task::spawn_blocking(move || {
-        let inputs: Vec<SourceInput<'_>> =
-            bodies.iter().map(|(url, ct, bytes)| SourceInput { url, bytes, content_type: ct.as_deref() }).collect();
-        extract_document(&doc_rules, terms_type.as_deref(), &inputs)
+        let inputs: Vec<SourceInput<'_>> = meta
+            .iter()
+            .zip(bodies.iter())
+            .map(|((url, ct), bytes)| SourceInput { url, bytes, content_type: ct.as_deref() })
+            .collect();
+        extract_document_in(&doc_rules, terms_type.as_deref(), &inputs, &mode)
     })
     .await
     .map_err(|e| StoreError::Corrupt { what: "extraction task".into(), reason: e.to_string() })?;
@@ -470,7 +636,7 @@ async fn decide(
 ) -> Result<Step, StoreError> {
     let hash = sources_hash(input.sources.iter().map(|s| &s.content_hash));
     if unchanged_bytes(store, rules_cache, input.rules_id, &hash, previous.as_ref()).await? {
-        return Ok(Step { versions: vec![], outcome: Outcome::UnchangedBytes });
+        return Ok(Step { versions: vec![], outcome: Outcome::UnchangedBytes, read_automatically: vec![] });
     }
     // Only the latest version's hash and rules for now: its text is read if the new one differs.
     let latest = store.latest_version_summary(document).await?;

@@ -245,7 +245,7 @@ async fn version(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Html
         "<p><a href=\"/documents/{}\">{} — {}</a>, version {} ({})</p><table>\
 <tr><th>In force from</th><td>{}</td></tr><tr><th>Text hash (BLAKE3)</th><td><code>{}</code></td></tr>\
 <tr><th>Capture</th><td>{} at {}</td></tr><tr><th>Rules</th><td><code>{}</code></td></tr>\
-<tr><th>Extractor</th><td>{}</td></tr></table><h2>Snapshots</h2><table><tr><th>URL</th><th>Status</th><th>Fetched</th><th>Bytes</th><th>Hash</th></tr>",
+<tr><th>Extractor</th><td>{}{}</td></tr></table><h2>Snapshots</h2><table><tr><th>URL</th><th>Status</th><th>Fetched</th><th>Bytes</th><th>Hash</th></tr>",
         d.id,
         esc(&d.platform_name),
         esc(&d.terms_type),
@@ -256,7 +256,10 @@ async fn version(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Html
         capture.id,
         esc(&clausewatch_store::format_time(capture.captured_at)),
         rules.hash.short(),
-        esc(&v.extractor_version)
+        esc(&v.extractor_version),
+        crate::versioning::automatic_note(&v.automatic_sources)
+            .map(|n| format!(" — {}", esc(&n)))
+            .unwrap_or_default()
     );
     let pages = crate::versioning::page_starts(&st.store, &v).await?;
     body = body.replacen(

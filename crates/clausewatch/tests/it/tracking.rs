@@ -330,6 +330,7 @@ async fn an_extractor_upgrade_is_a_technical_upgrade_not_a_change() {
                 markdown_zstd: clausewatch_store::compress_text(&old_text),
                 markdown: old_text,
                 extractor_version: "0".into(),
+                automatic_sources: vec![],
                 change: None,
             }],
         )
@@ -354,4 +355,145 @@ async fn an_extractor_upgrade_is_a_technical_upgrade_not_a_change() {
     server.set_html("/terms", &terms_page("Home", "", BODY_V2));
     let s = app.track().await;
     assert_eq!((s.technical_upgrades, s.new_versions), (0, 1), "{}", s.render());
+}
+
+/// A policy long enough for automatic main content to tell it from the page around it.
+fn policy_body(refund_hours: u32, credits: &str) -> String {
+    let mut body = format!(
+        "<h2>1. Payments</h2><p>{credits} are refundable within {refund_hours} hours of purchase. \
+         Subscriptions renew every month until cancelled in the account settings.</p>"
+    );
+    for (title, text) in [
+        (
+            "2. Your content",
+            "You keep ownership of the prompts you submit and grant us a licence to operate the service.",
+        ),
+        ("3. Acceptable use", "You may not use the service to generate malware, spam or content that exploits minors."),
+        (
+            "4. Termination",
+            "We may suspend accounts that breach these terms after notice, unless the law requires otherwise.",
+        ),
+        (
+            "5. Liability",
+            "Our total liability is limited to the amounts you paid us in the twelve months before the claim.",
+        ),
+        (
+            "6. Law",
+            "These terms are governed by the laws of California, and disputes go to the courts of San Francisco.",
+        ),
+    ] {
+        body.push_str(&format!("<h2>{title}</h2><p>{text} This clause applies to every plan we offer.</p>"));
+    }
+    body
+}
+
+/// The page as declared: the select rule `.clauses` picks the clauses, without the title.
+fn declared_layout(body: &str) -> String {
+    format!(
+        "<!doctype html><html><head><title>Terms</title></head><body><nav><a href=\"/\">Home</a> <a href=\"/pricing\">Pricing</a></nav>\
+<main><article><h1>Terms of Service</h1><div class=\"clauses\">{body}</div></article></main><footer>© Example</footer></body></html>"
+    )
+}
+
+/// The same page after a redesign: no `.clauses` any more.
+fn redesigned_layout(body: &str) -> String {
+    format!(
+        "<!doctype html><html><head><title>Terms</title></head><body><header><nav><a href=\"/\">Home</a> <a href=\"/pricing\">Pricing</a></nav></header>\
+<div class=\"page\"><h1>Terms of Service</h1><section>{body}</section></div><footer>© Example</footer></body></html>"
+    )
+}
+
+#[tokio::test]
+async fn a_redesign_that_breaks_the_select_rule_is_read_automatically_without_false_changes() {
+    let server = TestServer::start().await;
+    let app = TestApp::new().await;
+    app.write_catalog(
+        "Example",
+        json!({"name": "Example AI", "terms": {"Terms of Service": {"fetch": server.url("/terms"), "select": ".clauses"}}}),
+    );
+    server.set_html("/terms", &declared_layout(&policy_body(24, "Credits")));
+    let s = app.track().await;
+    assert_eq!((s.new_versions, s.failed), (1, 0), "{}", s.render());
+    let terms = app.doc("Example AI", "Terms of Service").await;
+
+    assert!(!app.store.latest_version(terms.id).await.unwrap().unwrap().markdown.contains("Terms of Service"));
+
+    // Redesign, same text: the old capture is read automatically too (it then includes the
+    // title: a technical upgrade), and the new one compares unchanged. The summary says the
+    // rule needs fixing.
+    server.set_html("/terms", &redesigned_layout(&policy_body(24, "Credits")));
+    let s = app.track().await;
+    assert_eq!((s.new_versions, s.technical_upgrades, s.failed, s.unchanged), (0, 1, 0, 1), "{}", s.render());
+    assert_eq!(s.read_automatically.len(), 1, "{}", s.render());
+    assert!(s.render().contains("read automatically: 1"), "{}", s.render());
+    let versions = app.store.versions(terms.id).await.unwrap();
+    let upgrade = &versions[1];
+    assert_eq!((upgrade.kind, upgrade.capture_id), (VersionKind::TechnicalUpgrade, versions[0].capture_id));
+    assert_eq!(upgrade.automatic_sources, vec![0]);
+    assert!(upgrade.markdown.contains("Terms of Service") && !upgrade.markdown.contains("Pricing"));
+
+    // Redesigned and changed: a real change, read automatically.
+    server.set_html("/terms", &redesigned_layout(&policy_body(48, "Credits")));
+    let s = app.track().await;
+    assert_eq!((s.new_versions, s.technical_upgrades, s.failed), (1, 0, 0), "{}", s.render());
+    let changed = app.store.latest_version(terms.id).await.unwrap().unwrap();
+    assert_eq!((changed.kind, changed.automatic_sources.clone()), (VersionKind::Change, vec![0]));
+    assert!(
+        changed.markdown.contains("within 48 hours") && !changed.markdown.contains("Pricing"),
+        "{}",
+        changed.markdown
+    );
+
+    // An error page where the document was: still a failure naming the selector, no version.
+    server.set_html(
+        "/terms",
+        "<html><body><nav>Home</nav><div class=\"error\"><h1>Something went wrong</h1><p>Try reloading the page.</p></div></body></html>",
+    );
+    let s = app.track().await;
+    assert_eq!((s.new_versions, s.failed), (0, 1), "{}", s.render());
+    let failure = &s.failures[0];
+    assert_eq!(failure.cause, "selector-matched-nothing");
+    assert!(
+        failure.message.contains(".clauses") && failure.message.contains("not the document"),
+        "{}",
+        failure.message
+    );
+    assert_eq!(app.store.versions(terms.id).await.unwrap().len(), versions.len() + 1);
+
+    // The declared layout comes back with a real change: compared the way the latest version
+    // was read (automatically) first, so the change is exactly the edit; then the switch back
+    // to the rule is a technical upgrade of that capture.
+    server.set_html("/terms", &declared_layout(&policy_body(48, "Prepaid credits")));
+    let s = app.track().await;
+    assert_eq!((s.new_versions, s.failed), (1, 0), "{}", s.render());
+    assert!(s.read_automatically.is_empty(), "{}", s.render());
+    let all = app.store.versions(terms.id).await.unwrap();
+    let tail: Vec<_> = all.iter().rev().take_while(|v| v.capture_id == all.last().unwrap().capture_id).collect();
+    let change = tail.iter().find(|v| v.kind == VersionKind::Change).expect("a change");
+    assert!(change.markdown.contains("Prepaid credits"));
+    assert_eq!(change.automatic_sources, vec![0]);
+    let diff = app.store.change_to(change.id).await.unwrap().unwrap();
+    let stats: clausewatch_diff::DiffStats = serde_json::from_str(&diff.stats_json).unwrap();
+    assert_eq!((stats.words_added, stats.words_removed), (2, 1), "only the edit: {}", diff.diff_json);
+    let latest = all.last().unwrap();
+    assert_eq!(latest.kind, VersionKind::TechnicalUpgrade, "back on the declared rule, without the title again");
+    assert!(latest.automatic_sources.is_empty() && !latest.markdown.contains("Terms of Service"), "{latest:#?}");
+    assert_eq!(
+        app.store.latest_version(terms.id).await.unwrap().unwrap().markdown,
+        clausewatch_extract::extract_document(
+            &app.store.rules(latest.rules_id).await.unwrap().rules,
+            Some("Terms of Service"),
+            &[clausewatch_extract::SourceInput {
+                url: &server.url("/terms"),
+                bytes: declared_layout(&policy_body(48, "Prepaid credits")).as_bytes(),
+                content_type: Some("text/html")
+            }]
+        )
+        .unwrap()
+        .markdown
+    );
+
+    let report = clausewatch::rebuild::rebuild(&app.store, false).await.unwrap();
+    assert!(report.mismatches.is_empty(), "{}", report.render());
+    assert_eq!(report.versions_rebuilt, report.versions_stored);
 }
