@@ -42,6 +42,10 @@ pub struct ReplayReport {
     /// Documents whose raw bytes changed between two states without a new version.
     pub byte_changes_ignored: usize,
     pub technical_upgrades: usize,
+    /// Captures read automatically because a select rule matched nothing (and recognised as
+    /// the document), and those refused as not the document.
+    pub read_automatically: usize,
+    pub automatic_reading_refused: usize,
     pub failures: BTreeMap<String, usize>,
     /// Missed changes by why: our capture failed at either date (by cause), or the document is
     /// not declared at that date in the shared declarations.
@@ -71,6 +75,8 @@ impl ReplayReport {
         out.push_str(&format!("recall: {:.3}\n", self.recall));
         out.push_str(&format!("byte_changes_ignored: {}\n", self.byte_changes_ignored));
         out.push_str(&format!("technical_upgrades: {}\n", self.technical_upgrades));
+        out.push_str(&format!("read_automatically: {}\n", self.read_automatically));
+        out.push_str(&format!("automatic_reading_refused: {}\n", self.automatic_reading_refused));
         for (cause, n) in &self.failures {
             out.push_str(&format!("failures_{cause}: {n}\n"));
         }
@@ -167,6 +173,9 @@ pub async fn run(shared: &Path, data_dir: &Path) -> anyhow::Result<ReplayReport>
         }
         let opts = crate::track::TrackOptions { trigger: format!("replay {date}"), ..Default::default() };
         let summary = crate::track::track(&store, &config, &opts).await?;
+        report.read_automatically += summary.read_automatically.len();
+        report.automatic_reading_refused +=
+            summary.failures.iter().filter(|f| f.message.contains(crate::versioning::REFUSED_AUTOMATIC)).count();
         for (cause, n) in summary.failures_by_cause {
             *report.failures.entry(cause).or_default() += n;
         }

@@ -314,7 +314,7 @@ pub async fn step(
         Ok(ex) => ex,
         Err(e) => {
             let message = match refused {
-                Some(why) => format!("{e}; read automatically, the page is not the document: {why}"),
+                Some(why) => format!("{e}; {REFUSED_AUTOMATIC}: {why}"),
                 None => e.to_string(),
             };
             return Ok(Step::failed(versions, e.cause(), message));
@@ -369,6 +369,10 @@ pub async fn step(
     }
     Ok(Step { versions, outcome, read_automatically })
 }
+
+/// What a failure says when the automatic reading of a source whose select rule matched
+/// nothing was refused.
+pub const REFUSED_AUTOMATIC: &str = "read automatically, the page is not the document";
 
 /// How a version's text was read when not by its rules alone, for provenance.
 pub fn automatic_note(automatic_sources: &[usize]) -> Option<String> {
