@@ -130,13 +130,14 @@ fn element_is_boilerplate(node: NodeRef<'_, Node>, inside_content_root: bool) ->
             return true;
         }
     }
+    // A mark is a whole class or id token, or its prefix before `-` / `_` ("cookie-banner").
     let marks = |v: Option<&str>| {
         v.is_some_and(|v| {
             let v = v.to_ascii_lowercase();
-            BOILERPLATE_MARKS.iter().any(|m| {
-                v.split(|c: char| c.is_whitespace()).any(|token| {
-                    token == *m || token.starts_with(&format!("{m}-")) || token.starts_with(&format!("{m}_"))
-                })
+            v.split(|c: char| c.is_whitespace()).any(|token| {
+                BOILERPLATE_MARKS
+                    .iter()
+                    .any(|m| token.strip_prefix(m).is_some_and(|rest| rest.is_empty() || rest.starts_with(['-', '_'])))
             })
         })
     };
