@@ -19,7 +19,7 @@ pub use decode::{sniff_media, MediaKind};
 pub use normalize::normalize_markdown;
 
 /// Bumped whenever extraction output may change for the same input; stored with each version.
-pub const EXTRACTOR_VERSION: &str = "5";
+pub const EXTRACTOR_VERSION: &str = "6";
 
 /// Filters we implement. Others are kept in declarations and reported, never fatal.
 pub const KNOWN_FILTERS: &[&str] = &["removeQueryParams"];
@@ -317,6 +317,9 @@ fn html_to_markdown(
                     .unwrap_or_else(|| vec![content]);
                 for root in &roots {
                     for id in main_content::boilerplate_within(&html, *root) {
+                        select::detach(&mut html, id);
+                    }
+                    for id in main_content::leading_images(&html, *root) {
                         select::detach(&mut html, id);
                     }
                 }

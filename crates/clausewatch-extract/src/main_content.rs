@@ -575,9 +575,65 @@ pub fn boilerplate_within(html: &Html, content: NodeId) -> Vec<NodeId> {
     out
 }
 
+/// Images before the first words or heading of the main content: a logo or banner, not part of
+/// the document (which starts at its title). Their addresses often carry a build number
+/// (`/fe/0.1.38/logo.png`), so keeping them would make every deploy of the site a new version.
+/// The search stops at the first text or heading, and after a bounded number of nodes.
+pub fn leading_images(html: &Html, content: NodeId) -> Vec<NodeId> {
+    const BUDGET: usize = 10_000;
+    let Some(root) = html.tree.get(content) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut stack: Vec<NodeRef<'_, Node>> = root.children().collect();
+    stack.reverse();
+    let mut seen = 0;
+    while let Some(node) = stack.pop() {
+        seen += 1;
+        if seen > BUDGET {
+            break;
+        }
+        match node.value() {
+            Node::Text(t) if !t.trim().is_empty() => break,
+            Node::Element(el) => {
+                let name = el.name();
+                if matches!(name, "h1" | "h2" | "h3" | "h4" | "h5" | "h6") {
+                    break;
+                }
+                if matches!(name, "img" | "svg" | "picture") {
+                    out.push(node.id());
+                    continue;
+                }
+                let mut children: Vec<_> = node.children().collect();
+                children.reverse();
+                stack.extend(children);
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_logo_before_the_title_is_not_content_but_figures_after_it_are() {
+        let page = r#"<html><body><div id="doc"><a href="/"><img src="/fe/0.1.38/logo.png"></a>
+            <div><svg><path d="M0"/></svg></div><h1>Terms of Service</h1><img src="/chart.png" alt="Fees">
+            <p>Text.</p></div></body></html>"#;
+        let html = Html::parse_document(page);
+        let doc = html.select(&scraper::Selector::parse("#doc").unwrap()).next().unwrap().id();
+        let found: Vec<String> = leading_images(&html, doc)
+            .into_iter()
+            .map(|id| html.tree.get(id).unwrap().value().as_element().unwrap().name().to_string())
+            .collect();
+        assert_eq!(found, vec!["img", "svg"]);
+        let text_first = Html::parse_document(r#"<div id="doc"><p>Intro.</p><img src="/a.png"></div>"#);
+        let doc = text_first.select(&scraper::Selector::parse("#doc").unwrap()).next().unwrap().id();
+        assert!(leading_images(&text_first, doc).is_empty());
+    }
 
     #[test]
     fn finds_the_legal_text_among_furniture() {

@@ -238,14 +238,29 @@ pub async fn step(
     let mut extracted =
         extract_sources(store, &rules.rules, terms_type, &capture.sources, bodies.clone(), &Mode::default()).await?;
     let mut refused: Option<String> = None;
-    if let (Err(ExtractError::SelectorMatchedNothing { .. }), Some(cur)) = (&extracted, current.as_ref()) {
+    if let Err(ExtractError::SelectorMatchedNothing { .. }) = &extracted {
         let fall_back = Mode { automatic: Vec::new(), fall_back: true };
         if let Ok(ex) =
             extract_sources(store, &rules.rules, terms_type, &capture.sources, bodies.clone(), &fall_back).await?
         {
-            match fallback_refusal(store, &rules.rules, terms_type, cur, &capture.sources, bodies.as_deref(), &ex)
-                .await?
-            {
+            let why = match current.as_ref() {
+                Some(cur) => {
+                    fallback_refusal(store, &rules.rules, terms_type, cur, &capture.sources, bodies.as_deref(), &ex)
+                        .await?
+                }
+                None => {
+                    first_fallback_refusal(
+                        store,
+                        &rules.rules,
+                        &capture.terms_type,
+                        &capture.sources,
+                        bodies.as_deref(),
+                        &ex,
+                    )
+                    .await?
+                }
+            };
+            match why {
                 None => extracted = Ok(ex),
                 Some(why) => refused = Some(why),
             }
@@ -417,6 +432,53 @@ async fn fallback_refusal(
         }
     }
     Ok(None)
+}
+
+/// Why a document's first capture cannot be read automatically where its select rule matched
+/// nothing: with no earlier version to recognise it by, each source so read must call itself a
+/// document of the terms type in one of its first headings and hold at least 150 words (an
+/// error, login or home page does neither).
+async fn first_fallback_refusal(
+    store: &Store,
+    rules: &DocumentRules,
+    terms_type: &str,
+    fresh: &[SourceRef],
+    bodies: Option<&Vec<Vec<u8>>>,
+    ex: &Extracted,
+) -> Result<Option<String>, StoreError> {
+    let names: Vec<String> = clausewatch_core::terms_types::title_names(terms_type);
+    for &i in &ex.automatic_sources {
+        let (Some(rule), Some(source)) = (rules.sources.get(i), fresh.get(i)) else {
+            return Ok(Some(format!("source #{} is not in the capture", i + 1)));
+        };
+        let one = DocumentRules { sources: vec![rule.clone()] };
+        let body = bodies.and_then(|b| b.get(i)).map(|b| Arc::new(vec![b.clone()]));
+        let automatic = Mode { automatic: vec![0], fall_back: false };
+        let text = match extract_sources(store, &one, Some(terms_type), std::slice::from_ref(source), body, &automatic)
+            .await?
+        {
+            Ok(one) => one.markdown,
+            Err(e) => return Ok(Some(format!("source #{}: {e}", i + 1))),
+        };
+        let words = text.split_whitespace().count();
+        let titles = headings(&text, 3);
+        let titled = titles.iter().any(|t| names.iter().any(|n| t.contains(&title_key(n))));
+        if words < 150 || !titled {
+            return Ok(Some(format!(
+                "source #{}: a first capture read automatically must be titled as a {terms_type} and hold 150 words or more; it has {words} words under {:?}",
+                i + 1,
+                titles
+            )));
+        }
+    }
+    Ok(None)
+}
+
+/// A name compared with `headings` output: lower case, letters, digits and single spaces.
+fn title_key(name: &str) -> String {
+    let kept: String =
+        name.chars().filter(|c| c.is_alphanumeric() || c.is_whitespace()).collect::<String>().to_lowercase();
+    kept.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Why an automatic extraction of a page whose select rule matched nothing is not the latest

@@ -497,3 +497,40 @@ async fn a_redesign_that_breaks_the_select_rule_is_read_automatically_without_fa
     assert!(report.mismatches.is_empty(), "{}", report.render());
     assert_eq!(report.versions_rebuilt, report.versions_stored);
 }
+
+/// A document whose select rule matches nothing from its very first capture: read
+/// automatically only when the page calls itself a document of that type and has some length;
+/// an error page, or a page titled as something else, stays a failure.
+#[tokio::test]
+async fn a_first_capture_is_read_automatically_only_when_it_titles_itself_as_the_document() {
+    let server = TestServer::start().await;
+    let app = TestApp::new().await;
+    app.write_catalog(
+        "Example",
+        json!({"name": "Example AI", "terms": {
+            "Terms of Service": {"fetch": server.url("/terms"), "select": ".clauses"},
+            "Privacy Policy": {"fetch": server.url("/privacy"), "select": ".clauses"},
+            "Imprint": {"fetch": server.url("/imprint"), "select": ".clauses"}
+        }}),
+    );
+    server.set_html("/terms", &redesigned_layout(&policy_body(24, "Credits").repeat(2)));
+    // Titled as terms, not as a privacy policy.
+    server.set_html("/privacy", &redesigned_layout(&policy_body(24, "Credits").repeat(2)));
+    server.set_html("/imprint", "<html><body><h1>Oops</h1><p>Something went wrong. Try again later.</p></body></html>");
+    let s = app.track().await;
+    assert_eq!((s.new_versions, s.failed), (1, 2), "{}", s.render());
+    assert_eq!(s.read_automatically.len(), 1, "{}", s.render());
+    let terms = app.store.latest_version(app.doc("Example AI", "Terms of Service").await.id).await.unwrap().unwrap();
+    assert_eq!(terms.automatic_sources, vec![0]);
+    assert!(
+        terms.markdown.starts_with("Terms of Service") && !terms.markdown.contains("Pricing"),
+        "{}",
+        terms.markdown
+    );
+    for f in &s.failures {
+        assert_eq!(f.cause, "selector-matched-nothing", "{f:?}");
+        assert!(f.message.contains("must be titled as a"), "{}", f.message);
+    }
+    let report = clausewatch::rebuild::rebuild(&app.store, false).await.unwrap();
+    assert!(report.mismatches.is_empty(), "{}", report.render());
+}
