@@ -248,6 +248,9 @@ pub struct ProcessedCapture {
 pub struct DocumentOutcome {
     pub document: DocumentId,
     pub failure: Option<(String, String)>,
+    /// A capture that succeeded with something to fix (cause, message): its incident stays
+    /// open while the condition lasts, and the document's other incidents resolve.
+    pub warning: Option<(String, String)>,
 }
 
 #[derive(Clone, Debug, Serialize)]

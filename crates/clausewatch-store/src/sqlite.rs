@@ -555,7 +555,8 @@ impl Store {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let now = format_time(at);
         // Every document that succeeded resolves its open incidents: one statement for all.
-        let recovered: Vec<DocumentId> = outcomes.iter().filter(|o| o.failure.is_none()).map(|o| o.document).collect();
+        let recovered: Vec<DocumentId> =
+            outcomes.iter().filter(|o| o.failure.is_none() && o.warning.is_none()).map(|o| o.document).collect();
         if !recovered.is_empty() {
             sqlx::query(
                 "UPDATE incidents SET resolved_at = ?1, last_run_id = ?2
@@ -567,9 +568,27 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        // The others each bump, reopen or open their incident.
+        // A success with a warning resolves every open incident but the warning's own.
         for outcome in outcomes {
-            let (document, Some((cause, message))) = (outcome.document, &outcome.failure) else { continue };
+            let (None, Some((cause, _))) = (&outcome.failure, &outcome.warning) else { continue };
+            sqlx::query(
+                "UPDATE incidents SET resolved_at = ?, last_run_id = ?
+                 WHERE resolved_at IS NULL AND document_id = ? AND cause != ?",
+            )
+            .bind(&now)
+            .bind(run)
+            .bind(outcome.document)
+            .bind(cause)
+            .execute(&mut *tx)
+            .await?;
+        }
+        // Failures and warnings each bump, reopen or open their incident.
+        for outcome in outcomes {
+            let (document, Some((cause, message))) =
+                (outcome.document, outcome.failure.as_ref().or(outcome.warning.as_ref()))
+            else {
+                continue;
+            };
             let message = truncate(message, 2000);
             let bumped = sqlx::query(
                 "UPDATE incidents SET occurrences = occurrences + 1, last_seen_at = ?, last_message = ?,

@@ -272,11 +272,13 @@ pub async fn track(store: &Store, config: &Config, opts: &TrackOptions) -> anyho
                     }
                     _ => None,
                 };
-                outcomes.push(DocumentOutcome { document: doc.id, failure });
+                let warning = crate::versioning::automatic_note(&step.read_automatically)
+                    .map(|note| (crate::versioning::READ_AUTOMATICALLY.to_string(), format!("{note} (fix the rule)")));
+                outcomes.push(DocumentOutcome { document: doc.id, failure, warning });
             }
             DocResult::FetchFailed { cause, message } => {
                 summary.add_failure(&doc, &cause, &message);
-                outcomes.push(DocumentOutcome { document: doc.id, failure: Some((cause, message)) });
+                outcomes.push(DocumentOutcome { document: doc.id, failure: Some((cause, message)), warning: None });
             }
             DocResult::StoreFailed(e) => {
                 progress.finish_and_clear();

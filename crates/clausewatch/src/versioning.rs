@@ -385,6 +385,10 @@ pub async fn step(
     Ok(Step { versions, outcome, read_automatically })
 }
 
+/// The incident cause of a document read automatically because a select rule matched nothing:
+/// open while that lasts, resolved by the first capture read by its rules again.
+pub const READ_AUTOMATICALLY: &str = "read-automatically";
+
 /// What a failure says when the automatic reading of a source whose select rule matched
 /// nothing was refused.
 pub const REFUSED_AUTOMATIC: &str = "read automatically, the page is not the document";

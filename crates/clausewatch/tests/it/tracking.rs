@@ -431,6 +431,11 @@ async fn a_redesign_that_breaks_the_select_rule_is_read_automatically_without_fa
     assert_eq!((upgrade.kind, upgrade.capture_id), (VersionKind::TechnicalUpgrade, versions[0].capture_id));
     assert_eq!(upgrade.automatic_sources, vec![0]);
     assert!(upgrade.markdown.contains("Terms of Service") && !upgrade.markdown.contains("Pricing"));
+    // The rule to fix is an open incident for as long as the page is read automatically.
+    let open = app.store.incidents(true, None).await.unwrap();
+    assert_eq!(open.len(), 1, "{open:#?}");
+    assert_eq!(open[0].cause, "read-automatically");
+    assert!(open[0].last_message.contains("source #1 read automatically"), "{}", open[0].last_message);
 
     // Redesigned and changed: a real change, read automatically.
     server.set_html("/terms", &redesigned_layout(&policy_body(48, "Credits")));
@@ -459,6 +464,8 @@ async fn a_redesign_that_breaks_the_select_rule_is_read_automatically_without_fa
         failure.message
     );
     assert_eq!(app.store.versions(terms.id).await.unwrap().len(), versions.len() + 1);
+    let causes: Vec<String> = app.store.incidents(true, None).await.unwrap().into_iter().map(|i| i.cause).collect();
+    assert_eq!(causes, vec!["selector-matched-nothing".to_string(), "read-automatically".to_string()]);
 
     // The declared layout comes back with a real change: compared the way the latest version
     // was read (automatically) first, so the change is exactly the edit; then the switch back
@@ -467,6 +474,7 @@ async fn a_redesign_that_breaks_the_select_rule_is_read_automatically_without_fa
     let s = app.track().await;
     assert_eq!((s.new_versions, s.failed), (1, 0), "{}", s.render());
     assert!(s.read_automatically.is_empty(), "{}", s.render());
+    assert!(app.store.incidents(true, None).await.unwrap().is_empty(), "read by its rule again: all resolved");
     let all = app.store.versions(terms.id).await.unwrap();
     let tail: Vec<_> = all.iter().rev().take_while(|v| v.capture_id == all.last().unwrap().capture_id).collect();
     let change = tail.iter().find(|v| v.kind == VersionKind::Change).expect("a change");
