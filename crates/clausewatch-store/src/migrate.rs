@@ -10,6 +10,7 @@ pub const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "incidents", include_str!("../migrations/sqlite/0002_incidents.sql")),
     (3, "analyses", include_str!("../migrations/sqlite/0003_analyses.sql")),
     (4, "automatic sources", include_str!("../migrations/sqlite/0004_automatic_sources.sql")),
+    (5, "capture confirmation", include_str!("../migrations/sqlite/0005_capture_confirmation.sql")),
 ];
 
 pub async fn run(pool: &SqlitePool) -> Result<(), StoreError> {

@@ -80,6 +80,10 @@ pub struct CaptureRow {
     pub outcome: Option<String>,
     pub error_cause: Option<String>,
     pub error_message: Option<String>,
+    /// How the capture confirmed the latest text (see [`ProcessedCapture::extractor_version`]);
+    /// empty for captures processed before this was recorded.
+    pub extractor_version: String,
+    pub automatic_sources: Vec<usize>,
 }
 
 /// A raw capture of one source, ready to be written.
@@ -241,6 +245,10 @@ pub struct ProcessedCapture {
     pub versions: Vec<NewVersion>,
     /// (cause, message) when extraction failed: the capture is stored as failed.
     pub failure: Option<(String, String)>,
+    /// The extractor, and the sources read automatically, under which this capture confirmed
+    /// the latest text (a capture not extracted again inherits its predecessor's).
+    pub extractor_version: String,
+    pub automatic_sources: Vec<usize>,
 }
 
 /// What one run did for one document, for incidents: success, or the failure's cause and message.

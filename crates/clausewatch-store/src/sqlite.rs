@@ -793,6 +793,12 @@ impl Store {
         }
         sqlx::query("DELETE FROM changes WHERE document_id = ?").bind(document).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM versions WHERE document_id = ?").bind(document).execute(&mut *tx).await?;
+        // What captures confirmed was about the texts replaced: the new latest version speaks
+        // for itself until the next capture.
+        sqlx::query("UPDATE captures SET extractor_version = '', automatic_sources = '' WHERE document_id = ?")
+            .bind(document)
+            .execute(&mut *tx)
+            .await?;
         insert_versions(&mut tx, document, None, versions).await?;
         tx.commit().await?;
         Ok(())
@@ -968,6 +974,8 @@ async fn write_batch(
         outcome: &'a str,
         error_cause: Option<&'a str>,
         error_message: Option<String>,
+        extractor_version: &'a str,
+        automatic_sources: String,
     }
     #[derive(serde::Serialize)]
     struct SnapshotJson<'a> {
@@ -1036,6 +1044,8 @@ async fn write_batch(
             outcome: &c.outcome,
             error_cause: c.failure.as_ref().map(|f| f.0.as_str()),
             error_message: c.failure.as_ref().map(|f| truncate(&f.1, 2000)),
+            extractor_version: &c.extractor_version,
+            automatic_sources: format_sources(&c.automatic_sources),
         });
         for (position, s) in c.snapshots.iter().enumerate() {
             snapshots.push(SnapshotJson {
@@ -1079,9 +1089,11 @@ async fn write_batch(
     }
     let json = |v: &dyn erased_json::Json| v.to_json();
     sqlx::query(
-        "INSERT INTO captures (id, document_id, run_id, captured_at, rules_id, sources_hash, state, outcome, error_cause, error_message)
+        "INSERT INTO captures (id, document_id, run_id, captured_at, rules_id, sources_hash, state, outcome, error_cause,
+           error_message, extractor_version, automatic_sources)
          SELECT value->>'id', value->>'document_id', value->>'run_id', value->>'captured_at', value->>'rules_id',
-                value->>'sources_hash', value->>'state', value->>'outcome', value->>'error_cause', value->>'error_message'
+                value->>'sources_hash', value->>'state', value->>'outcome', value->>'error_cause', value->>'error_message',
+                value->>'extractor_version', value->>'automatic_sources'
          FROM json_each(?1)",
     )
     .bind(json(&captures))
@@ -1271,7 +1283,7 @@ async fn sync_rules(
 }
 
 const CAPTURE_COLUMNS: &str = "SELECT id, document_id, run_id, captured_at, rules_id, sources_hash, state, outcome,
-    error_cause, error_message FROM captures";
+    error_cause, error_message, extractor_version, automatic_sources FROM captures";
 const SNAPSHOT_COLUMNS: &str = "SELECT id, capture_id, document_id, position, url, final_url, status, headers_json,
     content_type, fetched_at, fetcher, content_hash, size, not_modified FROM snapshots";
 const VERSION_SUMMARY_COLUMNS: &str =
@@ -1334,6 +1346,8 @@ fn capture_row(r: &SqliteRow) -> Result<CaptureRow> {
         outcome: r.try_get("outcome")?,
         error_cause: r.try_get("error_cause")?,
         error_message: r.try_get("error_message")?,
+        extractor_version: r.try_get("extractor_version")?,
+        automatic_sources: sources_col(r)?,
     })
 }
 

@@ -70,6 +70,8 @@ fn capture(store: &Store, document: i64, rules: i64, body: &[u8], text: &str) ->
             change: None,
         }],
         failure: None,
+        extractor_version: "test".into(),
+        automatic_sources: vec![],
     }
 }
 

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use clausewatch_store::{NewVersion, Store, VersionSummary};
 
-use crate::versioning::{step, CaptureInput, Current, RulesCache};
+use crate::versioning::{step, CaptureInput, Confirmed, Current, RulesCache};
 
 #[derive(Debug, Default, Serialize)]
 pub struct RebuildReport {
@@ -48,17 +48,17 @@ pub async fn rebuild(store: &Store, apply: bool) -> anyhow::Result<RebuildReport
         for capture in store.captures_with_snapshots(doc.id).await? {
             // No unchanged-bytes shortcut: every capture is extracted again.
             let input = CaptureInput::stored(store, &doc, &capture).await?;
-            let s = step(store, &cache, current.as_ref(), confirmed, input).await?;
-            // As in tracking: the rules of the last capture processed successfully.
+            let s = step(store, &cache, current.as_ref(), confirmed.as_ref(), input).await?;
+            // As in tracking: what the last capture processed successfully confirmed.
             if !matches!(s.outcome, crate::versioning::Outcome::Failed { .. }) {
-                confirmed = Some(capture.rules_id);
+                confirmed = Some(Confirmed::after(capture.rules_id, &s));
             }
             for v in s.versions {
                 current = Some(Current::of_new(&v, capture.id));
                 rebuilt.push(v);
             }
             if confirmed.is_none() {
-                confirmed = current.as_ref().map(|c| c.rules_id);
+                confirmed = Confirmed::of(None, current.as_ref());
             }
         }
         let stored = store.version_summaries(doc.id).await?;

@@ -114,11 +114,63 @@ pub struct Step {
     /// Sources of this capture read automatically because their select rule matched nothing
     /// in it (the page was redesigned): the rule needs fixing.
     pub read_automatically: Vec<usize>,
+    /// The extractor this capture confirmed the latest text with (with `read_automatically`):
+    /// ours when extracted, its predecessor's when not extracted again, empty when failed.
+    pub extractor_version: String,
+}
+
+/// What the latest text was last confirmed under: the rules, extractor and automatically read
+/// sources of the last capture processed successfully (or of the latest version itself). When
+/// they are those of now, the latest version's bytes need not be extracted again first.
+#[derive(Clone, Debug)]
+pub struct Confirmed {
+    pub rules_id: RulesId,
+    pub extractor_version: String,
+    pub automatic_sources: Vec<usize>,
+}
+
+impl Confirmed {
+    /// From the last successfully processed capture, if any, else from the latest version.
+    /// Captures processed before the extractor was recorded take the latest version's.
+    pub fn of(previous: Option<&CaptureRow>, latest: Option<&Current>) -> Option<Confirmed> {
+        let latest = latest?;
+        Some(match previous {
+            Some(p) if !p.extractor_version.is_empty() => Confirmed {
+                rules_id: p.rules_id,
+                extractor_version: p.extractor_version.clone(),
+                automatic_sources: p.automatic_sources.clone(),
+            },
+            Some(p) => Confirmed {
+                rules_id: p.rules_id,
+                extractor_version: latest.extractor_version.clone(),
+                automatic_sources: latest.automatic_sources.clone(),
+            },
+            None => Confirmed {
+                rules_id: latest.rules_id,
+                extractor_version: latest.extractor_version.clone(),
+                automatic_sources: latest.automatic_sources.clone(),
+            },
+        })
+    }
+
+    /// After a successful step of `capture`.
+    pub fn after(capture_rules: RulesId, step: &Step) -> Confirmed {
+        Confirmed {
+            rules_id: capture_rules,
+            extractor_version: step.extractor_version.clone(),
+            automatic_sources: step.read_automatically.clone(),
+        }
+    }
 }
 
 impl Step {
     fn failed(versions: Vec<NewVersion>, cause: &str, message: String) -> Step {
-        Step { versions, outcome: Outcome::Failed { cause: cause.into(), message }, read_automatically: vec![] }
+        Step {
+            versions,
+            outcome: Outcome::Failed { cause: cause.into(), message },
+            read_automatically: vec![],
+            extractor_version: String::new(),
+        }
     }
     pub fn technical_upgrades(&self) -> usize {
         self.versions.iter().filter(|v| v.kind == VersionKind::TechnicalUpgrade).count()
@@ -216,14 +268,13 @@ pub async fn unchanged_bytes(
     Ok(prev_rules == rules)
 }
 
-/// Decide what a capture adds to the history, given the latest version (`current`) and the
-/// rules the current text was last confirmed under (`current_rules`: those of the last capture
-/// processed successfully, or of the latest version).
+/// Decide what a capture adds to the history, given the latest version (`current`) and what
+/// the current text was last confirmed under ([`Confirmed`]).
 pub async fn step(
     store: &Store,
     rules_cache: &RulesCache,
     current: Option<&Current>,
-    current_rules: Option<RulesId>,
+    confirmed: Option<&Confirmed>,
     capture: CaptureInput,
 ) -> Result<Step, StoreError> {
     let rules = rules_cache.get(store, capture.rules_id).await?;
@@ -280,9 +331,12 @@ pub async fn step(
     //    select rule that matches the new page but not the old), this capture is read the old
     //    way instead, compared, and the switch recorded after the comparison.
     let mut upgrade_after: Option<Extracted> = None;
-    if let (Some(mut cur), Some(confirmed)) = (current.clone(), current_rules) {
-        let old_rules = rules_cache.get(store, confirmed).await?.hash;
-        if old_rules != rules.hash || cur.extractor_version != EXTRACTOR_VERSION || cur.automatic_sources != mode {
+    if let (Some(mut cur), Some(confirmed)) = (current.clone(), confirmed) {
+        let old_rules = rules_cache.get(store, confirmed.rules_id).await?.hash;
+        if old_rules != rules.hash
+            || confirmed.extractor_version != EXTRACTOR_VERSION
+            || confirmed.automatic_sources != mode
+        {
             let old: Vec<SourceRef> = store.snapshots(cur.capture_id).await?.iter().map(SourceRef::from).collect();
             let as_now = Mode { automatic: mode.clone(), fall_back: false };
             match extract_sources(store, &rules.rules, terms_type, &old, None, &as_now).await? {
@@ -304,8 +358,8 @@ pub async fn step(
                         c.automatic_sources = mode.clone();
                     }
                 }
-                Err(_) if extracted.is_ok() && cur.automatic_sources != mode => {
-                    let as_before = Mode { automatic: cur.automatic_sources.clone(), fall_back: false };
+                Err(_) if extracted.is_ok() && confirmed.automatic_sources != mode => {
+                    let as_before = Mode { automatic: confirmed.automatic_sources.clone(), fall_back: false };
                     if let Ok(ex) =
                         extract_sources(store, &rules.rules, terms_type, &capture.sources, bodies.clone(), &as_before)
                             .await?
@@ -368,7 +422,10 @@ pub async fn step(
         let mut latest = match (previous, versions.last()) {
             (Some(cur), _) => cur,
             (None, Some(v)) => Current::of_new(v, capture.id.unwrap_or_default()),
-            (None, None) => return Ok(Step { versions, outcome, read_automatically }),
+            (None, None) => {
+                let extractor_version = EXTRACTOR_VERSION.into();
+                return Ok(Step { versions, outcome, read_automatically, extractor_version });
+            }
         };
         if up.text_hash != latest.text_hash {
             let v = new_version(
@@ -382,7 +439,7 @@ pub async fn step(
             versions.push(v);
         }
     }
-    Ok(Step { versions, outcome, read_automatically })
+    Ok(Step { versions, outcome, read_automatically, extractor_version: EXTRACTOR_VERSION.into() })
 }
 
 /// The incident cause of a document read automatically because a select rule matched nothing:
@@ -706,13 +763,20 @@ async fn decide(
 ) -> Result<Step, StoreError> {
     let hash = sources_hash(input.sources.iter().map(|s| &s.content_hash));
     if unchanged_bytes(store, rules_cache, input.rules_id, &hash, previous.as_ref()).await? {
-        return Ok(Step { versions: vec![], outcome: Outcome::UnchangedBytes, read_automatically: vec![] });
+        // Not extracted again: it confirms the text as its predecessor did.
+        let previous = previous.as_ref();
+        return Ok(Step {
+            versions: vec![],
+            outcome: Outcome::UnchangedBytes,
+            read_automatically: previous.map(|p| p.automatic_sources.clone()).unwrap_or_default(),
+            extractor_version: previous.map(|p| p.extractor_version.clone()).unwrap_or_default(),
+        });
     }
     // Only the latest version's hash and rules for now: its text is read if the new one differs.
     let latest = store.latest_version_summary(document).await?;
     let current = latest.as_ref().map(Current::from);
-    let confirmed = previous.as_ref().map(|p| p.rules_id).or(latest.as_ref().map(|v| v.rules_id));
-    step(store, rules_cache, current.as_ref(), confirmed, input).await
+    let confirmed = Confirmed::of(previous.as_ref(), current.as_ref());
+    step(store, rules_cache, current.as_ref(), confirmed.as_ref(), input).await
 }
 
 fn failure_of(step: &Step) -> Option<(String, String)> {
@@ -756,6 +820,8 @@ pub async fn submit_fresh_capture(
         outcome: step.outcome.as_str().to_string(),
         versions: step.versions.clone(),
         failure: failure_of(&step),
+        extractor_version: step.extractor_version.clone(),
+        automatic_sources: step.read_automatically.clone(),
     })?;
     Ok((step, pending))
 }

@@ -355,6 +355,42 @@ async fn an_extractor_upgrade_is_a_technical_upgrade_not_a_change() {
     server.set_html("/terms", &terms_page("Home", "", BODY_V2));
     let s = app.track().await;
     assert_eq!((s.technical_upgrades, s.new_versions), (0, 1), "{}", s.render());
+
+    // An upgrade that changes nothing is recorded on the capture, not as a version, so later
+    // captures do not extract the old bytes again: the store as an older extractor left it,
+    // with the very same text.
+    let latest = app.store.latest_version(doc.id).await.unwrap().unwrap();
+    let same = clausewatch_store::NewVersion {
+        capture_id: Some(latest.capture_id),
+        rules_id: latest.rules_id,
+        kind: VersionKind::First,
+        effective_at: latest.effective_at,
+        text_hash: latest.text_hash,
+        markdown_zstd: clausewatch_store::compress_text(&latest.markdown),
+        markdown: latest.markdown.clone(),
+        extractor_version: "0".into(),
+        automatic_sources: vec![],
+        change: None,
+    };
+    app.store.replace_versions(doc.id, &[same]).await.unwrap();
+    let confirmed = |captures: &[clausewatch_store::CaptureRow], latest: &clausewatch_store::VersionSummary| {
+        let done = captures.iter().rev().find(|c| c.state == clausewatch_store::CaptureState::Done);
+        clausewatch::versioning::Confirmed::of(done, Some(&clausewatch::versioning::Current::from(latest)))
+            .map(|c| c.extractor_version)
+    };
+    let summary = app.store.latest_version_summary(doc.id).await.unwrap().unwrap();
+    let captures = app.store.captures_with_snapshots(doc.id).await.unwrap();
+    assert_eq!(confirmed(&captures, &summary).as_deref(), Some("0"), "replaced versions void what captures confirmed");
+    server.set_html("/terms", &terms_page("Home | Blog", "", BODY_V2));
+    let s = app.track().await;
+    assert_eq!((s.technical_upgrades, s.new_versions, s.unchanged), (0, 0, 2), "{}", s.render());
+    let captures = app.store.captures_with_snapshots(doc.id).await.unwrap();
+    assert_eq!(captures.last().unwrap().extractor_version, clausewatch_extract::EXTRACTOR_VERSION);
+    assert_eq!(
+        confirmed(&captures, &summary).as_deref(),
+        Some(clausewatch_extract::EXTRACTOR_VERSION),
+        "the latest text now stands confirmed by this extractor"
+    );
 }
 
 /// A policy long enough for automatic main content to tell it from the page around it.
@@ -448,6 +484,10 @@ async fn a_redesign_that_breaks_the_select_rule_is_read_automatically_without_fa
         "{}",
         changed.markdown
     );
+    // The same bytes again are not extracted again, and the rule is still to fix.
+    let s = app.track().await;
+    assert_eq!((s.unchanged, s.read_automatically.len()), (1, 1), "{}", s.render());
+    assert_eq!(app.store.incidents(true, None).await.unwrap().len(), 1);
 
     // An error page where the document was: still a failure naming the selector, no version.
     server.set_html(

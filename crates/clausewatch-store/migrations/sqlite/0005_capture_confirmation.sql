@@ -1,0 +1,5 @@
+-- How a processed capture confirmed the latest text: the extractor and the sources read
+-- automatically. A later capture whose extraction is the same needs no re-extraction of the
+-- latest version's bytes first. Empty extractor: captures processed before this was recorded.
+ALTER TABLE captures ADD COLUMN extractor_version TEXT NOT NULL DEFAULT '';
+ALTER TABLE captures ADD COLUMN automatic_sources TEXT NOT NULL DEFAULT '';
