@@ -520,6 +520,11 @@ async fn a_redesign_that_breaks_the_select_rule_is_read_automatically_without_fa
     let change = tail.iter().find(|v| v.kind == VersionKind::Change).expect("a change");
     assert!(change.markdown.contains("Prepaid credits"));
     assert_eq!(change.automatic_sources, vec![0]);
+    // Provenance: the version page says how the text was read.
+    let base = crate::web::spawn_web(&app).await;
+    let (status, page) = crate::web::get(&format!("{base}/versions/{}", change.id)).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("source #1 read automatically"), "{page}");
     let diff = app.store.change_to(change.id).await.unwrap().unwrap();
     let stats: clausewatch_diff::DiffStats = serde_json::from_str(&diff.stats_json).unwrap();
     assert_eq!((stats.words_added, stats.words_removed), (2, 1), "only the edit: {}", diff.diff_json);
