@@ -35,6 +35,11 @@ pub struct CaseResult {
     /// The reference holds its own opening passage twice (a `select` matching nested
     /// elements converts the same text twice): a single extraction cannot reach it.
     pub reference_repeats_itself: bool,
+    /// For a reference that repeats itself: the similarity with repeated passages collapsed on
+    /// both sides (each run of words already seen kept once), so a single extraction and a
+    /// doubled one are scored alike.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similarity_repeats_collapsed: Option<f64>,
     /// The case's recommended declaration matched nothing in the page and the other candidate
     /// declaration of the case was used.
     pub declaration_fallback: bool,
@@ -54,6 +59,8 @@ impl CaseResult {
             Ok(md) => {
                 let actual = comparable(md);
                 let cmp = compare(&expected.text, &actual.text);
+                let similarity_repeats_collapsed = reference_repeats_itself
+                    .then(|| compare(&collapse_repeats(&expected.text), &collapse_repeats(&actual.text)).similarity);
                 CaseResult {
                     case,
                     identical: cmp.identical,
@@ -67,6 +74,7 @@ impl CaseResult {
                     },
                     declaration_fallback,
                     reference_repeats_itself,
+                    similarity_repeats_collapsed,
                 }
             }
             Err(error) => CaseResult {
@@ -78,6 +86,7 @@ impl CaseResult {
                 differences: Vec::new(),
                 declaration_fallback,
                 reference_repeats_itself,
+                similarity_repeats_collapsed: None,
             },
         }
     }
@@ -99,6 +108,8 @@ pub struct FidelityReport {
     /// similarity >= 0.90 among cases whose reference does not repeat itself.
     pub similar_090_single_references: usize,
     pub single_references: usize,
+    /// similarity >= 0.90 over all cases, a repeating reference taken with its repeats collapsed.
+    pub similar_090_repeats_collapsed: usize,
 }
 
 fn pct(n: usize, d: usize) -> f64 {
@@ -147,6 +158,8 @@ impl FidelityReport {
         out.push_str(&format!("references_repeating_themselves: {}\n", self.references_repeating_themselves));
         let (n, d) = (self.similar_090_single_references, self.single_references);
         out.push_str(&format!("similarity>=0.90_single_references: {n}/{d} ({:.1}%)\n", pct(n, d)));
+        let n = self.similar_090_repeats_collapsed;
+        out.push_str(&format!("similarity>=0.90_repeats_collapsed: {n}/{t} ({:.1}%)\n", pct(n, t)));
         out
     }
 }
@@ -325,6 +338,27 @@ fn repeats_itself(text: &str) -> bool {
     distinct.len() * 4 < grams.len() * 3
 }
 
+/// The text with every run of words it already holds dropped: a passage repeated (a `select`
+/// matching nested elements) is kept once. A word is dropped when the 8 words starting at it
+/// were already seen, so a repeat leaves at most a 7-word seam.
+fn collapse_repeats(text: &str) -> String {
+    const N: usize = 8;
+    let words: Vec<&str> = text.split(' ').collect();
+    let mut seen: std::collections::HashSet<&[&str]> = std::collections::HashSet::new();
+    let mut kept: Vec<&str> = Vec::with_capacity(words.len());
+    for i in 0..words.len() {
+        match words.get(i..i + N) {
+            Some(gram) if !seen.insert(gram) => {}
+            _ => kept.push(words[i]),
+        }
+    }
+    kept.join(" ")
+}
+
+fn similar_090_repeats_collapsed(cases: &[CaseResult]) -> usize {
+    cases.iter().filter(|c| c.similarity_repeats_collapsed.unwrap_or(c.similarity) >= 0.90).count()
+}
+
 pub struct Options {
     pub mode: RulesMode,
     /// Only cases whose relative path contains this.
@@ -376,6 +410,7 @@ pub fn run(root: &Path, options: &Options) -> anyhow::Result<FidelityReport> {
             .filter(|c| !c.reference_repeats_itself && c.similarity >= 0.90)
             .count(),
         single_references: cases.iter().filter(|c| !c.reference_repeats_itself).count(),
+        similar_090_repeats_collapsed: similar_090_repeats_collapsed(&cases),
         mean_similarity: mean,
         cases,
     })
@@ -394,6 +429,8 @@ pub struct ReplayMainContent {
     /// matches), and the score without them.
     pub references_repeating_themselves: usize,
     pub similar_090_single_references: usize,
+    /// See [`FidelityReport::similar_090_repeats_collapsed`].
+    pub similar_090_repeats_collapsed: usize,
     /// Documents whose declared extraction fails on that page (no reference) or whose sources
     /// are not all in the state.
     pub skipped: usize,
@@ -421,6 +458,8 @@ impl ReplayMainContent {
         out.push_str(&format!("references_repeating_themselves: {}\n", self.references_repeating_themselves));
         let (n, d) = (self.similar_090_single_references, d - self.references_repeating_themselves);
         out.push_str(&format!("similarity>=0.90_single_references: {n}/{d} ({:.1}%)\n", pct(n, d)));
+        let (n, d) = (self.similar_090_repeats_collapsed, self.total);
+        out.push_str(&format!("similarity>=0.90_repeats_collapsed: {n}/{d} ({:.1}%)\n", pct(n, d)));
         out
     }
 }
@@ -491,6 +530,7 @@ pub fn run_replay_main_content(shared: &Path) -> anyhow::Result<ReplayMainConten
             .iter()
             .filter(|c| !c.reference_repeats_itself && c.similarity >= 0.90)
             .count(),
+        similar_090_repeats_collapsed: similar_090_repeats_collapsed(&cases),
         skipped,
         cases,
     })
