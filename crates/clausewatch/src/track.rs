@@ -86,7 +86,7 @@ impl TrackSummary {
             self.read_automatically.push(Failure {
                 platform: doc.platform_name.clone(),
                 terms_type: doc.terms_type.clone(),
-                cause: "selector-matched-nothing".into(),
+                cause: crate::versioning::READ_AUTOMATICALLY.into(),
                 message: format!("{note}; its text was recognised as the document's (fix the rule)"),
             });
         }

@@ -317,10 +317,12 @@ pub async fn step(
             }
         }
     }
-    // How this capture's text was read: the latest version is read the same way first.
-    let mode = match &extracted {
-        Ok(ex) => ex.automatic_sources.clone(),
-        Err(_) => current.as_ref().map(|c| c.automatic_sources.clone()).unwrap_or_default(),
+    // How this capture's text was read: the latest version is read the same way first. A
+    // capture that cannot be read changes nothing of how the latest text stands confirmed.
+    let mode = match (&extracted, confirmed) {
+        (Ok(ex), _) => ex.automatic_sources.clone(),
+        (Err(_), Some(c)) => c.automatic_sources.clone(),
+        (Err(_), None) => current.as_ref().map(|c| c.automatic_sources.clone()).unwrap_or_default(),
     };
 
     // 2. Rules changed since the current text was confirmed, the current text was made by
