@@ -479,12 +479,9 @@ async fn fallback_refusal(
         return Ok(Some(format!("the latest capture has {} sources, this one {}", old.len(), fresh.len())));
     }
     for &i in &ex.automatic_sources {
-        let one = DocumentRules { sources: vec![rules.sources[i].clone()] };
-        let automatic = Mode { automatic: vec![0], fall_back: false };
-        let as_latest = if latest.automatic_sources.contains(&i) { automatic.clone() } else { Mode::default() };
-        let before = extract_sources(store, &one, terms_type, &old[i..=i], None, &as_latest).await?;
-        let body = bodies.and_then(|b| b.get(i)).map(|b| Arc::new(vec![b.clone()]));
-        let now = extract_sources(store, &one, terms_type, &fresh[i..=i], body, &automatic).await?;
+        let as_latest = latest.automatic_sources.contains(&i);
+        let before = read_source(store, rules, terms_type, &old, None, i, as_latest).await?;
+        let now = read_source(store, rules, terms_type, fresh, bodies, i, true).await?;
         let why = match (before, now) {
             (Ok(before), Ok(now)) => not_recognisably(&before.markdown, &now.markdown),
             (Err(e), _) => Some(format!("the latest capture cannot be read to compare ({e})")),
@@ -511,21 +508,13 @@ async fn first_fallback_refusal(
 ) -> Result<Option<String>, StoreError> {
     let names: Vec<String> = clausewatch_core::terms_types::title_names(terms_type);
     for &i in &ex.automatic_sources {
-        let (Some(rule), Some(source)) = (rules.sources.get(i), fresh.get(i)) else {
-            return Ok(Some(format!("source #{} is not in the capture", i + 1)));
-        };
-        let one = DocumentRules { sources: vec![rule.clone()] };
-        let body = bodies.and_then(|b| b.get(i)).map(|b| Arc::new(vec![b.clone()]));
-        let automatic = Mode { automatic: vec![0], fall_back: false };
-        let text = match extract_sources(store, &one, Some(terms_type), std::slice::from_ref(source), body, &automatic)
-            .await?
-        {
+        let text = match read_source(store, rules, Some(terms_type), fresh, bodies, i, true).await? {
             Ok(one) => one.markdown,
             Err(e) => return Ok(Some(format!("source #{}: {e}", i + 1))),
         };
         let words = text.split_whitespace().count();
         let titles = headings(&text, 3);
-        let titled = titles.iter().any(|t| names.iter().any(|n| t.contains(&title_key(n))));
+        let titled = titles.iter().any(|t| names.iter().any(|n| t.contains(&heading_key(n))));
         if words < 150 || !titled {
             return Ok(Some(format!(
                 "source #{}: a first capture read automatically must be titled as a {terms_type} and hold 150 words or more; it has {words} words under {:?}",
@@ -537,11 +526,30 @@ async fn first_fallback_refusal(
     Ok(None)
 }
 
-/// A name compared with `headings` output: lower case, letters, digits and single spaces.
-fn title_key(name: &str) -> String {
+/// A heading or title as compared: lower case, letters, digits and single spaces.
+fn heading_key(text: &str) -> String {
     let kept: String =
-        name.chars().filter(|c| c.is_alphanumeric() || c.is_whitespace()).collect::<String>().to_lowercase();
+        text.chars().filter(|c| c.is_alphanumeric() || c.is_whitespace()).collect::<String>().to_lowercase();
     kept.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Source `i` of a capture alone, read automatically or by its rule.
+async fn read_source(
+    store: &Store,
+    rules: &DocumentRules,
+    terms_type: Option<&str>,
+    sources: &[SourceRef],
+    bodies: Option<&Vec<Vec<u8>>>,
+    i: usize,
+    automatic: bool,
+) -> Result<Result<Extracted, ExtractError>, StoreError> {
+    let (Some(rule), Some(source)) = (rules.sources.get(i), sources.get(i)) else {
+        return Ok(Err(ExtractError::SourceCountMismatch { expected: rules.sources.len(), got: sources.len() }));
+    };
+    let one = DocumentRules { sources: vec![rule.clone()] };
+    let body = bodies.and_then(|b| b.get(i)).map(|b| Arc::new(vec![b.clone()]));
+    let mode = Mode { automatic: if automatic { vec![0] } else { vec![] }, fall_back: false };
+    extract_sources(store, &one, terms_type, std::slice::from_ref(source), body, &mode).await
 }
 
 /// Why an automatic extraction of a page whose select rule matched nothing is not the latest
@@ -592,9 +600,7 @@ fn headings(md: &str, max: usize) -> Vec<String> {
             None
         };
         if let Some(h) = text {
-            let h: String =
-                h.chars().filter(|c| c.is_alphanumeric() || c.is_whitespace()).collect::<String>().to_lowercase();
-            let h = h.split_whitespace().collect::<Vec<_>>().join(" ");
+            let h = heading_key(h);
             if !h.is_empty() {
                 out.push(h);
             }
