@@ -61,17 +61,58 @@ pub fn is_known_terms_type(name: &str) -> bool {
 /// Used to pick the document out of a page that holds several.
 pub fn title_names(terms_type: &str) -> Vec<String> {
     let others: &[&str] = match terms_type {
-        "Terms of Service" => {
-            &["terms of use", "terms and conditions", "terms & conditions", "user agreement", "conditions of use"]
-        }
-        "Privacy Policy" => &["privacy notice", "privacy statement", "data policy"],
-        "Trackers Policy" => {
-            &["cookie policy", "cookies policy", "cookie notice", "cookies notice", "cookie statement"]
-        }
+        // Then the usual titles in German, French, Spanish, Italian, Portuguese and Dutch.
+        "Terms of Service" => &[
+            "terms of use",
+            "terms and conditions",
+            "terms & conditions",
+            "user agreement",
+            "conditions of use",
+            "nutzungsbedingungen",
+            "allgemeine geschäftsbedingungen",
+            "conditions générales",
+            "conditions d’utilisation",
+            "términos y condiciones",
+            "términos de servicio",
+            "condiciones de uso",
+            "termini e condizioni",
+            "termini di servizio",
+            "termos de uso",
+            "termos de serviço",
+            "termos e condições",
+            "gebruiksvoorwaarden",
+            "algemene voorwaarden",
+        ],
+        "Privacy Policy" => &[
+            "privacy notice",
+            "privacy statement",
+            "data policy",
+            "datenschutzerklärung",
+            "datenschutzhinweise",
+            "politique de confidentialité",
+            "política de privacidad",
+            "informativa sulla privacy",
+            "política de privacidade",
+            "privacyverklaring",
+            "privacybeleid",
+        ],
+        "Trackers Policy" => &[
+            "cookie policy",
+            "cookies policy",
+            "cookie notice",
+            "cookies notice",
+            "cookie statement",
+            "cookie-richtlinie",
+            "politique relative aux cookies",
+            "politique de cookies",
+            "política de cookies",
+            "informativa sui cookie",
+            "cookiebeleid",
+        ],
         "Acceptable Use Policy" => &["usage policy", "usage policies", "use policy"],
         "Data Processor Agreement" => &["data processing addendum", "data processing agreement", "processor terms"],
         "Data Controller Agreement" => &["controller terms", "data sharing agreement"],
-        "Imprint" => &["impressum", "legal notice", "legal notices", "mentions légales"],
+        "Imprint" => &["impressum", "legal notice", "legal notices", "mentions légales", "aviso legal", "note legali"],
         "Developer Terms" => &["developer agreement", "api terms", "api terms of use"],
         "Commercial Terms" => &["business terms", "enterprise terms", "commercial terms of service"],
         "Community Guidelines" => &["community standards", "community rules"],

@@ -693,6 +693,26 @@ mod tests {
     }
 
     #[test]
+    fn documents_titled_in_other_languages_are_recognised() {
+        let page = format!(
+            r#"<html><body><main><div class="juridique">
+            <section id="cgu"><h2>Conditions générales d’utilisation</h2>{}</section>
+            <section id="confidentialite"><h2>Politique de confidentialité</h2>{}</section>
+            <section id="cookies"><h2>Politique relative aux cookies</h2>{}</section>
+            </div></main></body></html>"#,
+            filler("Vous acceptez ces conditions et nous pouvons suspendre votre compte. "),
+            filler("Nous traitons vos données personnelles de manière licite. "),
+            filler("Nous utilisons des cookies pour mesurer l’audience du site. "),
+        );
+        let html = Html::parse_document(&page);
+        let content = find(&html).unwrap();
+        let pick = |t: &str| document_sections(&html, content, t).map(|ids| titles_of(&html, &ids));
+        assert_eq!(pick("Privacy Policy"), Some(vec!["confidentialite".to_string()]));
+        assert_eq!(pick("Trackers Policy"), Some(vec!["cookies".to_string()]));
+        assert_eq!(pick("Terms of Service"), Some(vec!["cgu".to_string()]));
+    }
+
+    #[test]
     fn one_document_with_sections_is_left_whole() {
         // One document type among the titled sections of some length ("Cookie notice"), links
         // naming other documents and a short block titled "Terms of Service": one document.

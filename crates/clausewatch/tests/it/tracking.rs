@@ -570,9 +570,20 @@ async fn a_first_capture_is_read_automatically_only_when_it_titles_itself_as_the
     // Titled as terms, not as a privacy policy.
     server.set_html("/privacy", &redesigned_layout(&policy_body(24, "Credits").repeat(2)));
     server.set_html("/imprint", "<html><body><h1>Oops</h1><p>Something went wrong. Try again later.</p></body></html>");
+    // A title in another language counts too.
+    app.write_catalog(
+        "Beispiel",
+        json!({"name": "Beispiel", "terms": {"Privacy Policy": {"fetch": server.url("/datenschutz"), "select": ".inhalt"}}}),
+    );
+    let german = "<p>Wir verarbeiten personenbezogene Daten nur, soweit dies zur Bereitstellung des Dienstes erforderlich ist,         und speichern sie nicht länger als nötig.</p>"
+        .repeat(8);
+    server.set_html(
+        "/datenschutz",
+        &format!("<html><body><nav><a href=\"/\">Start</a></nav><div class=\"seite\"><h1>Datenschutzerklärung</h1>{german}</div></body></html>"),
+    );
     let s = app.track().await;
-    assert_eq!((s.new_versions, s.failed), (1, 2), "{}", s.render());
-    assert_eq!(s.read_automatically.len(), 1, "{}", s.render());
+    assert_eq!((s.new_versions, s.failed), (2, 2), "{}", s.render());
+    assert_eq!(s.read_automatically.len(), 2, "{}", s.render());
     let terms = app.store.latest_version(app.doc("Example AI", "Terms of Service").await.id).await.unwrap().unwrap();
     assert_eq!(terms.automatic_sources, vec![0]);
     assert!(
