@@ -658,6 +658,14 @@ mod tests {
         format!("<p>{}</p>", words.repeat(40))
     }
 
+    /// The ids of the sections of `page` that make the `terms_type` document, if it is a page
+    /// of several documents.
+    fn picked(page: &str, terms_type: &str) -> Option<Vec<String>> {
+        let html = Html::parse_document(page);
+        let content = find(&html).unwrap();
+        document_sections(&html, content, terms_type).map(|ids| titles_of(&html, &ids))
+    }
+
     fn titles_of(html: &Html, ids: &[NodeId]) -> Vec<String> {
         ids.iter()
             .map(|id| html.tree.get(*id).unwrap().value().as_element().unwrap().attr("id").unwrap_or("").to_string())
@@ -681,9 +689,7 @@ mod tests {
             filler("We process personal data lawfully and keep it safe. "),
             filler("We use cookies to keep you signed in and to measure traffic. "),
         );
-        let html = Html::parse_document(&page);
-        let content = find(&html).unwrap();
-        let pick = |t: &str| document_sections(&html, content, t).map(|ids| titles_of(&html, &ids));
+        let pick = |t: &str| picked(&page, t);
         assert_eq!(pick("Trackers Policy"), Some(vec!["cookie-policy".to_string()]));
         assert_eq!(pick("Privacy Policy"), Some(vec!["privacy".to_string()]));
         // A document's untitled sections follow its title.
@@ -704,9 +710,7 @@ mod tests {
             filler("Nous traitons vos données personnelles de manière licite. "),
             filler("Nous utilisons des cookies pour mesurer l’audience du site. "),
         );
-        let html = Html::parse_document(&page);
-        let content = find(&html).unwrap();
-        let pick = |t: &str| document_sections(&html, content, t).map(|ids| titles_of(&html, &ids));
+        let pick = |t: &str| picked(&page, t);
         assert_eq!(pick("Privacy Policy"), Some(vec!["confidentialite".to_string()]));
         assert_eq!(pick("Trackers Policy"), Some(vec!["cookies".to_string()]));
         assert_eq!(pick("Terms of Service"), Some(vec!["cgu".to_string()]));
@@ -726,10 +730,8 @@ mod tests {
             filler("We collect your e-mail address and the content you post. "),
             filler("We use cookies to keep you signed in. "),
         );
-        let html = Html::parse_document(&page);
-        let content = find(&html).unwrap();
-        assert_eq!(document_sections(&html, content, "Privacy Policy"), None);
-        assert_eq!(document_sections(&html, content, "Trackers Policy"), None);
+        assert_eq!(picked(&page, "Privacy Policy"), None);
+        assert_eq!(picked(&page, "Trackers Policy"), None);
     }
 
     #[test]
@@ -768,10 +770,8 @@ mod tests {
             filler("Our privacy policy explains how we use your data. "),
             filler("We may suspend or terminate your account for breach. "),
         );
-        let html = Html::parse_document(&page);
-        let content = find(&html).unwrap();
-        assert_eq!(document_sections(&html, content, "Terms of Service"), None);
-        assert_eq!(document_sections(&html, content, "Privacy Policy"), None);
+        assert_eq!(picked(&page, "Terms of Service"), None);
+        assert_eq!(picked(&page, "Privacy Policy"), None);
         // Two documents side by side, nothing else: a page of two documents.
         let page = format!(
             r#"<html><body><main><div class="legal">
@@ -825,17 +825,13 @@ mod tests {
             filler("Our privacy policy explains how we use your data. "),
             filler("We may suspend or terminate your account for breach. "),
         );
-        let html = Html::parse_document(&page);
-        let content = find(&html).unwrap();
-        assert_eq!(document_sections(&html, content, "Terms of Service"), None);
+        assert_eq!(picked(&page, "Terms of Service"), None);
         // A lower-level heading named after another document is a part of this one.
         let page = format!(
             r#"<html><body><main><h1>Terms of Service</h1>{}<h2>Privacy Policy</h2>{}</main></body></html>"#,
             filler("These terms govern your use of the service. "),
             filler("Our privacy policy explains how we use your data. "),
         );
-        let html = Html::parse_document(&page);
-        let content = find(&html).unwrap();
-        assert_eq!(document_sections(&html, content, "Terms of Service"), None);
+        assert_eq!(picked(&page, "Terms of Service"), None);
     }
 }

@@ -84,6 +84,8 @@ pub struct CaptureRow {
     /// empty for captures processed before this was recorded.
     pub extractor_version: String,
     pub automatic_sources: Vec<usize>,
+    /// See [`ProcessedCapture::may_read_automatically`].
+    pub may_read_automatically: bool,
 }
 
 /// A raw capture of one source, ready to be written.
@@ -249,6 +251,9 @@ pub struct ProcessedCapture {
     /// the latest text (a capture not extracted again inherits its predecessor's).
     pub extractor_version: String,
     pub automatic_sources: Vec<usize>,
+    /// Whether a source whose select rule matched nothing could be read automatically (not in
+    /// a static capture about to be looked at again in the browser).
+    pub may_read_automatically: bool,
 }
 
 /// What one run did for one document, for incidents: success, or the failure's cause and message.

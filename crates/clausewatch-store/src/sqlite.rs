@@ -976,6 +976,7 @@ async fn write_batch(
         error_message: Option<String>,
         extractor_version: &'a str,
         automatic_sources: String,
+        may_read_automatically: bool,
     }
     #[derive(serde::Serialize)]
     struct SnapshotJson<'a> {
@@ -1046,6 +1047,7 @@ async fn write_batch(
             error_message: c.failure.as_ref().map(|f| truncate(&f.1, 2000)),
             extractor_version: &c.extractor_version,
             automatic_sources: format_sources(&c.automatic_sources),
+            may_read_automatically: c.may_read_automatically,
         });
         for (position, s) in c.snapshots.iter().enumerate() {
             snapshots.push(SnapshotJson {
@@ -1090,10 +1092,10 @@ async fn write_batch(
     let json = |v: &dyn erased_json::Json| v.to_json();
     sqlx::query(
         "INSERT INTO captures (id, document_id, run_id, captured_at, rules_id, sources_hash, state, outcome, error_cause,
-           error_message, extractor_version, automatic_sources)
+           error_message, extractor_version, automatic_sources, may_read_automatically)
          SELECT value->>'id', value->>'document_id', value->>'run_id', value->>'captured_at', value->>'rules_id',
                 value->>'sources_hash', value->>'state', value->>'outcome', value->>'error_cause', value->>'error_message',
-                value->>'extractor_version', value->>'automatic_sources'
+                value->>'extractor_version', value->>'automatic_sources', value->>'may_read_automatically'
          FROM json_each(?1)",
     )
     .bind(json(&captures))
@@ -1283,7 +1285,7 @@ async fn sync_rules(
 }
 
 const CAPTURE_COLUMNS: &str = "SELECT id, document_id, run_id, captured_at, rules_id, sources_hash, state, outcome,
-    error_cause, error_message, extractor_version, automatic_sources FROM captures";
+    error_cause, error_message, extractor_version, automatic_sources, may_read_automatically FROM captures";
 const SNAPSHOT_COLUMNS: &str = "SELECT id, capture_id, document_id, position, url, final_url, status, headers_json,
     content_type, fetched_at, fetcher, content_hash, size, not_modified FROM snapshots";
 const VERSION_SUMMARY_COLUMNS: &str =
@@ -1348,6 +1350,7 @@ fn capture_row(r: &SqliteRow) -> Result<CaptureRow> {
         error_message: r.try_get("error_message")?,
         extractor_version: r.try_get("extractor_version")?,
         automatic_sources: sources_col(r)?,
+        may_read_automatically: r.try_get("may_read_automatically")?,
     })
 }
 

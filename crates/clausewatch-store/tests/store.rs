@@ -72,6 +72,7 @@ fn capture(store: &Store, document: i64, rules: i64, body: &[u8], text: &str) ->
         failure: None,
         extractor_version: "test".into(),
         automatic_sources: vec![],
+        may_read_automatically: true,
     }
 }
 

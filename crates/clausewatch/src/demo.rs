@@ -103,6 +103,7 @@ pub async fn load(store: &Store) -> anyhow::Result<DemoReport> {
             rules.id,
             snapshots,
             Some(bodies),
+            true,
         )
         .await?;
         write.committed().await?;

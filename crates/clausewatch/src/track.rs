@@ -81,20 +81,24 @@ pub struct TrackSummary {
 }
 
 impl TrackSummary {
-    fn add_step(&mut self, doc: &DocumentRow, step: &Step) {
-        if let Some(note) = crate::versioning::automatic_note(&step.read_automatically) {
+    /// Counts a processed capture; its warning (a rule to fix), if any, for incidents.
+    fn add_step(&mut self, doc: &DocumentRow, step: &Step) -> Option<(String, String)> {
+        let warning = crate::versioning::automatic_note(&step.read_automatically).map(|note| {
+            let message = format!("{note}; its text was recognised as the document's (fix the rule)");
             self.read_automatically.push(Failure {
                 platform: doc.platform_name.clone(),
                 terms_type: doc.terms_type.clone(),
                 cause: crate::versioning::READ_AUTOMATICALLY.into(),
-                message: format!("{note}; its text was recognised as the document's (fix the rule)"),
+                message: message.clone(),
             });
-        }
+            (crate::versioning::READ_AUTOMATICALLY.to_string(), message)
+        });
         self.new_versions += step.new_versions();
         self.technical_upgrades += step.technical_upgrades();
         if matches!(step.outcome, Outcome::Unchanged | Outcome::UnchangedBytes) {
             self.unchanged += 1;
         }
+        warning
     }
 
     fn add_failure(&mut self, doc: &DocumentRow, cause: &str, message: &str) {
@@ -264,7 +268,7 @@ pub async fn track(store: &Store, config: &Config, opts: &TrackOptions) -> anyho
                     committed(&doc, write).await.inspect_err(|_| progress.finish_and_clear())?;
                 }
                 summary.fetched += 1;
-                summary.add_step(&doc, &step);
+                let warning = summary.add_step(&doc, &step);
                 let failure = match &step.outcome {
                     Outcome::Failed { cause, message } => {
                         summary.add_failure(&doc, cause, message);
@@ -272,8 +276,6 @@ pub async fn track(store: &Store, config: &Config, opts: &TrackOptions) -> anyho
                     }
                     _ => None,
                 };
-                let warning = crate::versioning::automatic_note(&step.read_automatically)
-                    .map(|note| (crate::versioning::READ_AUTOMATICALLY.to_string(), format!("{note} (fix the rule)")));
                 outcomes.push(DocumentOutcome { document: doc.id, failure, warning });
             }
             DocResult::FetchFailed { cause, message } => {
@@ -332,23 +334,46 @@ async fn try_track_document(
             Ok(fetched) => fetched,
             Err(failed) => return Ok(failed),
         };
-    let (step, pending) =
-        submit_fresh_capture(store, cache, &doc, previous_done.clone(), Some(run_id), now, rules.id, snapshots, bodies)
-            .await?;
-    // The selectors matched nothing in the static page: it may be a shell its scripts fill in.
-    // Look again as a browser would (the static capture stays recorded as failed).
+    // A static page whose selectors match nothing may be a shell its scripts fill in: it is
+    // looked at again as a browser would, and only that capture may be read automatically
+    // (the rule may well match the rendered page).
+    let browser_next = fetcher.has_browser() && rules.rules.sources.iter().any(|s| !s.execute_client_scripts);
+    let (step, pending) = submit_fresh_capture(
+        store,
+        cache,
+        &doc,
+        previous_done.clone(),
+        Some(run_id),
+        now,
+        rules.id,
+        snapshots,
+        bodies,
+        !browser_next,
+    )
+    .await?;
+    // The static capture stays recorded as failed.
     let shell = matches!(&step.outcome, Outcome::Failed { cause, .. }
         if cause == "selector-matched-nothing" || cause == "empty-content");
-    if shell && fetcher.has_browser() && rules.rules.sources.iter().any(|s| !s.execute_client_scripts) {
+    if shell && browser_next {
         // The failed static capture is committed before the rendered one is decided.
         pending.committed().await?;
         let now = Utc::now();
         if let Ok((snapshots, bodies)) =
             fetch_sources(store, fetcher, &doc, &rules, &previous_snapshots, run_id, now, true).await?
         {
-            let (rendered, pending) =
-                submit_fresh_capture(store, cache, &doc, previous_done, Some(run_id), now, rules.id, snapshots, bodies)
-                    .await?;
+            let (rendered, pending) = submit_fresh_capture(
+                store,
+                cache,
+                &doc,
+                previous_done,
+                Some(run_id),
+                now,
+                rules.id,
+                snapshots,
+                bodies,
+                true,
+            )
+            .await?;
             return Ok(DocResult::Fetched(rendered, Some(pending)));
         }
         return Ok(DocResult::Fetched(step, None));

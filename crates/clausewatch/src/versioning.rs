@@ -228,6 +228,9 @@ pub struct CaptureInput {
     pub sources: Vec<SourceRef>,
     /// The bytes when the caller holds them (just fetched); else read from the blob store.
     pub bodies: Option<Vec<Vec<u8>>>,
+    /// A source whose select rule matches nothing may be read automatically (not when the
+    /// page is about to be looked at again in the browser).
+    pub may_read_automatically: bool,
 }
 
 impl CaptureInput {
@@ -244,6 +247,7 @@ impl CaptureInput {
             rules_id: capture.rules_id,
             sources: snapshots.iter().map(SourceRef::from).collect(),
             bodies: None,
+            may_read_automatically: capture.may_read_automatically,
         })
     }
 }
@@ -289,7 +293,7 @@ pub async fn step(
     let mut extracted =
         extract_sources(store, &rules.rules, terms_type, &capture.sources, bodies.clone(), &Mode::default()).await?;
     let mut refused: Option<String> = None;
-    if let Err(ExtractError::SelectorMatchedNothing { .. }) = &extracted {
+    if let (Err(ExtractError::SelectorMatchedNothing { .. }), true) = (&extracted, capture.may_read_automatically) {
         let fall_back = Mode { automatic: Vec::new(), fall_back: true };
         if let Ok(ex) =
             extract_sources(store, &rules.rules, terms_type, &capture.sources, bodies.clone(), &fall_back).await?
@@ -355,11 +359,7 @@ pub async fn step(
                     current = Some(Current::of_new(&v, capture_id));
                     versions.push(v);
                 }
-                Ok(_) => {
-                    if let Some(c) = current.as_mut() {
-                        c.automatic_sources = mode.clone();
-                    }
-                }
+                Ok(_) => {}
                 Err(_) if extracted.is_ok() && confirmed.automatic_sources != mode => {
                     let as_before = Mode { automatic: confirmed.automatic_sources.clone(), fall_back: false };
                     if let Ok(ex) =
@@ -797,7 +797,8 @@ fn failure_of(step: &Step) -> Option<(String, String)> {
 /// Version a capture just fetched and queue it, with its snapshots, for the store's writer
 /// (one write): the step, and the queued write to wait for. `previous` is the document's last
 /// successfully versioned capture; `bodies` are the fetched bytes (None when a source was
-/// answered "not modified").
+/// answered "not modified"); `may_read_automatically` is false for a static capture the caller
+/// will look at again in the browser if its select rule matches nothing.
 #[allow(clippy::too_many_arguments)]
 pub async fn submit_fresh_capture(
     store: &Store,
@@ -809,6 +810,7 @@ pub async fn submit_fresh_capture(
     rules_id: RulesId,
     snapshots: Vec<NewSnapshot>,
     bodies: Option<Vec<Vec<u8>>>,
+    may_read_automatically: bool,
 ) -> Result<(Step, PendingWrite), StoreError> {
     let input = CaptureInput {
         id: None,
@@ -817,6 +819,7 @@ pub async fn submit_fresh_capture(
         rules_id,
         sources: snapshots.iter().map(SourceRef::from).collect(),
         bodies,
+        may_read_automatically,
     };
     let step = decide(store, rules_cache, document.id, previous, input).await?;
     let pending = store.submit_processed(ProcessedCapture {
@@ -830,6 +833,7 @@ pub async fn submit_fresh_capture(
         failure: failure_of(&step),
         extractor_version: step.extractor_version.clone(),
         automatic_sources: step.read_automatically.clone(),
+        may_read_automatically,
     })?;
     Ok((step, pending))
 }

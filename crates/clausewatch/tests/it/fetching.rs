@@ -480,3 +480,41 @@ async fn empty_shells_switch_to_the_browser() {
     assert_eq!(app.store.snapshots(v.capture_id).await.unwrap()[0].fetcher, "chromium");
     assert!(app.store.incidents(true, None).await.unwrap().is_empty());
 }
+
+/// A static page that holds the document but not the element the rule selects (scripts add it)
+/// is looked at in the browser before it may be read automatically: the rule applies to the
+/// rendered page, and nothing is left to fix.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_browser_comes_before_reading_automatically() {
+    if clausewatch_fetch::browser::find_browser(None).is_none() {
+        eprintln!("skipped: no chromium on this machine (.ci/run installs it)");
+        return;
+    }
+    let server = TestServer::start().await;
+    let clauses = "<p>You may use the service for lawful purposes only, and we may suspend accounts that break \
+                   these terms after notice, unless the law requires otherwise.</p>"
+        .repeat(8);
+    server.set_html(
+        "/wrapped",
+        &format!(
+            "<!doctype html><html><body><div id=root><h1>Terms of Service</h1>{clauses}</div><script>\
+             const r = document.getElementById('root'); r.innerHTML = '<article id=terms>' + r.innerHTML + '</article>';\
+             </script></body></html>"
+        ),
+    );
+    let mut app = TestApp::new().await;
+    app.config.fetch.browser = true;
+    app.write_catalog(
+        "Wrapped",
+        json!({"name": "Wrapped", "terms": {"Terms of Service": {"fetch": server.url("/wrapped"), "select": "#terms"}}}),
+    );
+    let s = app.track().await;
+    assert_eq!((s.new_versions, s.failed, s.read_automatically.len()), (1, 0, 0), "{}", s.render());
+    let doc = app.doc("Wrapped", "Terms of Service").await;
+    let v = app.store.latest_version(doc.id).await.unwrap().unwrap();
+    assert!(v.automatic_sources.is_empty(), "read by the rule in the rendered page");
+    assert_eq!(app.store.snapshots(v.capture_id).await.unwrap()[0].fetcher, "chromium");
+    assert!(app.store.incidents(true, None).await.unwrap().is_empty());
+    let report = clausewatch::rebuild::rebuild(&app.store, false).await.unwrap();
+    assert!(report.mismatches.is_empty(), "{}", report.render());
+}
