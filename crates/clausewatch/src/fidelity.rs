@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use clausewatch_core::{DocumentRules, SourceRules};
-use clausewatch_extract::{extract_document, SourceInput};
+use clausewatch_extract::{extract_document, extract_document_in, Extracted, Mode, SourceInput};
 
 use crate::textcompare::{comparable, compare, differences, Difference};
 
@@ -43,6 +43,9 @@ pub struct CaseResult {
     /// The case's recommended declaration matched nothing in the page and the other candidate
     /// declaration of the case was used.
     pub declaration_fallback: bool,
+    /// Neither candidate declaration matched anything in the page: a source was read
+    /// automatically, as tracking reads such a first capture.
+    pub read_automatically: bool,
 }
 
 impl CaseResult {
@@ -73,6 +76,7 @@ impl CaseResult {
                         differences(&expected.text, &actual.text, max_differences)
                     },
                     declaration_fallback,
+                    read_automatically: false,
                     reference_repeats_itself,
                     similarity_repeats_collapsed,
                 }
@@ -85,6 +89,7 @@ impl CaseResult {
                 error: Some(error),
                 differences: Vec::new(),
                 declaration_fallback,
+                read_automatically: false,
                 reference_repeats_itself,
                 similarity_repeats_collapsed: None,
             },
@@ -103,6 +108,8 @@ pub struct FidelityReport {
     pub links_identical: usize,
     pub errors: usize,
     pub declaration_fallbacks: usize,
+    /// Cases read automatically (neither declaration matched anything in the page).
+    pub read_automatically: usize,
     pub mean_similarity: f64,
     pub references_repeating_themselves: usize,
     /// similarity >= 0.90 among cases whose reference does not repeat itself.
@@ -155,6 +162,7 @@ impl FidelityReport {
         out.push_str(&format!("mean_similarity: {:.4}\n", self.mean_similarity));
         out.push_str(&format!("errors: {}\n", self.errors));
         out.push_str(&format!("declaration_fallbacks: {}\n", self.declaration_fallbacks));
+        out.push_str(&format!("read_automatically: {}\n", self.read_automatically));
         out.push_str(&format!("references_repeating_themselves: {}\n", self.references_repeating_themselves));
         let (n, d) = (self.similar_090_single_references, self.single_references);
         out.push_str(&format!("similarity>=0.90_single_references: {n}/{d} ({:.1}%)\n", pct(n, d)));
@@ -231,25 +239,57 @@ fn read_limited(path: &Path) -> anyhow::Result<Vec<u8>> {
     Ok(std::fs::read(path)?)
 }
 
-/// Extract one case with its recommended declaration; when that declaration's selectors match
-/// nothing in the page (the reference's rules changed in the very commit, as technical upgrades
-/// do), with the case's other candidate declaration. Returns the Markdown and whether the other
-/// declaration was used.
-pub fn extract_case(dir: &Path, mode: RulesMode) -> anyhow::Result<(String, bool)> {
+/// One case's extraction, and how it was reached.
+pub struct CaseExtraction {
+    pub markdown: String,
+    /// The case's other candidate declaration was used (the recommended one matched nothing).
+    pub declaration_fallback: bool,
+    /// Sources read automatically, as tracking reads a first capture whose rule matches
+    /// nothing in the page (0-based).
+    pub automatic_sources: Vec<usize>,
+}
+
+/// Extract one case as tracking would: with its recommended declaration; when that
+/// declaration's selectors match nothing in the page (the reference's rules changed in the
+/// very commit, as technical upgrades do), with the case's other candidate declaration; when
+/// neither matches, the way tracking reads a first capture whose rule matches nothing — the
+/// source read automatically, kept only if it is titled as the terms type and long enough.
+pub fn extract_case(dir: &Path, mode: RulesMode) -> anyhow::Result<CaseExtraction> {
     let meta = read_meta(dir);
     let terms_type = meta.terms_type.as_deref();
     let recommended = recommended_declaration(&meta)?;
-    match extract_with(dir, &recommended, terms_type, mode) {
+    let as_declared =
+        |markdown| CaseExtraction { markdown, declaration_fallback: false, automatic_sources: Vec::new() };
+    match extract_with(dir, &recommended, terms_type, mode, false) {
         Err(e) if is_selector_miss(&e) => {
             let other = if recommended == "declaration.json" { "declaration_git.json" } else { "declaration.json" };
             if dir.join(other).is_file() {
-                if let Ok(md) = extract_with(dir, other, terms_type, mode) {
-                    return Ok((md, true));
+                if let Ok(ex) = extract_with(dir, other, terms_type, mode, false) {
+                    return Ok(CaseExtraction { declaration_fallback: true, ..as_declared(ex.markdown) });
                 }
             }
-            Err(e)
+            let (Some(terms_type), Ok(ex)) = (terms_type, extract_with(dir, &recommended, terms_type, mode, true))
+            else {
+                return Err(e);
+            };
+            let (rules, bodies) = case_inputs(dir, &recommended, mode)?;
+            for &i in &ex.automatic_sources {
+                let one = DocumentRules { sources: vec![rules.sources[i].clone()] };
+                let input =
+                    [SourceInput { url: &bodies[i].0, bytes: &bodies[i].1, content_type: bodies[i].2.as_deref() }];
+                let read =
+                    extract_document_in(&one, Some(terms_type), &input, &Mode { automatic: vec![0], fall_back: false });
+                let why = match read {
+                    Ok(one) => crate::versioning::untitled_first_reading(terms_type, &one.markdown),
+                    Err(e) => Some(e.to_string()),
+                };
+                if let Some(why) = why {
+                    return Err(e.context(format!("source #{} not read automatically: {why}", i + 1)));
+                }
+            }
+            Ok(CaseExtraction { automatic_sources: ex.automatic_sources, ..as_declared(ex.markdown) })
         }
-        other => other.map(|md| (md, false)),
+        other => other.map(|ex| as_declared(ex.markdown)),
     }
 }
 
@@ -269,7 +309,11 @@ fn recommended_declaration(meta: &Meta) -> anyhow::Result<String> {
     Ok(decl_name)
 }
 
-fn extract_with(dir: &Path, decl_name: &str, terms_type: Option<&str>, mode: RulesMode) -> anyhow::Result<String> {
+/// A case's rules (from declaration `decl_name`, selectors set aside in automatic mode) and its
+/// source files in the declaration's order: (URL, bytes, media type).
+type CaseBodies = Vec<(String, Vec<u8>, Option<String>)>;
+
+fn case_inputs(dir: &Path, decl_name: &str, mode: RulesMode) -> anyhow::Result<(DocumentRules, CaseBodies)> {
     let decl_text = String::from_utf8(read_limited(&dir.join(decl_name))?)?;
     let css = |s: &str| clausewatch_extract::check_css(s);
     let (rules, problems) = clausewatch_core::declaration::parse_document_declaration(
@@ -302,16 +346,26 @@ fn extract_with(dir: &Path, decl_name: &str, terms_type: Option<&str>, mode: Rul
         };
     }
     let mut bodies = Vec::with_capacity(ordered.len());
-    for s in &ordered {
+    for s in ordered {
         anyhow::ensure!(!s.file.contains('/') && !s.file.contains(".."), "source.json names a file outside the case");
-        bodies.push(read_limited(&dir.join(&s.file))?);
+        bodies.push((s.url, read_limited(&dir.join(&s.file))?, s.media_type));
     }
-    let inputs: Vec<SourceInput<'_>> = ordered
-        .iter()
-        .zip(&bodies)
-        .map(|(s, b)| SourceInput { url: &s.url, bytes: b, content_type: s.media_type.as_deref() })
-        .collect();
-    Ok(extract_document(&rules, terms_type, &inputs)?.markdown)
+    Ok((rules, bodies))
+}
+
+/// Extract a case with declaration `decl_name`; with `fall_back`, a source whose selectors match
+/// nothing is read automatically (see [`Mode`]).
+fn extract_with(
+    dir: &Path,
+    decl_name: &str,
+    terms_type: Option<&str>,
+    mode: RulesMode,
+    fall_back: bool,
+) -> anyhow::Result<Extracted> {
+    let (rules, bodies) = case_inputs(dir, decl_name, mode)?;
+    let inputs: Vec<SourceInput<'_>> =
+        bodies.iter().map(|(url, b, t)| SourceInput { url, bytes: b, content_type: t.as_deref() }).collect();
+    Ok(extract_document_in(&rules, terms_type, &inputs, &Mode { automatic: Vec::new(), fall_back })?)
 }
 
 fn order_by_declaration(rules: &DocumentRules, mut sources: Vec<SourceFile>) -> Vec<SourceFile> {
@@ -378,13 +432,15 @@ pub fn run(root: &Path, options: &Options) -> anyhow::Result<FidelityReport> {
         }
         let expected = comparable(&String::from_utf8_lossy(&read_limited(&dir.join("expected.md"))?));
         let result = match extract_case(dir, mode) {
-            Ok((md, fallback)) => {
+            Ok(ex) => {
                 if let Some(dump) = &options.dump {
                     let to = dump.join(&name);
                     std::fs::create_dir_all(&to)?;
-                    std::fs::write(to.join("actual.md"), &md)?;
+                    std::fs::write(to.join("actual.md"), &ex.markdown)?;
                 }
-                CaseResult::scored(name, &expected, Ok(&md), fallback, 50)
+                let mut result = CaseResult::scored(name, &expected, Ok(&ex.markdown), ex.declaration_fallback, 50);
+                result.read_automatically = !ex.automatic_sources.is_empty();
+                result
             }
             Err(e) => CaseResult::scored(name, &expected, Err(format!("{e:#}")), false, 50),
         };
@@ -404,6 +460,7 @@ pub fn run(root: &Path, options: &Options) -> anyhow::Result<FidelityReport> {
         links_identical: cases.iter().filter(|c| c.links_identical).count(),
         errors: cases.iter().filter(|c| c.error.is_some()).count(),
         declaration_fallbacks: cases.iter().filter(|c| c.declaration_fallback).count(),
+        read_automatically: cases.iter().filter(|c| c.read_automatically).count(),
         references_repeating_themselves: cases.iter().filter(|c| c.reference_repeats_itself).count(),
         similar_090_single_references: cases
             .iter()

@@ -495,9 +495,8 @@ async fn fallback_refusal(
 }
 
 /// Why a document's first capture cannot be read automatically where its select rule matched
-/// nothing: with no earlier version to recognise it by, each source so read must call itself a
-/// document of the terms type in one of its first headings and hold at least 150 words (an
-/// error, login or home page does neither).
+/// nothing: with no earlier version to recognise it by, each source so read must pass
+/// [`untitled_first_reading`].
 async fn first_fallback_refusal(
     store: &Store,
     rules: &DocumentRules,
@@ -506,24 +505,31 @@ async fn first_fallback_refusal(
     bodies: Option<&Vec<Vec<u8>>>,
     ex: &Extracted,
 ) -> Result<Option<String>, StoreError> {
-    let names: Vec<String> = clausewatch_core::terms_types::title_names(terms_type);
     for &i in &ex.automatic_sources {
-        let text = match read_source(store, rules, Some(terms_type), fresh, bodies, i, true).await? {
-            Ok(one) => one.markdown,
-            Err(e) => return Ok(Some(format!("source #{}: {e}", i + 1))),
+        let why = match read_source(store, rules, Some(terms_type), fresh, bodies, i, true).await? {
+            Ok(one) => untitled_first_reading(terms_type, &one.markdown),
+            Err(e) => Some(e.to_string()),
         };
-        let words = text.split_whitespace().count();
-        let titles = headings(&text, 3);
-        let titled = titles.iter().any(|t| names.iter().any(|n| t.contains(&heading_key(n))));
-        if words < 150 || !titled {
-            return Ok(Some(format!(
-                "source #{}: a first capture read automatically must be titled as a {terms_type} and hold 150 words or more; it has {words} words under {:?}",
-                i + 1,
-                titles
-            )));
+        if let Some(why) = why {
+            return Ok(Some(format!("source #{}: {why}", i + 1)));
         }
     }
     Ok(None)
+}
+
+/// Why one source's automatic reading, with no earlier version to recognise it by, is not taken
+/// as the document: it must call itself a document of the terms type in one of its first
+/// headings and hold at least 150 words (an error, login or home page does neither).
+pub(crate) fn untitled_first_reading(terms_type: &str, text: &str) -> Option<String> {
+    let names: Vec<String> = clausewatch_core::terms_types::title_names(terms_type);
+    let words = text.split_whitespace().count();
+    let titles = headings(text, 3);
+    let titled = titles.iter().any(|t| names.iter().any(|n| t.contains(&heading_key(n))));
+    (words < 150 || !titled).then(|| {
+        format!(
+            "a first capture read automatically must be titled as a {terms_type} and hold 150 words or more; it has {words} words under {titles:?}"
+        )
+    })
 }
 
 /// A heading or title as compared: lower case, letters, digits and single spaces.
