@@ -19,7 +19,7 @@ pub use decode::{sniff_media, MediaKind};
 pub use normalize::normalize_markdown;
 
 /// Bumped whenever extraction output may change for the same input; stored with each version.
-pub const EXTRACTOR_VERSION: &str = "6";
+pub const EXTRACTOR_VERSION: &str = "7";
 
 /// Filters we implement. Others are kept in declarations and reported, never fatal.
 pub const KNOWN_FILTERS: &[&str] = &["removeQueryParams"];

@@ -2,8 +2,9 @@
 //! without the document changing: redirect shims carrying a per-request signature
 //! (`l.php?u=<target>&h=<token>`), redirect paths with a session token
 //! (`/redirect/website.v1.<uuid>/settings`), tracking parameters (`utm_*`, `fbclid`, ...), and
-//! Cloudflare's e-mail obfuscation (a per-request XOR key). Each is replaced by what it stands
-//! for, so a version changes only when the document does. The visible text is never touched here.
+//! Cloudflare's e-mail obfuscation (a per-request XOR key), and cache-busting query strings
+//! (`logo.png?v=1712345678`, `?cb=…`, `?_=…`). Each is replaced by what it stands for, so a
+//! version changes only when the document does. The visible text is never touched here.
 
 use url::Url;
 
@@ -56,6 +57,11 @@ pub fn stable_link(mut url: Url) -> Url {
     }
     drop_redirect_token(&mut url);
     strip_tracking(&mut url);
+    if url.query().is_some() {
+        if let Some(query) = stable_query(url.path(), url.query().unwrap_or("")) {
+            url.set_query((!query.is_empty()).then_some(query.as_str()));
+        }
+    }
     if let Some(mail) = cloudflare_email_link(&url) {
         if let Ok(u) = Url::parse(&format!("mailto:{mail}")) {
             return u;
@@ -120,6 +126,83 @@ fn contains_uuid(s: &str) -> bool {
             _ => c.is_ascii_hexdigit(),
         })
     })
+}
+
+/// File extensions of static assets (images, fonts, styles, scripts, media): their query string
+/// only busts a cache or picks a rendition, never other content. Documents (PDF, HTML) are
+/// not among them: a query there may select the text.
+const ASSET_EXTENSIONS: &[&str] = &[
+    "png", "jpg", "jpeg", "gif", "svg", "webp", "avif", "ico", "bmp", "tif", "tiff", "css", "js", "mjs", "woff",
+    "woff2", "ttf", "otf", "eot", "mp4", "webm", "mp3", "ogg",
+];
+
+/// Query parameters that only defeat caches, on any URL.
+const CACHE_BUSTERS: &[&str] =
+    &["cb", "cachebust", "cachebuster", "cache_bust", "cachebusting", "nocache", "bust", "rnd", "rand", "random"];
+
+/// Parameters that defeat caches when their value is a time stamp (10 or 13 digits: Unix
+/// seconds or milliseconds) or a long run of digits (`_=1712345678901`, `t=1712345678`).
+const TIMESTAMP_BUSTERS: &[&str] = &["_", "t", "ts", "time", "timestamp", "v", "ver", "version"];
+
+fn is_asset_path(path: &str) -> bool {
+    let last = path.rsplit('/').next().unwrap_or("");
+    last.rsplit_once('.').is_some_and(|(_, ext)| ASSET_EXTENSIONS.iter().any(|e| ext.eq_ignore_ascii_case(e)))
+}
+
+fn is_cache_buster(key: &str, value: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    CACHE_BUSTERS.contains(&key.as_str())
+        || (TIMESTAMP_BUSTERS.contains(&key.as_str())
+            && value.len() >= 10
+            && value.len() <= 13
+            && value.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The query of a link or image source without its cache busters: all of it on a static
+/// asset, named busters elsewhere. `None` when nothing is dropped (the query stays as written).
+pub fn stable_query(path: &str, query: &str) -> Option<String> {
+    if query.is_empty() {
+        return None;
+    }
+    if is_asset_path(path) {
+        return Some(String::new());
+    }
+    let pairs: Vec<&str> = query.split('&').collect();
+    let kept: Vec<&str> = pairs
+        .iter()
+        .copied()
+        .filter(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            !is_cache_buster(k, v)
+        })
+        .collect();
+    (kept.len() != pairs.len()).then(|| kept.join("&"))
+}
+
+/// An image source as written (relative or not), without its cache busters.
+pub fn stable_src(src: &str) -> std::borrow::Cow<'_, str> {
+    let Some((before, query)) = src.split_once('?') else {
+        return std::borrow::Cow::Borrowed(src);
+    };
+    let (query, fragment) = match query.split_once('#') {
+        Some((q, f)) => (q, Some(f)),
+        None => (query, None),
+    };
+    match stable_query(before, query) {
+        None => std::borrow::Cow::Borrowed(src),
+        Some(q) => {
+            let mut out = before.to_string();
+            if !q.is_empty() {
+                out.push('?');
+                out.push_str(&q);
+            }
+            if let Some(f) = fragment {
+                out.push('#');
+                out.push_str(f);
+            }
+            std::borrow::Cow::Owned(out)
+        }
+    }
 }
 
 fn strip_tracking(url: &mut Url) {
@@ -194,6 +277,32 @@ mod tests {
         assert_eq!(stable("https://x.test/p?utm_source=a&id=7&fbclid=z"), "https://x.test/p?id=7");
         assert_eq!(stable("https://x.test/p?utm_medium=a"), "https://x.test/p");
         assert_eq!(stable("https://x.test/p?id=7&hl=en"), "https://x.test/p?id=7&hl=en");
+    }
+
+    #[test]
+    fn drops_cache_busters_never_content_selectors() {
+        // Static assets: the whole query busts a cache or picks a rendition.
+        assert_eq!(stable("https://x.test/img/logo.png?v=20260401&w=640"), "https://x.test/img/logo.png");
+        assert_eq!(stable("https://x.test/app.CSS?1712345678"), "https://x.test/app.CSS");
+        // Named busters anywhere; time stamps only under their usual names.
+        assert_eq!(stable("https://x.test/terms?cb=83jd&lang=en"), "https://x.test/terms?lang=en");
+        assert_eq!(stable("https://x.test/terms?_=1712345678901"), "https://x.test/terms");
+        assert_eq!(stable("https://x.test/terms?t=1712345678&id=4"), "https://x.test/terms?id=4");
+        // What may select the content stays: a short version, an id, a document's query.
+        assert_eq!(stable("https://x.test/terms?version=2"), "https://x.test/terms?version=2");
+        assert_eq!(stable("https://x.test/doc?id=1712345678"), "https://x.test/doc?id=1712345678");
+        assert_eq!(stable("https://x.test/terms.pdf?v=3"), "https://x.test/terms.pdf?v=3");
+        assert_eq!(stable("https://x.test/terms.pdf?t=1712345678"), "https://x.test/terms.pdf");
+    }
+
+    #[test]
+    fn image_sources_lose_cache_busters_and_stay_as_written() {
+        assert_eq!(stable_src("/static/logo.svg?v=9f8e7d"), "/static/logo.svg");
+        assert_eq!(stable_src("hero.jpg?w=1200&q=75#x"), "hero.jpg#x");
+        assert_eq!(stable_src("/_next/image?url=%2Fa.png&w=640"), "/_next/image?url=%2Fa.png&w=640");
+        assert_eq!(stable_src("/pixel?cb=123&id=9"), "/pixel?id=9");
+        assert_eq!(stable_src("logo.png"), "logo.png");
+        assert_eq!(stable_src("?"), "?");
     }
 
     #[test]

@@ -529,8 +529,9 @@ impl Converter<'_> {
                     return String::new();
                 }
                 let alt = clean_attr(el.attr("alt").unwrap_or(""));
-                // Image sources stay as written (only link targets are made absolute).
-                format!("![{alt}]({src})")
+                // Image sources stay as written (only link targets are made absolute), less
+                // their cache busters.
+                format!("![{alt}]({})", crate::links::stable_src(src))
             }
             "table" | "tr" | "td" | "th" if self.in_layout_table(node) => content,
             "table" => format!("\n\n{}\n\n", content.trim_matches('\n')),

@@ -598,3 +598,50 @@ async fn a_first_capture_is_read_automatically_only_when_it_titles_itself_as_the
     let report = clausewatch::rebuild::rebuild(&app.store, false).await.unwrap();
     assert!(report.mismatches.is_empty(), "{}", report.render());
 }
+
+/// The document's text with everything a page changes per request inside it: tracking
+/// parameters, a redirect shim's signature, a cache-busted image and stylesheet link, a
+/// time-stamped download link, and attributes in another order.
+fn per_request_body(token: &str, stamp: u64, attrs_swapped: bool) -> String {
+    let image = if attrs_swapped {
+        format!("<img alt=\"Example logo\" src=\"/static/logo.png?v={token}\">")
+    } else {
+        format!("<img src=\"/static/logo.png?v={token}\" alt=\"Example logo\">")
+    };
+    format!(
+        "{image}<h2>Payments</h2><p>Credits are refundable within 24 hours. See our \
+         <a href=\"/pricing?utm_source=legal&utm_campaign={token}\">pricing</a> and the \
+         <a href=\"https://l.example.test/l.php?u=https%3A%2F%2Fhelp.example.test%2Frefunds&h={token}\">refund help</a>.</p>\
+         <p>Download the <a href=\"/files/terms.pdf?t={stamp}\">printable terms</a> \
+         (<a href=\"/print.css?{stamp}\">print style</a>).</p>"
+    )
+}
+
+#[tokio::test]
+async fn per_request_tokens_inside_the_document_make_no_version() {
+    let server = TestServer::start().await;
+    let app = TestApp::new().await;
+    catalog(&app, &server, &[]);
+    server.set_html("/privacy", &terms_page("Home", "", "<p>We collect your e-mail address.</p>"));
+    server.set_html("/terms", &terms_page("Home", "", &per_request_body("a1b2c3", 1_712_345_678, false)));
+    let s = app.track().await;
+    assert_eq!((s.new_versions, s.failed), (2, 0), "{}", s.render());
+    let terms = app.doc("Example", "Terms of Service").await;
+    let v1 = app.store.latest_version(terms.id).await.unwrap().unwrap();
+    assert!(v1.markdown.contains("![Example logo](/static/logo.png)"), "{}", v1.markdown);
+    assert!(v1.markdown.contains("/files/terms.pdf)"), "{}", v1.markdown);
+    assert!(v1.markdown.contains("(https://help.example.test/refunds)"), "{}", v1.markdown);
+    assert!(!v1.markdown.contains("utm_"), "{}", v1.markdown);
+
+    // Every token changes, the attributes swap places: new bytes, the same text.
+    server.set_html("/terms", &terms_page("Home", "", &per_request_body("z9y8x7", 1_712_999_999, true)));
+    let s = app.track().await;
+    assert_eq!((s.fetched, s.unchanged, s.new_versions), (2, 2, 0), "{}", s.render());
+    assert_eq!(app.store.versions(terms.id).await.unwrap().len(), 1);
+
+    // A change of the text itself is still a version.
+    let edited = per_request_body("q1w2e3", 1_713_000_000, false).replace("24 hours", "48 hours");
+    server.set_html("/terms", &terms_page("Home", "", &edited));
+    let s = app.track().await;
+    assert_eq!(s.new_versions, 1, "{}", s.render());
+}
