@@ -274,9 +274,11 @@ pub fn extract_case(dir: &Path, mode: RulesMode) -> anyhow::Result<CaseExtractio
             };
             let (rules, bodies) = case_inputs(dir, &recommended, mode)?;
             for &i in &ex.automatic_sources {
-                let one = DocumentRules { sources: vec![rules.sources[i].clone()] };
-                let input =
-                    [SourceInput { url: &bodies[i].0, bytes: &bodies[i].1, content_type: bodies[i].2.as_deref() }];
+                let (Some(rule), Some((url, bytes, media_type))) = (rules.sources.get(i), bodies.get(i)) else {
+                    return Err(e.context(format!("source #{} read automatically is not in the case", i + 1)));
+                };
+                let one = DocumentRules { sources: vec![rule.clone()] };
+                let input = [SourceInput { url, bytes, content_type: media_type.as_deref() }];
                 let read =
                     extract_document_in(&one, Some(terms_type), &input, &Mode { automatic: vec![0], fall_back: false });
                 let why = match read {
