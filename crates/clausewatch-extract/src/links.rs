@@ -57,10 +57,8 @@ pub fn stable_link(mut url: Url) -> Url {
     }
     drop_redirect_token(&mut url);
     strip_tracking(&mut url);
-    if url.query().is_some() {
-        if let Some(query) = stable_query(url.path(), url.query().unwrap_or("")) {
-            url.set_query((!query.is_empty()).then_some(query.as_str()));
-        }
+    if let Some(query) = url.query().and_then(|q| stable_query(url.path(), q)) {
+        url.set_query((!query.is_empty()).then_some(query.as_str()));
     }
     if let Some(mail) = cloudflare_email_link(&url) {
         if let Ok(u) = Url::parse(&format!("mailto:{mail}")) {
