@@ -260,39 +260,50 @@ pub fn extract_case(dir: &Path, mode: RulesMode) -> anyhow::Result<CaseExtractio
     let recommended = recommended_declaration(&meta)?;
     let as_declared =
         |markdown| CaseExtraction { markdown, declaration_fallback: false, automatic_sources: Vec::new() };
-    match extract_with(dir, &recommended, terms_type, mode, false) {
+    // The recommended declaration's inputs are read once: its strict reading and, if that
+    // matches nothing, its automatic reading both use them.
+    let (rules, bodies) = case_inputs(dir, &recommended, mode)?;
+    match extract_inputs(&rules, &bodies, terms_type, false) {
         Err(e) if is_selector_miss(&e) => {
             let other = if recommended == "declaration.json" { "declaration_git.json" } else { "declaration.json" };
             if dir.join(other).is_file() {
-                if let Ok(ex) = extract_with(dir, other, terms_type, mode, false) {
+                if let Ok(ex) = extract_with(dir, other, terms_type, mode) {
                     return Ok(CaseExtraction { declaration_fallback: true, ..as_declared(ex.markdown) });
                 }
             }
-            let (Some(terms_type), Ok(ex)) = (terms_type, extract_with(dir, &recommended, terms_type, mode, true))
-            else {
+            let (Some(terms_type), Ok(ex)) = (terms_type, extract_inputs(&rules, &bodies, terms_type, true)) else {
                 return Err(e);
             };
-            let (rules, bodies) = case_inputs(dir, &recommended, mode)?;
-            for &i in &ex.automatic_sources {
-                let (Some(rule), Some((url, bytes, media_type))) = (rules.sources.get(i), bodies.get(i)) else {
-                    return Err(e.context(format!("source #{} read automatically is not in the case", i + 1)));
-                };
-                let one = DocumentRules { sources: vec![rule.clone()] };
-                let input = [SourceInput { url, bytes, content_type: media_type.as_deref() }];
-                let read =
-                    extract_document_in(&one, Some(terms_type), &input, &Mode { automatic: vec![0], fall_back: false });
-                let why = match read {
-                    Ok(one) => crate::versioning::untitled_first_reading(terms_type, &one.markdown),
-                    Err(e) => Some(e.to_string()),
-                };
-                if let Some(why) = why {
-                    return Err(e.context(format!("source #{} not read automatically: {why}", i + 1)));
-                }
+            if let Some(why) = first_reading_refusal(&rules, &bodies, terms_type, &ex.automatic_sources) {
+                return Err(e.context(why));
             }
             Ok(CaseExtraction { automatic_sources: ex.automatic_sources, ..as_declared(ex.markdown) })
         }
         other => other.map(|ex| as_declared(ex.markdown)),
     }
+}
+
+/// Why a case's automatic reading of `automatic` sources is refused, by tracking's first-capture
+/// check applied to each of them alone.
+fn first_reading_refusal(
+    rules: &DocumentRules,
+    bodies: &CaseBodies,
+    terms_type: &str,
+    automatic: &[usize],
+) -> Option<String> {
+    automatic.iter().find_map(|&i| {
+        let (Some(rule), Some((url, bytes, media_type))) = (rules.sources.get(i), bodies.get(i)) else {
+            return Some(format!("source #{} read automatically is not in the case", i + 1));
+        };
+        let one = DocumentRules { sources: vec![rule.clone()] };
+        let input = [SourceInput { url, bytes, content_type: media_type.as_deref() }];
+        let why =
+            match extract_document_in(&one, Some(terms_type), &input, &Mode { automatic: vec![0], fall_back: false }) {
+                Ok(one) => crate::versioning::untitled_first_reading(terms_type, &one.markdown),
+                Err(e) => Some(e.to_string()),
+            };
+        why.map(|why| format!("source #{} not read automatically: {why}", i + 1))
+    })
 }
 
 fn is_selector_miss(e: &anyhow::Error) -> bool {
@@ -355,19 +366,23 @@ fn case_inputs(dir: &Path, decl_name: &str, mode: RulesMode) -> anyhow::Result<(
     Ok((rules, bodies))
 }
 
-/// Extract a case with declaration `decl_name`; with `fall_back`, a source whose selectors match
-/// nothing is read automatically (see [`Mode`]).
-fn extract_with(
-    dir: &Path,
-    decl_name: &str,
+/// Extract a case with declaration `decl_name`, strictly.
+fn extract_with(dir: &Path, decl_name: &str, terms_type: Option<&str>, mode: RulesMode) -> anyhow::Result<Extracted> {
+    let (rules, bodies) = case_inputs(dir, decl_name, mode)?;
+    extract_inputs(&rules, &bodies, terms_type, false)
+}
+
+/// Extract read inputs; with `fall_back`, a source whose selectors match nothing is read
+/// automatically (see [`Mode`]).
+fn extract_inputs(
+    rules: &DocumentRules,
+    bodies: &CaseBodies,
     terms_type: Option<&str>,
-    mode: RulesMode,
     fall_back: bool,
 ) -> anyhow::Result<Extracted> {
-    let (rules, bodies) = case_inputs(dir, decl_name, mode)?;
     let inputs: Vec<SourceInput<'_>> =
         bodies.iter().map(|(url, b, t)| SourceInput { url, bytes: b, content_type: t.as_deref() }).collect();
-    Ok(extract_document_in(&rules, terms_type, &inputs, &Mode { automatic: Vec::new(), fall_back })?)
+    Ok(extract_document_in(rules, terms_type, &inputs, &Mode { automatic: Vec::new(), fall_back })?)
 }
 
 fn order_by_declaration(rules: &DocumentRules, mut sources: Vec<SourceFile>) -> Vec<SourceFile> {
