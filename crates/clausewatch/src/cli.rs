@@ -239,6 +239,16 @@ enum Command {
         hosts: usize,
         #[arg(long, default_value_t = 16)]
         concurrency: usize,
+        /// Share of each page's bytes that is the legal document (the rest: scripts, styles,
+        /// navigation). The default, 0.15, is twice the average of real captures; 1 gives pages
+        /// that are all document.
+        #[arg(long, default_value_t = crate::bench::DEFAULT_TEXT_SHARE)]
+        text_share: f64,
+        /// Serve real captured pages instead: every `*.html` under this folder (at most
+        /// --pages), extracted automatically, unchanged in pass 2 (e.g.
+        /// DIR/fixtures/extraction-dev).
+        #[arg(long, conflicts_with = "text_share")]
+        real_pages: Option<PathBuf>,
         /// Run the benchmark this many times and print the median of every figure (and the
         /// worst run of the two target ratios).
         #[arg(long, default_value_t = 1)]
@@ -253,6 +263,10 @@ enum Command {
         pages: usize,
         #[arg(long)]
         hosts: usize,
+        #[arg(long, default_value_t = crate::bench::DEFAULT_TEXT_SHARE)]
+        text_share: f64,
+        #[arg(long)]
+        real_pages: Option<PathBuf>,
     },
     /// Tracking under politeness limits: 1,000 documents over 50 local hosts (2 at a time and
     /// 5 a second per host), five of them broken (2 refuse, 1 answers 500, 1 answers 404, 1
@@ -511,8 +525,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (data, out, check) = (data.clone(), out.clone(), *check);
             return tokio::task::spawn_blocking(move || crate::eval_unfair::train(&data, &out, check)).await?;
         }
-        Command::BenchPageServer { pages, hosts } => {
-            crate::bench::serve_pages(*pages, *hosts).await?;
+        Command::BenchPageServer { pages, hosts, text_share, real_pages } => {
+            let source = match real_pages {
+                Some(dir) => crate::bench::Pages::Real(dir.clone()),
+                None => crate::bench::Pages::Generated { text_share: *text_share },
+            };
+            crate::bench::serve_pages(*pages, *hosts, source).await?;
             return Ok(ExitCode::SUCCESS);
         }
         Command::BenchAnalyze { dir, format } => {
@@ -728,7 +746,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print_report(format, &report, || report.render())?;
             ExitCode::SUCCESS
         }
-        Command::Bench { pages, hosts, concurrency, runs, format } => {
+        Command::Bench { pages, hosts, concurrency, text_share, real_pages, runs, format } => {
+            crate::bench::check_text_share(text_share)?;
+            let source = match real_pages {
+                Some(dir) => crate::bench::Pages::Real(dir),
+                None => crate::bench::Pages::Generated { text_share },
+            };
             if hosts == 0 || hosts > 250 || pages == 0 || runs == 0 {
                 anyhow::bail!("--hosts must be 1..=250, and --pages and --runs at least 1");
             }
@@ -743,7 +766,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut reports = Vec::new();
             for _ in 0..runs {
                 let work = tempfile_dir(&config.data_dir, "bench")?;
-                let report = crate::bench::run(pages, hosts, concurrency, &work).await;
+                let report = crate::bench::run(pages, hosts, concurrency, source.clone(), &work).await;
                 let _ = std::fs::remove_dir_all(&work);
                 reports.push(report?);
             }

@@ -121,3 +121,38 @@ fn the_tracking_benchmark_runs_end_to_end() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// The benchmark on captured pages (`--real-pages`): every page under the folder is served and
+/// extracted automatically as the terms type its folder names; pass 2 serves the same bytes
+/// and records nothing.
+#[test]
+fn the_tracking_benchmark_runs_on_real_pages() {
+    let pages = tempfile::tempdir().unwrap();
+    let words = "You may close your account at any time and we keep your data for thirty days. ".repeat(20);
+    for (folder, title) in [
+        ("Acme/Privacy Policy/2026-01-01T00-00-00Z", "Privacy Policy"),
+        ("Acme/Terms of Service/2026-01-01T00-00-00Z", "Terms of Service"),
+    ] {
+        std::fs::create_dir_all(pages.path().join(folder)).unwrap();
+        let html = format!(
+            "<html><head><script>var a=1;</script></head><body><nav><a href=\"/\">Home</a></nav>\
+<main><h1>{title}</h1><p>{words}</p><h2>Contact</h2><p>{words}</p></main><footer>(c) Acme</footer></body></html>"
+        );
+        std::fs::write(pages.path().join(folder).join("page.html"), html).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(bin())
+        .args(["bench", "--hosts", "2", "--format", "json", "--real-pages"])
+        .arg(pages.path())
+        .arg("--data-dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["pages"], 2, "{report}");
+    assert!(report["pages_from"].as_str().unwrap().starts_with("real: "), "{report}");
+    assert_eq!(report["pass1_new_versions"], 2, "{report}");
+    assert_eq!(report["pass1_failed"], 0, "{report}");
+    assert_eq!(report["pass2_new_versions"], 0, "{report}");
+}
