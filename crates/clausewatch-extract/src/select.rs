@@ -33,10 +33,7 @@ pub fn apply_remove(html: &mut Html, remove: &[Selector]) -> Result<(), ExtractE
     let mut nodes = Vec::new();
     for sel in remove {
         match sel {
-            Selector::Css(css) => {
-                let s = parse_css(css)?;
-                nodes.extend(matches(html, &s));
-            }
+            Selector::Css(css) => nodes.extend(css_matches(html, css)?),
             Selector::Range(r) => {
                 if let Ok(range) = resolve_range(html, r) {
                     ranges.push(range);
@@ -58,6 +55,80 @@ pub fn apply_remove(html: &mut Html, remove: &[Selector]) -> Result<(), ExtractE
 pub(crate) fn detach(html: &mut Html, id: NodeId) {
     if let Some(mut node) = html.tree.get_mut(id) {
         node.detach();
+    }
+}
+
+/// Elements matching the CSS selector `css` that are still in the document, in document order.
+fn css_matches(html: &Html, css: &str) -> Result<Vec<NodeId>, ExtractError> {
+    let selector = parse_css(css)?;
+    Ok(match SimpleSelector::parse(css) {
+        Some(simple) => simple.matches(html),
+        None => matches(html, &selector),
+    })
+}
+
+/// A selector of the commonest form in declarations: a type, an id and classes, alone or
+/// compounded (`main`, `#terms`, `.legal`, `article.legal.content`), matched by reading each
+/// element's attributes. scraper's matcher interns and sorts every element's classes the first
+/// time it is asked about one, which on pages whose elements carry many utility classes cost a
+/// tenth of extraction. Same results: types compare lower-case local names (the selector's
+/// type is lower-case, or the selector is not simple), ids and classes compare exactly, as
+/// scraper does (it matches in no-quirks mode).
+#[derive(Debug, PartialEq)]
+struct SimpleSelector<'a> {
+    tag: Option<&'a str>,
+    id: Option<&'a str>,
+    classes: Vec<&'a str>,
+}
+
+impl<'a> SimpleSelector<'a> {
+    /// `None` unless `css` (already known to parse) is such a compound selector.
+    fn parse(css: &'a str) -> Option<SimpleSelector<'a>> {
+        let ident = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        let mut out = SimpleSelector { tag: None, id: None, classes: Vec::new() };
+        let start = css.find(['.', '#']).unwrap_or(css.len());
+        let tag = &css[..start];
+        if !tag.is_empty() {
+            if !ident(tag) || tag.bytes().any(|b| b.is_ascii_uppercase()) {
+                return None;
+            }
+            out.tag = Some(tag);
+        }
+        let mut rest = &css[start..];
+        while let Some(kind) = rest.chars().next() {
+            let end = rest[1..].find(['.', '#']).map_or(rest.len(), |e| e + 1);
+            let name = &rest[1..end];
+            if !ident(name) {
+                return None;
+            }
+            match kind {
+                '#' if out.id.is_none() => out.id = Some(name),
+                '.' => out.classes.push(name),
+                _ => return None,
+            }
+            rest = &rest[end..];
+        }
+        (out.tag.is_some() || out.id.is_some() || !out.classes.is_empty()).then_some(out)
+    }
+
+    /// Matching elements still in the document, in document order (a pre-order walk from the
+    /// root visits only attached nodes).
+    fn matches(&self, html: &Html) -> Vec<NodeId> {
+        html.tree
+            .root()
+            .descendants()
+            .filter(|n| {
+                let Some(e) = n.value().as_element() else { return false };
+                self.tag.is_none_or(|t| e.name() == t)
+                    && self.id.is_none_or(|id| e.id() == Some(id))
+                    && self.classes.iter().all(|c| {
+                        e.attrs()
+                            .filter(|(name, _)| *name == "class")
+                            .any(|(_, value)| value.split_ascii_whitespace().any(|v| v == *c))
+                    })
+            })
+            .map(|n| n.id())
+            .collect()
     }
 }
 
@@ -88,10 +159,7 @@ pub fn apply_select(html: &Html, select: &[Selector]) -> Result<Vec<Piece>, Extr
     }
     for sel in select {
         match sel {
-            Selector::Css(css) => {
-                let s = parse_css(css)?;
-                pieces.extend(matches(html, &s).into_iter().map(Piece::Subtree));
-            }
+            Selector::Css(css) => pieces.extend(css_matches(html, css)?.into_iter().map(Piece::Subtree)),
             Selector::Range(r) => {
                 let (root, full, partial) = resolve_range(html, r)?;
                 pieces.push(Piece::Range { root, full, partial });
@@ -199,4 +267,73 @@ fn resolve_range(html: &Html, r: &RangeSelector) -> Result<(NodeId, HashSet<Node
         }
     }
     Ok((root, full, partial))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simple_selectors_are_recognised_and_others_left_to_scraper() {
+        let s = SimpleSelector::parse("article.legal.main").unwrap();
+        assert_eq!(s, SimpleSelector { tag: Some("article"), id: None, classes: vec!["legal", "main"] });
+        let s = SimpleSelector::parse("div#terms.x").unwrap();
+        assert_eq!(s, SimpleSelector { tag: Some("div"), id: Some("terms"), classes: vec!["x"] });
+        assert_eq!(SimpleSelector::parse("#a").unwrap().id, Some("a"));
+        for other in
+            ["main p", "a > b", ".a, .b", "[role=main]", "div:not(.x)", "*", "Article", "#a#b", ".a\\:b", "", "p."]
+        {
+            assert_eq!(SimpleSelector::parse(other), None, "{other}");
+        }
+    }
+
+    /// The fast path finds exactly what scraper's matcher finds, in document order, and
+    /// nothing inside a removed subtree.
+    #[test]
+    fn simple_selectors_match_exactly_what_scraper_matches() {
+        let pages = [
+            // Standards mode, classes in any order and spacing, nested matches, case variants.
+            "<!doctype html><html><body><main id=terms class='legal  x'><div class=\"promo\tx\">a</div>\
+             <article class='legal main'><p class=legal>b</p><P CLASS=Legal>c</P></article></main>\
+             <svg><clipPath class=legal id=terms></clipPath></svg><div id=Terms class=promo>d</div></body></html>",
+            // Quirks mode (no doctype): scraper still compares classes and ids exactly.
+            "<html><body><div class=PROMO>a</div><div class=promo id=x>b</div><section id=X class='a b c'>c</section></body></html>",
+        ];
+        let selectors = [
+            "main",
+            "p",
+            "div",
+            "article",
+            "svg",
+            "clippath",
+            ".legal",
+            ".promo",
+            ".x",
+            ".Legal",
+            "#terms",
+            "#Terms",
+            "#x",
+            "#X",
+            "div.promo",
+            "div.promo.x",
+            "p.legal",
+            "main#terms.legal.x",
+            "section.a.c",
+            "section.a.d",
+            ".b",
+        ];
+        for page in pages {
+            let mut html = Html::parse_document(page);
+            for round in 0..2 {
+                for css in selectors {
+                    let simple = SimpleSelector::parse(css).unwrap_or_else(|| panic!("{css} is simple"));
+                    assert_eq!(simple.matches(&html), matches(&html, &parse_css(css).unwrap()), "{css} on {page}");
+                }
+                // Then again after a removal: detached subtrees are not matched.
+                if round == 0 {
+                    apply_remove(&mut html, &[Selector::Css("article".into())]).unwrap();
+                }
+            }
+        }
+    }
 }
