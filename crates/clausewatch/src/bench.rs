@@ -533,15 +533,14 @@ impl PageServer {
     pub fn spawn(pages: usize, hosts: usize, source: &Pages) -> anyhow::Result<Self> {
         use std::io::BufRead as _;
         let exe = std::env::current_exe()?;
-        let mut child = std::process::Command::new(exe)
-            .args(["bench-page-server", "--pages", &pages.to_string(), "--hosts", &hosts.to_string()])
-            .args(match source {
-                Pages::Generated { text_share } => ["--text-share".into(), text_share.to_string()],
-                Pages::Real(dir) => ["--real-pages".into(), dir.display().to_string()],
-            })
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()?;
+        let mut command = std::process::Command::new(exe);
+        command.args(["bench-page-server", "--pages", &pages.to_string(), "--hosts", &hosts.to_string()]);
+        match source {
+            Pages::Generated { text_share } => command.args(["--text-share", &text_share.to_string()]),
+            // The folder as given, whatever bytes its name holds.
+            Pages::Real(dir) => command.arg("--real-pages").arg(dir),
+        };
+        let mut child = command.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn()?;
         let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
             let _ = child.kill();
             anyhow::bail!("the page server's pipes were not opened");
