@@ -658,40 +658,49 @@ fn url(addrs: &[SocketAddr], i: usize) -> String {
     format!("http://{}/p/{i}", addrs[i % addrs.len()])
 }
 
+/// A benchmark document: one source at `url`, with these rules.
+fn document(terms_type: &str, url: String, select: Vec<Selector>, remove: Vec<Selector>) -> DocumentEntry {
+    let source = SourceRules {
+        url,
+        select,
+        remove,
+        filters: vec![],
+        execute_client_scripts: false,
+        origin: Some("benchmark".into()),
+        ignore_robots: None,
+    };
+    DocumentEntry {
+        terms_type: terms_type.into(),
+        rules: DocumentRules { sources: vec![source] },
+        history: vec![],
+        retired_at: None,
+    }
+}
+
+fn platform(id: String, name: String, documents: std::collections::BTreeMap<String, DocumentEntry>) -> PlatformEntry {
+    PlatformEntry { id, name, category: None, jurisdiction: None, website: None, imported_from: None, documents }
+}
+
 /// The catalog of generated pages: page i of `/p/i` on host i mod N, five terms types per
 /// platform (`Bench 0000` holds pages 0..5).
 pub fn catalog(addrs: &[SocketAddr], pages: usize) -> Vec<PlatformEntry> {
-    let mut out = Vec::new();
-    for (platform, chunk) in (0..pages).collect::<Vec<_>>().chunks(TERMS_TYPES.len()).enumerate() {
-        let mut documents = std::collections::BTreeMap::new();
-        for (t, &i) in chunk.iter().enumerate() {
-            let rules = DocumentRules {
-                sources: vec![SourceRules {
-                    url: url(addrs, i),
-                    select: vec![Selector::Css("article.legal".into())],
-                    remove: vec![Selector::Css(".promo".into())],
-                    filters: vec![],
-                    execute_client_scripts: false,
-                    origin: Some("benchmark".into()),
-                    ignore_robots: None,
-                }],
-            };
-            documents.insert(
-                TERMS_TYPES[t].to_string(),
-                DocumentEntry { terms_type: TERMS_TYPES[t].into(), rules, history: vec![], retired_at: None },
-            );
-        }
-        out.push(PlatformEntry {
-            id: format!("bench-{platform:04}"),
-            name: format!("Bench {platform:04}"),
-            category: None,
-            jurisdiction: None,
-            website: None,
-            imported_from: None,
-            documents,
-        });
-    }
-    out
+    let pages: Vec<usize> = (0..pages).collect();
+    pages
+        .chunks(TERMS_TYPES.len())
+        .enumerate()
+        .map(|(n, chunk)| {
+            let documents = chunk
+                .iter()
+                .zip(TERMS_TYPES)
+                .map(|(&i, t)| {
+                    let select = vec![Selector::Css("article.legal".into())];
+                    let remove = vec![Selector::Css(".promo".into())];
+                    (t.to_string(), document(t, url(addrs, i), select, remove))
+                })
+                .collect();
+            platform(format!("bench-{n:04}"), format!("Bench {n:04}"), documents)
+        })
+        .collect()
 }
 
 /// The catalog of real pages: one platform per page, no rules (extracted automatically).
@@ -699,28 +708,9 @@ fn real_catalog(addrs: &[SocketAddr], terms_types: &[String]) -> Vec<PlatformEnt
     terms_types
         .iter()
         .enumerate()
-        .map(|(i, terms_type)| {
-            let rules = DocumentRules {
-                sources: vec![SourceRules {
-                    url: url(addrs, i),
-                    select: vec![],
-                    remove: vec![],
-                    filters: vec![],
-                    execute_client_scripts: false,
-                    origin: Some("benchmark".into()),
-                    ignore_robots: None,
-                }],
-            };
-            let document = DocumentEntry { terms_type: terms_type.clone(), rules, history: vec![], retired_at: None };
-            PlatformEntry {
-                id: format!("real-{i:04}"),
-                name: format!("Real {i:04}"),
-                category: None,
-                jurisdiction: None,
-                website: None,
-                imported_from: None,
-                documents: [(terms_type.clone(), document)].into_iter().collect(),
-            }
+        .map(|(i, t)| {
+            let documents = [(t.clone(), document(t, url(addrs, i), vec![], vec![]))].into_iter().collect();
+            platform(format!("real-{i:04}"), format!("Real {i:04}"), documents)
         })
         .collect()
 }
