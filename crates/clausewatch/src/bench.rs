@@ -204,7 +204,7 @@ const WORDS: &[&str] = &[
 /// is 7.4% of the raw page bytes (per case: median 5.7%, 75th percentile 12%), the rest being
 /// scripts (52% of the bytes), inline styles (17%) and page markup. The benchmark takes twice
 /// the average, so its pages carry more document text, the costlier part to track, than most
-/// real pages. `--text-share 1` gives pages that are all document, with almost no markup.
+/// real pages. `--text-share 1` gives pages that are all document, with no page furniture.
 pub const DEFAULT_TEXT_SHARE: f64 = 0.15;
 
 /// `--text-share` is a fraction of the page: above 0, at most 1.
