@@ -58,12 +58,14 @@ pub(crate) fn detach(html: &mut Html, id: NodeId) {
     }
 }
 
-/// Elements matching the CSS selector `css` that are still in the document, in document order.
+/// Elements matching the CSS selector `css` that are still in the document, in document order:
+/// what every rule (`select`, `remove`, range boundaries) reads.
 fn css_matches(html: &Html, css: &str) -> Result<Vec<NodeId>, ExtractError> {
+    // Parsed even when simple: an invalid selector is refused the same way on either path.
     let selector = parse_css(css)?;
     Ok(match SimpleSelector::parse(css) {
         Some(simple) => simple.matches(html),
-        None => matches(html, &selector),
+        None => scraper_matches(html, &selector),
     })
 }
 
@@ -132,10 +134,10 @@ impl<'a> SimpleSelector<'a> {
     }
 }
 
-/// Elements matching `selector` that are still in the document, in document order.
-/// (`Html::select` walks the whole node arena, which keeps removed subtrees and follows
+/// Elements matching `selector` by scraper's matcher that are still in the document, in document
+/// order. (`Html::select` walks the whole node arena, which keeps removed subtrees and follows
 /// creation order, not document order.)
-fn matches(html: &Html, selector: &scraper::Selector) -> Vec<NodeId> {
+fn scraper_matches(html: &Html, selector: &scraper::Selector) -> Vec<NodeId> {
     let root = html.tree.root().id();
     let mut found: Vec<NodeId> = html
         .select(selector)
@@ -153,8 +155,7 @@ fn matches(html: &Html, selector: &scraper::Selector) -> Vec<NodeId> {
 pub fn apply_select(html: &Html, select: &[Selector]) -> Result<Vec<Piece>, ExtractError> {
     let mut pieces = Vec::new();
     if select.is_empty() {
-        let body = parse_css("body")?;
-        pieces.extend(matches(html, &body).into_iter().map(Piece::Subtree));
+        pieces.extend(css_matches(html, "body")?.into_iter().map(Piece::Subtree));
         return Ok(pieces);
     }
     for sel in select {
@@ -196,8 +197,7 @@ fn order(html: &Html) -> Order {
 /// Resolve a range to (common ancestor, fully contained top nodes, partially contained nodes).
 fn resolve_range(html: &Html, r: &RangeSelector) -> Result<(NodeId, HashSet<NodeId>, HashSet<NodeId>), ExtractError> {
     let first = |b: &RangeBoundary, which: &str| -> Result<NodeId, ExtractError> {
-        let s = parse_css(b.css())?;
-        matches(html, &s)
+        css_matches(html, b.css())?
             .first()
             .copied()
             .ok_or_else(|| ExtractError::SelectorMatchedNothing { selector: format!("{which} boundary {}", b.css()) })
@@ -206,7 +206,7 @@ fn resolve_range(html: &Html, r: &RangeSelector) -> Result<(NodeId, HashSet<Node
     let end_el = first(&r.end, "end")?;
     let ord = order(html);
     // Positions in pre-order: a node N lies in the range when start <= pre(N) and last(N) < end.
-    // Both boundaries are attached elements (see `matches`), so they are in the order maps.
+    // Both boundaries are attached elements (see `css_matches`), so they are in the order maps.
     let position = |id: NodeId, after: bool| -> Option<usize> {
         if after {
             ord.last.get(&id).map(|l| l + 1)
@@ -327,7 +327,11 @@ mod tests {
             for round in 0..2 {
                 for css in selectors {
                     let simple = SimpleSelector::parse(css).unwrap_or_else(|| panic!("{css} is simple"));
-                    assert_eq!(simple.matches(&html), matches(&html, &parse_css(css).unwrap()), "{css} on {page}");
+                    assert_eq!(
+                        simple.matches(&html),
+                        scraper_matches(&html, &parse_css(css).unwrap()),
+                        "{css} on {page}"
+                    );
                 }
                 // Then again after a removal: detached subtrees are not matched.
                 if round == 0 {
