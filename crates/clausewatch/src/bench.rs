@@ -162,6 +162,9 @@ impl Rng {
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u64) as usize]
+    }
 }
 
 const WORDS: &[&str] = &[
@@ -334,7 +337,7 @@ fn article(i: usize, variant: Variant, noise_token: &str, text_target: usize, rn
                 s.push_str("Amended clause: refunds are available within 48 hours. ");
             }
             for _ in 0..(40 + rng.below(80)) {
-                s.push_str(WORDS[rng.below(WORDS.len() as u64) as usize]);
+                s.push_str(rng.pick(WORDS));
                 s.push(' ');
             }
             s.push_str("</p>");
@@ -342,13 +345,7 @@ fn article(i: usize, variant: Variant, noise_token: &str, text_target: usize, rn
         if rng.below(3) == 0 {
             s.push_str("<ul>");
             for _ in 0..(2 + rng.below(5)) {
-                let _ = write!(
-                    s,
-                    "<li>{} <b>{}</b> {}</li>",
-                    WORDS[rng.below(32) as usize],
-                    WORDS[rng.below(32) as usize],
-                    WORDS[rng.below(32) as usize]
-                );
+                let _ = write!(s, "<li>{} <b>{}</b> {}</li>", rng.pick(WORDS), rng.pick(WORDS), rng.pick(WORDS));
             }
             s.push_str("</ul>");
         }
@@ -367,8 +364,7 @@ impl Names {
             (0..300)
                 .map(|_| {
                     let len = 1 + rng.below(3) as usize;
-                    let mut out: String =
-                        (0..len).map(|_| LETTERS[rng.below(LETTERS.len() as u64) as usize] as char).collect();
+                    let mut out: String = (0..len).map(|_| rng.pick(LETTERS) as char).collect();
                     if rng.below(2) == 0 {
                         let _ = write!(out, "{}", rng.below(100));
                     }
@@ -411,7 +407,7 @@ fn class_list(s: &mut String, rng: &mut Rng) {
         if k > 0 {
             s.push(' ');
         }
-        s.push_str(CLASSES[rng.below(CLASSES.len() as u64) as usize]);
+        s.push_str(rng.pick(CLASSES));
     }
 }
 
@@ -433,8 +429,7 @@ fn script_filler(s: &mut String, bytes: usize, names: &Names, rng: &mut Rng) {
                     );
                 }
                 1 => {
-                    let (w1, w2) =
-                        (WORDS[rng.below(WORDS.len() as u64) as usize], WORDS[rng.below(WORDS.len() as u64) as usize]);
+                    let (w1, w2) = (rng.pick(WORDS), rng.pick(WORDS));
                     let _ = write!(
                         s,
                         "self.__next_f.push([1,\"{{\\\"__typename\\\":\\\"NavigationItem\\\",\\\"id\\\":\\\"nav-{}\\\",\
@@ -469,12 +464,12 @@ fn style_filler(s: &mut String, bytes: usize, names: &Names, rng: &mut Rng) {
             s,
             ".{}-{}{{margin:{}px {}px;padding:{}px;color:{};display:{};font-size:{}rem}}",
             names.pick(rng),
-            CLASSES[rng.below(CLASSES.len() as u64) as usize].replace(':', "\\:"),
+            rng.pick(CLASSES).replace(':', "\\:"),
             4 * rng.below(8),
             4 * rng.below(8),
             4 * rng.below(6),
-            COLOURS[rng.below(COLOURS.len() as u64) as usize],
-            ["flex", "block", "grid", "inline-block"][rng.below(4) as usize],
+            rng.pick(COLOURS),
+            rng.pick(&["flex", "block", "grid", "inline-block"]),
             rng.below(3) + 1
         );
     }
@@ -491,7 +486,7 @@ fn markup_filler(s: &mut String, bytes: usize, rng: &mut Rng) {
         class_list(s, rng);
         s.push_str("\">");
         for _ in 0..(3 + rng.below(8)) {
-            let (a, b) = (WORDS[rng.below(WORDS.len() as u64) as usize], WORDS[rng.below(WORDS.len() as u64) as usize]);
+            let (a, b) = (rng.pick(WORDS), rng.pick(WORDS));
             s.push_str("<li class=\"");
             class_list(s, rng);
             let _ = write!(s, "\" data-track=\"nav-{a}-{b}\"><a class=\"");
@@ -704,11 +699,10 @@ pub fn catalog(addrs: &[SocketAddr], pages: usize) -> Vec<PlatformEntry> {
 }
 
 /// The catalog of real pages: one platform per page, no rules (extracted automatically).
-fn real_catalog(addrs: &[SocketAddr], terms_types: &[String]) -> Vec<PlatformEntry> {
-    terms_types
-        .iter()
+fn real_catalog(addrs: &[SocketAddr], real: &[(std::path::PathBuf, String)]) -> Vec<PlatformEntry> {
+    real.iter()
         .enumerate()
-        .map(|(i, t)| {
+        .map(|(i, (_, t))| {
             let documents = [(t.clone(), document(t, url(addrs, i), vec![], vec![]))].into_iter().collect();
             platform(format!("real-{i:04}"), format!("Real {i:04}"), documents)
         })
@@ -805,7 +799,7 @@ pub async fn run(
 
     let store = Store::open(&config.data_dir).await?;
     let entries = match &real {
-        Some(real) => real_catalog(&addrs, &real.iter().map(|(_, t)| t.clone()).collect::<Vec<_>>()),
+        Some(real) => real_catalog(&addrs, real),
         None => catalog(&addrs, pages),
     };
     for entry in entries {
