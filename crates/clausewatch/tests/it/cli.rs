@@ -94,6 +94,19 @@ fn bad_configuration_is_a_clear_error() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("max_body_mb"));
 }
 
+/// `clausewatch bench ARGS --format json --data-dir DIR`: its report, once it succeeded.
+fn bench_report(args: &[&std::ffi::OsStr], data_dir: &std::path::Path) -> serde_json::Value {
+    let out = Command::new(bin())
+        .arg("bench")
+        .args(args)
+        .args(["--format", "json", "--data-dir"])
+        .arg(data_dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// The tracking benchmark end to end on a few hundred pages: its page server runs as a child
 /// process, every page gets a version in pass 1 and exactly the text-changed ones in pass 2
 /// (more documents than a run lets queue for the store's writer, so the run also waits for
@@ -101,13 +114,8 @@ fn bad_configuration_is_a_clear_error() {
 #[test]
 fn the_tracking_benchmark_runs_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(bin())
-        .args(["bench", "--pages", "300", "--hosts", "3", "--format", "json", "--data-dir"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let args = ["--pages", "300", "--hosts", "3"].map(std::ffi::OsStr::new);
+    let report = bench_report(&args, dir.path());
     assert_eq!(report["pass1_new_versions"], 300, "{report}");
     assert_eq!(report["pass2_text_changed_pages"], 30, "{report}");
     assert_eq!(report["pass2_new_versions"], 30, "{report}");
@@ -141,15 +149,8 @@ fn the_tracking_benchmark_runs_on_real_pages() {
         std::fs::write(pages.path().join(folder).join("page.html"), html).unwrap();
     }
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(bin())
-        .args(["bench", "--hosts", "2", "--format", "json", "--real-pages"])
-        .arg(pages.path())
-        .arg("--data-dir")
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let args = ["--hosts".as_ref(), "2".as_ref(), "--real-pages".as_ref(), pages.path().as_os_str()];
+    let report = bench_report(&args, dir.path());
     assert_eq!(report["pages"], 2, "{report}");
     assert!(report["pages_from"].as_str().unwrap().starts_with("real: "), "{report}");
     assert_eq!(report["pass1_new_versions"], 2, "{report}");

@@ -3,7 +3,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::helpers::{terms_page, Page, TestApp, TestServer};
+use crate::helpers::{chromium_here, terms_page, Page, TestApp, TestServer};
 
 fn one_doc(app: &TestApp, server: &TestServer, path: &str) {
     app.write_catalog(
@@ -425,9 +425,7 @@ async fn script_rendered_pages_use_headless_chromium() {
         json!({"name": "Js", "terms": {"Terms of Service": {
             "fetch": server.url("/js"), "select": "#terms", "executeClientScripts": true}}}),
     );
-    if clausewatch_fetch::browser::find_browser(None).is_none() {
-        eprintln!("skipped the rendering half: no chromium on this machine (.ci/run installs it)");
-    } else {
+    if chromium_here("the rendering half") {
         let s = app.track().await;
         assert_eq!(s.new_versions, 1, "{}", s.render());
         let doc = app.doc("Js", "Terms of Service").await;
@@ -456,8 +454,7 @@ async fn script_rendered_pages_use_headless_chromium() {
 /// match nothing) is looked at again in the browser.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn empty_shells_switch_to_the_browser() {
-    if clausewatch_fetch::browser::find_browser(None).is_none() {
-        eprintln!("skipped: no chromium on this machine (.ci/run installs it)");
+    if !chromium_here("the test") {
         return;
     }
     let server = TestServer::start().await;
@@ -486,8 +483,7 @@ async fn empty_shells_switch_to_the_browser() {
 /// rendered page, and nothing is left to fix.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_browser_comes_before_reading_automatically() {
-    if clausewatch_fetch::browser::find_browser(None).is_none() {
-        eprintln!("skipped: no chromium on this machine (.ci/run installs it)");
+    if !chromium_here("the test") {
         return;
     }
     let server = TestServer::start().await;

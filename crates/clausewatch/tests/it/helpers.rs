@@ -203,6 +203,15 @@ impl TestApp {
 }
 
 /// The shared real data, when unpacked (`../shared/unpack`); tests that need it skip without.
+/// Whether Debian's chromium is here; when not, says which part of a test is skipped.
+pub fn chromium_here(skipped: &str) -> bool {
+    let here = clausewatch_fetch::browser::find_browser(None).is_some();
+    if !here {
+        eprintln!("skipped {skipped}: no chromium on this machine (.ci/run installs it)");
+    }
+    here
+}
+
 pub fn shared_dir() -> Option<PathBuf> {
     let dir = std::env::var("CLAUSEWATCH_SHARED_DIR")
         .map(PathBuf::from)

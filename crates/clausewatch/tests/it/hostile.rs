@@ -8,7 +8,7 @@ use serde_json::json;
 
 use clausewatch::hostile::{hostile_server, CASES};
 
-use crate::helpers::TestApp;
+use crate::helpers::{chromium_here, TestApp};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_servers_end_as_classified_failures_and_the_run_goes_on() {
@@ -81,8 +81,7 @@ async fn bot_challenges_are_classified_and_retried_in_the_browser() {
     assert_eq!(s.failures_by_cause.get("bot-blocked"), Some(&1), "{}", s.render());
     assert!(s.failures[0].message.contains("Cloudflare"), "{}", s.failures[0].message);
 
-    if clausewatch_fetch::browser::find_browser(None).is_none() {
-        eprintln!("skipped the browser half: no chromium on this machine");
+    if !chromium_here("the browser half") {
         return;
     }
     let mut app = TestApp::new().await;
