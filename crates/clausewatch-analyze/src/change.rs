@@ -260,8 +260,9 @@ pub fn classify_prepared(
             clause_kind(&u.text[i], &u.canon[i], doc_lang)
         }
     };
-    let gone_kinds: Vec<ClauseKind> = gone.iter().map(|&i| kind(ou, i)).collect();
-    let came_kinds: Vec<ClauseKind> = came.iter().map(|&i| kind(nu, i)).collect();
+    let mut gone_kinds: Vec<ClauseKind> = gone.iter().map(|&i| kind(ou, i)).collect();
+    let mut came_kinds: Vec<ClauseKind> = came.iter().map(|&i| kind(nu, i)).collect();
+    align_kinds(&ops, (ou, nu), (&gone, &came), (&mut gone_kinds, &mut came_kinds));
     let body = |ix: &[usize], kinds: &[ClauseKind]| -> Vec<usize> {
         ix.iter().zip(kinds).filter(|(_, k)| **k == ClauseKind::Body).map(|(i, _)| *i).collect()
     };
@@ -654,6 +655,47 @@ impl Edit {
     /// Text on both sides: a rewrite rather than a pure addition or removal.
     fn is_rewrite(&self) -> bool {
         !self.old.is_empty() && !self.new.is_empty()
+    }
+}
+
+/// A clause reworded across the line between two kinds (a 40-word cross-reference that grows
+/// to 41 words, two sentences that a closing quote now joins into one) is still the same text.
+/// Inside a run of clauses the alignment replaced, a clause of another kind than body text
+/// whose words are nearly all in the other side's body text is read as body text too: the
+/// edit is then a rewrite, not text removed on one side and added on the other.
+fn align_kinds(
+    ops: &[DiffOp],
+    (ou, nu): (&Units, &Units),
+    (gone, came): (&[usize], &[usize]),
+    (gone_kinds, came_kinds): (&mut [ClauseKind], &mut [ClauseKind]),
+) {
+    let words = |c: &str| -> BTreeSet<String> { c.split(' ').map(signals::spelling_key).collect() };
+    // Positions (in `ix`) of the clauses of `range` that are one-sided.
+    let positions = |ix: &[usize], range: std::ops::Range<usize>| -> Vec<usize> {
+        range.filter_map(|i| ix.binary_search(&i).ok()).collect()
+    };
+    for op in ops {
+        let DiffOp::Replace { old_index, old_len, new_index, new_len } = *op else { continue };
+        let olds = positions(gone, old_index..old_index + old_len);
+        let news = positions(came, new_index..new_index + new_len);
+        let body_words = |pos: &[usize], ix: &[usize], kinds: &[ClauseKind], u: &Units| -> BTreeSet<String> {
+            pos.iter().filter(|&&p| kinds[p] == ClauseKind::Body).flat_map(|&p| words(&u.canon[ix[p]])).collect()
+        };
+        let (old_body, new_body) = (body_words(&olds, gone, gone_kinds, ou), body_words(&news, came, came_kinds, nu));
+        let mostly_in = |c: &str, other: &BTreeSet<String>| {
+            let w = words(c);
+            !other.is_empty() && w.iter().filter(|x| other.contains(*x)).count() as f64 >= 0.8 * w.len() as f64
+        };
+        for &p in &olds {
+            if gone_kinds[p] != ClauseKind::Body && mostly_in(&ou.canon[gone[p]], &new_body) {
+                gone_kinds[p] = ClauseKind::Body;
+            }
+        }
+        for &p in &news {
+            if came_kinds[p] != ClauseKind::Body && mostly_in(&nu.canon[came[p]], &old_body) {
+                came_kinds[p] = ClauseKind::Body;
+            }
+        }
     }
 }
 
@@ -1610,5 +1652,37 @@ mod tests {
         // With a new date it is a real removal.
         let redated = cut.replace("1 March 2026", "2 April 2026");
         assert!(!c(&base, &redated).capture_artefact);
+    }
+
+    #[test]
+    fn a_clause_reworded_across_the_cross_reference_line_is_a_rewrite() {
+        // The same sentence, 40 words before and 41 after ("so they" → "so that they"): a
+        // pointer to another page at 40 words, body text at 41. Read alike on both sides, the
+        // edit is one function word, not a sentence with "not" and "share" added and removed.
+        let mut sentence = String::from(
+            "This strategy involves removing content that violates our [Community Standards](https://example.com/standards), reducing the spread of content that does not violate them and informing people with additional information so they can choose what to read or share",
+        );
+        let filler = ["here", "today", "online"];
+        let mut k = 0;
+        while text::canonical(&sentence).split(' ').count() < 40 {
+            sentence.push(' ');
+            sentence.push_str(filler[k % filler.len()]);
+            k += 1;
+        }
+        assert_eq!(text::canonical(&sentence).split(' ').count(), 40);
+        let old = format!("{BASE}\n## Recommendations\n\n{sentence}.\n");
+        let new = old.replace("so they", "so that they");
+        let s = c(&old, &new);
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+    }
+
+    #[test]
+    fn a_pointer_to_a_help_page_adds_no_provision() {
+        let pointer =
+            "More information can be found on the [Recommender Systems](https://example.com/recsys) help page.";
+        assert!(signals::is_cross_reference(pointer, &text::canonical(pointer)));
+        let s = c(BASE, &format!("{BASE}\n## Ranking\n\n{pointer}\n"));
+        assert!(s.provisions_added.is_empty(), "{:?}", s.provisions_added);
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
     }
 }

@@ -541,6 +541,13 @@ pub fn is_cross_reference(text: &str, canon: &str) -> bool {
             "visit our",
             "visit the",
             "see our",
+            "can be found on",
+            "can be found in",
+            "can be found at",
+            "is available on",
+            "is available at",
+            "further information",
+            "additional information",
         ]
         .iter()
         .any(|p| contains_phrase(canon, p))
