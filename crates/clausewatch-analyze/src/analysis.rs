@@ -18,8 +18,9 @@ use crate::{rules, text, unfair};
 /// 4: link-card text and table-of-contents entries are page furniture, places inside postal addresses are contact details,
 /// list items hang from a forbidding lead-in clause;
 /// 5: pointers to help pages ("more information can be found on …") are cross-references, and a
-/// clause reworded across the line between two kinds of text is read as one rewrite).
-pub const ANALYZER_LOGIC: &str = "5";
+/// clause reworded across the line between two kinds of text is read as one rewrite;
+/// 6: a sentence may end inside a quotation or a bracket: `inform.” This` is two clauses).
+pub const ANALYZER_LOGIC: &str = "6";
 const MODEL_BYTES: &[u8] = include_bytes!("../data/unfair-tos.model");
 /// Documents longer than this are analysed on their first part only (bounded time).
 pub const MAX_ANALYSED_BYTES: usize = 8 << 20;

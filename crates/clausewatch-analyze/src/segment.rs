@@ -155,12 +155,15 @@ fn sentences(md: &str, start: usize, end: usize, section: &[String], out: &mut V
     let mut i = 0;
     while i < bytes.len() {
         let c = bytes[i];
+        // A sentence may end inside a quotation or a bracket: `called “remove, reduce, and
+        // inform.” This strategy`, `(see Section 3.) Then`. The cut comes after the closers.
+        let after = if matches!(c, b'.' | b'?' | b'!' | b';') { i + 1 + closers_at(&block[i + 1..]) } else { i + 1 };
         let boundary = matches!(c, b'.' | b'?' | b'!' | b';')
-            && bytes.get(i + 1).is_some_and(|n| n.is_ascii_whitespace())
-            && next_starts_sentence(&block[i + 1..])
+            && bytes.get(after).is_some_and(|n| n.is_ascii_whitespace())
+            && next_starts_sentence(&block[after..])
             && !(c == b'.' && ends_with_abbreviation(&block[s..i]));
         if boundary || i - s >= MAX_CLAUSE_BYTES {
-            let mut cut = i + 1;
+            let mut cut = if boundary { after } else { i + 1 };
             while !block.is_char_boundary(cut) {
                 cut += 1;
             }
@@ -174,6 +177,11 @@ fn sentences(md: &str, start: usize, end: usize, section: &[String], out: &mut V
     if s < bytes.len() {
         push(s, bytes.len(), out);
     }
+}
+
+/// The length in bytes of the closing quotes and brackets at the start of `rest` (at most three).
+fn closers_at(rest: &str) -> usize {
+    rest.chars().take(3).take_while(|c| matches!(c, '"' | '\'' | '”' | '’' | '»' | ')' | ']')).map(char::len_utf8).sum()
 }
 
 fn next_starts_sentence(rest: &str) -> bool {
@@ -335,6 +343,27 @@ mod tests {
         }
         assert_eq!(c[2].section, vec!["Terms".to_string(), "1. Fees".to_string()]);
         assert_eq!(c[7].section, vec!["Terms".to_string(), "Setext".to_string()]);
+    }
+
+    #[test]
+    fn a_sentence_ends_inside_a_quotation_or_a_bracket() {
+        let md = "# T\n\nIt is called “remove, reduce, and inform.” This strategy removes content. We say \"no.\" Then (see Section 3.) Next one. A “quote” stays inside.\n";
+        let c = clauses(md);
+        let texts: Vec<&str> = c.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "It is called “remove, reduce, and inform.”",
+                "This strategy removes content.",
+                "We say \"no.\"",
+                "Then (see Section 3.)",
+                "Next one.",
+                "A “quote” stays inside."
+            ]
+        );
+        for cl in &c {
+            assert_eq!(&md[cl.start..cl.end], cl.text);
+        }
     }
 
     #[test]
