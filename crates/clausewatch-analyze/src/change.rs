@@ -659,7 +659,7 @@ impl Edit {
 }
 
 /// A clause reworded across the line between two kinds (a 40-word cross-reference that grows
-/// to 41 words, two sentences that a closing quote now joins into one) is still the same text.
+/// to 41 words, a sentence that gains a pointer to another page) is still the same text.
 /// Inside a run of clauses the alignment replaced, a clause of another kind than body text
 /// whose words are nearly all in the other side's body text is read as body text too: the
 /// edit is then a rewrite, not text removed on one side and added on the other.
@@ -1660,7 +1660,7 @@ mod tests {
         // pointer to another page at 40 words, body text at 41. Read alike on both sides, the
         // edit is one function word, not a sentence with "not" and "share" added and removed.
         let mut sentence = String::from(
-            "This strategy involves removing content that violates our [Community Standards](https://example.com/standards), reducing the spread of content that does not violate them and informing people with additional information so they can choose what to read or share",
+            "This strategy involves removing content that violates our [Community Standards](https://example.com/standards), reducing the spread of content that does not violate them and informing people so they can choose what to read or share, for more information",
         );
         let filler = ["here", "today", "online"];
         let mut k = 0;

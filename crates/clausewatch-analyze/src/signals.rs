@@ -544,10 +544,10 @@ pub fn is_cross_reference(text: &str, canon: &str) -> bool {
             "can be found on",
             "can be found in",
             "can be found at",
-            "is available on",
-            "is available at",
-            "further information",
-            "additional information",
+            "for further information",
+            "for additional information",
+            "more information is available",
+            "further information is available",
         ]
         .iter()
         .any(|p| contains_phrase(canon, p))
