@@ -320,13 +320,22 @@ mod tests {
 
     const DOC: &str = "# Terms\n\nIntro text. Second sentence e.g. with an abbreviation.\n\n## 1. Fees\n\nFees are $10.50 per month. Refunds within 14 days!\n\n- First item; Second part\n- Other item\n\nSetext\n------\n\nUnder setext. See U.S. law.\n";
 
+    /// The clauses of `md`, checked against `expected` texts and against their own offsets.
+    fn clauses_are(md: &str, expected: &[&str]) -> Vec<Clause> {
+        let c = clauses(md);
+        let texts: Vec<&str> = c.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(texts, expected);
+        for cl in &c {
+            assert_eq!(&md[cl.start..cl.end], cl.text);
+        }
+        c
+    }
+
     #[test]
     fn sections_sentences_and_offsets() {
-        let c = clauses(DOC);
-        let texts: Vec<&str> = c.iter().map(|c| c.text.as_str()).collect();
-        assert_eq!(
-            texts,
-            vec![
+        let c = clauses_are(
+            DOC,
+            &[
                 "Intro text.",
                 "Second sentence e.g. with an abbreviation.",
                 "Fees are $10.50 per month.",
@@ -335,12 +344,9 @@ mod tests {
                 "Second part",
                 "- Other item",
                 "Under setext.",
-                "See U.S. law."
-            ]
+                "See U.S. law.",
+            ],
         );
-        for cl in &c {
-            assert_eq!(&DOC[cl.start..cl.end], cl.text);
-        }
         assert_eq!(c[2].section, vec!["Terms".to_string(), "1. Fees".to_string()]);
         assert_eq!(c[7].section, vec!["Terms".to_string(), "Setext".to_string()]);
     }
@@ -348,22 +354,17 @@ mod tests {
     #[test]
     fn a_sentence_ends_inside_a_quotation_or_a_bracket() {
         let md = "# T\n\nIt is called “remove, reduce, and inform.” This strategy removes content. We say \"no.\" Then (see Section 3.) Next one. A “quote” stays inside.\n";
-        let c = clauses(md);
-        let texts: Vec<&str> = c.iter().map(|c| c.text.as_str()).collect();
-        assert_eq!(
-            texts,
-            vec![
+        clauses_are(
+            md,
+            &[
                 "It is called “remove, reduce, and inform.”",
                 "This strategy removes content.",
                 "We say \"no.\"",
                 "Then (see Section 3.)",
                 "Next one.",
-                "A “quote” stays inside."
-            ]
+                "A “quote” stays inside.",
+            ],
         );
-        for cl in &c {
-            assert_eq!(&md[cl.start..cl.end], cl.text);
-        }
     }
 
     #[test]
