@@ -678,6 +678,12 @@ fn align_kinds(
         let DiffOp::Replace { old_index, old_len, new_index, new_len } = *op else { continue };
         let olds = positions(gone, old_index..old_index + old_len);
         let news = positions(came, new_index..new_index + new_len);
+        // Most replaced runs are body text on both sides: nothing to align, no word sets built.
+        let mixed = olds.iter().any(|&p| gone_kinds[p] != ClauseKind::Body)
+            || news.iter().any(|&p| came_kinds[p] != ClauseKind::Body);
+        if !mixed {
+            continue;
+        }
         let body_words = |pos: &[usize], ix: &[usize], kinds: &[ClauseKind], u: &Units| -> BTreeSet<String> {
             pos.iter().filter(|&&p| kinds[p] == ClauseKind::Body).flat_map(|&p| words(&u.canon[ix[p]])).collect()
         };
