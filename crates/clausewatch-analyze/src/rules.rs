@@ -1,7 +1,11 @@
 //! Transparent detection rules (`data/rules.toml`), compiled once and validated against the
 //! taxonomy at load.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 // Byte regexes with Unicode classes off: canonical text is lower-case tokens and spaces, so
 // ASCII `\b` and `\w` are what the rules mean, and they keep matching on the fast DFA.
@@ -35,25 +39,117 @@ struct RuleSpec {
     confidence: f32,
 }
 
+/// A compiled pattern and its number in the rule set's prefilter.
+#[derive(Debug)]
+struct Pattern {
+    regex: Regex,
+    id: usize,
+}
+
 #[derive(Debug)]
 pub struct Rule {
     pub id: String,
     pub provision: String,
     pub confidence: f32,
-    any: Vec<Regex>,
-    all: Vec<Regex>,
-    not: Vec<Regex>,
+    any: Vec<Pattern>,
+    all: Vec<Pattern>,
+    not: Vec<Pattern>,
 }
 
 impl Rule {
     /// Whether the rule fires on a clause's canonical text; the span of the first `any` match.
     pub fn matches(&self, canonical: &str) -> Option<(usize, usize)> {
-        let text = truncate(canonical).as_bytes();
-        let m = self.any.iter().find_map(|r| r.find(text))?;
-        if !self.all.iter().all(|r| r.is_match(text)) || self.not.iter().any(|r| r.is_match(text)) {
+        self.matches_candidates(truncate(canonical).as_bytes(), &|_| true)
+    }
+
+    /// As `matches`, running only the patterns `may_match` allows: a pattern it rules out
+    /// cannot match the text.
+    fn matches_candidates(&self, text: &[u8], may_match: &dyn Fn(usize) -> bool) -> Option<(usize, usize)> {
+        let runs = |p: &Pattern| may_match(p.id);
+        let m = self.any.iter().filter(|p| runs(p)).find_map(|p| p.regex.find(text))?;
+        if !self.all.iter().all(|p| runs(p) && p.regex.is_match(text))
+            || self.not.iter().any(|p| runs(p) && p.regex.is_match(text))
+        {
             return None;
         }
         Some((m.start(), m.end()))
+    }
+}
+
+/// Every match of a pattern begins with one of its prefix literals. One Aho-Corasick pass over a
+/// clause finds the literals present, so only the patterns that could match are run (most
+/// patterns of most rules cannot, and each would otherwise scan the clause on its own).
+#[derive(Debug)]
+struct Prefilter {
+    automaton: AhoCorasick,
+    /// Literal number -> the patterns it starts.
+    owners: Vec<Vec<usize>>,
+    /// Patterns without a finite set of non-empty prefix literals: always run.
+    always: Vec<usize>,
+    patterns: usize,
+}
+
+/// Longest literal and most literals taken per pattern (past these, the pattern always runs).
+const PREFIX_LITERAL_LEN: usize = 12;
+const PREFIX_LITERALS_PER_PATTERN: usize = 300;
+
+/// The prefix literals of a pattern compiled as `compile` does, or None if it has none usable.
+fn prefix_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    let hir = regex_syntax::ParserBuilder::new().unicode(false).utf8(false).build().parse(pattern).ok()?;
+    let seq = Extractor::new()
+        .kind(ExtractKind::Prefix)
+        .limit_literal_len(PREFIX_LITERAL_LEN)
+        .limit_total(PREFIX_LITERALS_PER_PATTERN)
+        .extract(&hir);
+    let literals = seq.literals()?;
+    if literals.is_empty() || literals.iter().any(|l| l.as_bytes().is_empty()) {
+        return None;
+    }
+    Some(literals.iter().map(|l| l.as_bytes().to_vec()).collect())
+}
+
+impl Prefilter {
+    fn build(patterns: &[&str]) -> Result<Prefilter, String> {
+        let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut owners: Vec<Vec<usize>> = Vec::new();
+        let mut always = Vec::new();
+        for (id, pattern) in patterns.iter().enumerate() {
+            match prefix_literals(pattern) {
+                Some(lits) => {
+                    for lit in lits {
+                        let n = *index.entry(lit.clone()).or_insert_with(|| {
+                            literals.push(lit);
+                            owners.push(Vec::new());
+                            literals.len() - 1
+                        });
+                        if owners[n].last() != Some(&id) {
+                            owners[n].push(id);
+                        }
+                    }
+                }
+                None => always.push(id),
+            }
+        }
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&literals)
+            .map_err(|e| format!("rules: prefilter: {e}"))?;
+        Ok(Prefilter { automaton, owners, always, patterns: patterns.len() })
+    }
+
+    /// Which patterns may match `text`.
+    fn candidates(&self, text: &[u8]) -> Vec<bool> {
+        let mut may = vec![false; self.patterns];
+        for &id in &self.always {
+            may[id] = true;
+        }
+        for m in self.automaton.find_overlapping_iter(text) {
+            for &id in &self.owners[m.pattern().as_usize()] {
+                may[id] = true;
+            }
+        }
+        may
     }
 }
 
@@ -68,12 +164,14 @@ fn truncate(s: &str) -> &str {
     &s[..end]
 }
 
-/// Each rule keeps its own regexes: their literal prefilters skip most clauses, and a combined
-/// automaton (tried: `RegexSet` over all `any` patterns) builds far more lazy-DFA states on
-/// text it has not seen, which is every new document.
+/// Each rule keeps its own regexes, and one Aho-Corasick pass over the prefix literals of all
+/// of them picks the few a clause could match. A combined automaton (tried: `RegexSet` over all
+/// `any` patterns) builds far more lazy-DFA states on text it has not seen, which is every new
+/// document.
 #[derive(Debug)]
 pub struct RuleSet {
     pub rules: Vec<Rule>,
+    prefilter: Prefilter,
 }
 
 fn compile(pattern: &str, rule: &str) -> Result<Regex, String> {
@@ -88,6 +186,7 @@ impl RuleSet {
     pub fn parse(toml_text: &str, taxonomy: &Taxonomy) -> Result<RuleSet, String> {
         let file: RuleFile = toml::from_str(toml_text).map_err(|e| format!("rules: {e}"))?;
         let mut rules = Vec::new();
+        let mut sources: Vec<String> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for r in file.rule {
             if !seen.insert(r.id.clone()) {
@@ -102,22 +201,27 @@ impl RuleSet {
             if !(0.0..=1.0).contains(&r.confidence) {
                 return Err(format!("rules: rule {:?} confidence must be 0–1", r.id));
             }
-            let c = |v: &[String]| v.iter().map(|p| compile(p, &r.id)).collect::<Result<Vec<_>, _>>();
-            rules.push(Rule {
-                any: c(&r.any)?,
-                all: c(&r.all)?,
-                not: c(&r.not)?,
-                id: r.id,
-                provision: r.provision,
-                confidence: r.confidence,
-            });
+            let mut c = |v: &[String]| {
+                v.iter()
+                    .map(|p| {
+                        sources.push(p.clone());
+                        Ok(Pattern { regex: compile(p, &r.id)?, id: sources.len() - 1 })
+                    })
+                    .collect::<Result<Vec<_>, String>>()
+            };
+            let (any, all, not) = (c(&r.any)?, c(&r.all)?, c(&r.not)?);
+            rules.push(Rule { any, all, not, id: r.id, provision: r.provision, confidence: r.confidence });
         }
-        Ok(RuleSet { rules })
+        let prefilter = Prefilter::build(&sources.iter().map(String::as_str).collect::<Vec<_>>())?;
+        Ok(RuleSet { rules, prefilter })
     }
 
     /// Rules that fire on one clause (canonical text), with the span that triggered each.
     pub fn fire<'a>(&'a self, canonical: &str) -> Vec<(&'a Rule, (usize, usize))> {
-        self.rules.iter().filter_map(|r| r.matches(canonical).map(|m| (r, m))).collect()
+        let text = truncate(canonical).as_bytes();
+        let may = self.prefilter.candidates(text);
+        let may_match = |id: usize| may[id];
+        self.rules.iter().filter_map(|r| r.matches_candidates(text, &may_match).map(|m| (r, m))).collect()
     }
 }
 
@@ -173,5 +277,46 @@ mod tests {
         assert!(fired("You may terminate your account at any time.").contains(&"user_right_to_terminate".into()));
         assert!(fired("We may suspend or terminate your account at any time for any reason.")
             .contains(&"termination_at_provider_discretion".into()));
+    }
+
+    /// The prefilter only skips patterns that cannot match: on real documents' clauses, and on
+    /// text made of the patterns' own literals, every rule fires exactly where running all of
+    /// its patterns says it does.
+    #[test]
+    fn the_prefilter_never_changes_what_fires() {
+        let set = rules();
+        let mut clauses: Vec<String> = Vec::new();
+        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        for entry in std::fs::read_dir(&fixtures).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            clauses.extend(crate::segment::clauses(&text).iter().map(|c| canonical(&c.text)));
+        }
+        // Dense text: each pattern's literals run together, so many patterns are candidates.
+        let patterns: Vec<String> = RULES_TOML
+            .lines()
+            .filter(|l| l.starts_with("any") || l.starts_with("all") || l.starts_with("not"))
+            .map(String::from)
+            .collect();
+        for line in &patterns {
+            for part in line.split('\'').skip(1).step_by(2) {
+                if let Some(lits) = prefix_literals(part) {
+                    let joined: Vec<String> =
+                        lits.iter().take(20).map(|l| String::from_utf8_lossy(l).into_owned()).collect();
+                    clauses.push(canonical(&format!("we may {} your account at any time", joined.join(" "))));
+                }
+            }
+        }
+        assert!(clauses.len() > 1000, "{} clauses", clauses.len());
+        let mut fired_somewhere = 0;
+        for c in &clauses {
+            let filtered: Vec<(&str, (usize, usize))> =
+                set.fire(c).into_iter().map(|(r, m)| (r.id.as_str(), m)).collect();
+            let all: Vec<(&str, (usize, usize))> =
+                set.rules.iter().filter_map(|r| r.matches(c).map(|m| (r.id.as_str(), m))).collect();
+            assert_eq!(filtered, all, "{c}");
+            fired_somewhere += usize::from(!all.is_empty());
+        }
+        assert!(fired_somewhere > 300, "{fired_somewhere}");
+        assert!(set.prefilter.always.len() * 4 < set.prefilter.patterns, "most patterns have prefix literals");
     }
 }
