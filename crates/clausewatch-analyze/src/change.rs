@@ -1572,6 +1572,13 @@ mod tests {
             format!("{rights}* By sending us a letter at Example SAS, 15 rue des Halles, 75001 Paris, France.\n");
         let s = c(rights, &letter);
         assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        // A web host's address changing, the old one on a street named after a state.
+        let host = "## Hosting\n\nThe company tasked with hosting the website is Vercel Inc, 650 California St, San Francisco, CA 94108, US.\n";
+        let moved = host
+            .replace("Vercel Inc, 650 California St,", "Netlify, Inc., located at 101 2nd Street,")
+            .replace("94108, US.", "94105.");
+        let s = c(host, &moved);
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
         // The same country becoming the governing law is a provision, not an address.
         let law = "## Law\n\nThese terms are governed by the laws of Ireland and you agree to the courts there.\n";
         let s = c(law, &law.replace("Ireland", "France"));

@@ -178,8 +178,9 @@ const STREET_WORDS: &[&str] = &[
 
 /// Whether `place` (a canonical place word) occurs in `raw` only inside postal addresses (None
 /// when it does not occur): each occurrence has a street word or a postcode-like number (4 to 6
-/// digits) in the few words before it. A company's address is a contact detail; a place
-/// anywhere else (governing law, venue, who the customer is) is not.
+/// digits) in the few words before it, or names a street itself (a house number before it and
+/// a street word right after: "650 California St"). A company's address is a contact detail; a
+/// place anywhere else (governing law, venue, who the customer is) is not.
 pub fn place_only_in_addresses(raw: &str, place: &str) -> Option<bool> {
     let tokens: Vec<String> = raw
         .split(|c: char| !(c.is_alphanumeric() || c == '-'))
@@ -194,7 +195,11 @@ pub fn place_only_in_addresses(raw: &str, place: &str) -> Option<bool> {
         seen = true;
         let before = &tokens[i.saturating_sub(6)..i];
         let postcode = |w: &String| (4..=6).contains(&w.len()) && w.chars().all(|c| c.is_ascii_digit());
-        if !before.iter().any(|w| postcode(w) || STREET_WORDS.contains(&w.as_str())) {
+        let house_number = |w: &String| (1..=5).contains(&w.len()) && w.chars().all(|c| c.is_ascii_digit());
+        let street_name = i > 0
+            && house_number(&tokens[i - 1])
+            && tokens.get(i + 1).is_some_and(|w| STREET_WORDS.contains(&w.as_str()));
+        if !street_name && !before.iter().any(|w| postcode(w) || STREET_WORDS.contains(&w.as_str())) {
             return Some(false);
         }
     }
