@@ -162,7 +162,19 @@ pub struct Earlier<'a> {
 
 /// Text that comes back from an earlier capture this recent is an alternation or a repaired
 /// capture; after longer, it may be a real revert, unless the whole text is identical.
-const RESTORE_WINDOW_DAYS: f64 = 60.0;
+pub const RESTORE_WINDOW_DAYS: f64 = 60.0;
+
+/// Which earlier versions a change is compared with: always the last `MIN`, and beyond them
+/// those within `RESTORE_WINDOW_DAYS`, up to `MAX` in all. A page that alternates between two
+/// variants while it is captured twice a day has dozens of versions in that window.
+pub const EARLIER_VERSIONS_MIN: usize = 8;
+pub const EARLIER_VERSIONS_MAX: usize = 48;
+
+/// Whether the `index`-th earlier version (0: the one before the old side), taken `days` before
+/// the new one, is among those compared with.
+pub fn keeps_earlier(index: usize, days: Option<f64>) -> bool {
+    index < EARLIER_VERSIONS_MIN || (index < EARLIER_VERSIONS_MAX && days.is_some_and(|d| d <= RESTORE_WINDOW_DAYS))
+}
 
 /// Classifies the change from `old` to `new` (Markdown) with both versions' analyses.
 pub fn classify(old_md: &str, new_md: &str, old: &Analysis, new: &Analysis) -> ChangeSummary {

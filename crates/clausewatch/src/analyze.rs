@@ -91,16 +91,19 @@ pub async fn analyze_stored(store: &Store, platform: Option<&str>) -> anyhow::Re
             // A few versions before the previous one: text that merely comes back from an earlier
             // capture (alternating variants, a truncated capture repaired) is an artefact.
             let mut earlier: Vec<(ToPrepare, f64)> = Vec::new();
-            for seq in (1..version.seq - 1).rev().take(crate::eval_changes::HISTORY_WINDOW) {
+            for (index, seq) in (1..version.seq - 1).rev().enumerate() {
                 let days = |at: chrono::DateTime<Utc>| (version.effective_at - at).num_seconds() as f64 / 86_400.0;
-                match recent.iter().find(|r| r.seq == seq) {
-                    Some(r) => earlier.push((ToPrepare::Ready(r.prepared.clone()), days(r.effective_at))),
-                    None => {
-                        if let Some(v) = store.version_by_seq(doc.id, seq).await? {
-                            earlier.push((ToPrepare::Text(v.markdown), days(v.effective_at)));
-                        }
-                    }
+                let (text, at) = match recent.iter().find(|r| r.seq == seq) {
+                    Some(r) => (ToPrepare::Ready(r.prepared.clone()), r.effective_at),
+                    None => match store.version_by_seq(doc.id, seq).await? {
+                        Some(v) => (ToPrepare::Text(v.markdown), v.effective_at),
+                        None => continue,
+                    },
+                };
+                if !change::keeps_earlier(index, Some(days(at))) {
+                    break;
                 }
+                earlier.push((text, days(at)));
             }
             let technical_upgrade = version.kind == clausewatch_store::VersionKind::TechnicalUpgrade;
             let subject = doc.platform_name.clone();

@@ -306,7 +306,12 @@ pub fn run(root: &Path, list: bool) -> anyhow::Result<Report> {
             }
             if let Some((pp, _, pfile)) = prev.take() {
                 earlier.push_front((pp, pfile));
-                earlier.truncate(HISTORY_WINDOW);
+                // Versions too old for this new one are too old for the later ones as well.
+                while earlier.len() > 1
+                    && !change::keeps_earlier(earlier.len() - 1, earlier.back().and_then(|(_, p)| gap_days(p, f)))
+                {
+                    earlier.pop_back();
+                }
             }
             prev = Some((prepared, a, f));
         }
@@ -398,8 +403,8 @@ pub fn parse_labels(text: &str) -> anyhow::Result<Vec<LabelledPair>> {
     Ok(out)
 }
 
-/// How many earlier versions of a history the classifier may compare against.
-pub const HISTORY_WINDOW: usize = 8;
+/// How many earlier versions of a history the classifier may compare against, at most.
+pub const HISTORY_WINDOW: usize = change::EARLIER_VERSIONS_MAX;
 
 #[derive(Debug, Default, Serialize)]
 pub struct Mistake {
@@ -559,13 +564,15 @@ fn is_reextraction(commit_kind: &str) -> bool {
     commit_kind == "technical_upgrade" || commit_kind == "refilter"
 }
 
-/// The (at most `HISTORY_WINDOW`) versions before `files[at]`, most recent first, each with its
-/// age relative to `new`.
+/// The versions before `files[at]` the classifier compares with (`change::keeps_earlier`), most
+/// recent first, each with its age relative to `new`.
 fn earlier_versions(files: &[PathBuf], at: usize, new: &Path) -> History {
-    files[at.saturating_sub(HISTORY_WINDOW)..at]
+    files[..at]
         .iter()
         .rev()
-        .filter_map(|p| Some((read_markdown(p).ok()?, gap_days(p, new))))
+        .enumerate()
+        .take_while(|(i, p)| change::keeps_earlier(*i, gap_days(p, new)))
+        .filter_map(|(_, p)| Some((read_markdown(p).ok()?, gap_days(p, new))))
         .collect()
 }
 

@@ -228,6 +228,62 @@ fn training_reproduces_the_shipped_model() {
     );
 }
 
+/// A page that alternates between two variants while it is captured twice a day: the variant
+/// that comes back after a dozen captures (within the 60-day window) is a capture artefact,
+/// not a change; the same text coming back after four months is read as a change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_variant_returning_after_many_captures_is_an_artefact() {
+    let app = TestApp::new().await;
+    let hist = app.dir.path().join("versions/coll/Acme/Community Guidelines");
+    std::fs::create_dir_all(&hist).unwrap();
+    let rules = "These guidelines describe the rules of the Service in detail for every member. ".repeat(20);
+    let uk = format!("# Guidelines\n\n{rules}\n\n## Recommendations\n\nWe do not recommend content that promotes cosmetic procedures, and we may limit the reach of accounts that repeatedly share misleading health claims.\n");
+    let us = format!("# Guidelines\n\n{rules}\n\n## Recommendations\n\nWe do not recommend content that depicts violence, such as people fighting, and we remove graphically violent content.\n");
+    // Day 0: UK. Then twelve captures of the US variant, each with its own view counter.
+    let mut files = vec![("2026-05-01T00-00-00Z.md".to_string(), uk.clone())];
+    for k in 0..12 {
+        files.push((format!("2026-05-{:02}T12-00-00Z.md", 2 + k), format!("{us}\n{} views\n", 100 + k)));
+    }
+    files.push(("2026-05-20T00-00-00Z.md".to_string(), uk.clone()));
+    for (name, text) in &files {
+        std::fs::write(hist.join(name), text).unwrap();
+    }
+    let pair = |old: &str, new: &str| {
+        let (ok, out, err) = run(
+            &app,
+            &[
+                "classify-change",
+                hist.join(old).to_str().unwrap(),
+                hist.join(new).to_str().unwrap(),
+                "--format",
+                "json",
+            ],
+        );
+        assert!(ok, "{err}");
+        serde_json::from_str::<Value>(&out).unwrap()
+    };
+    let back = pair(&files[12].0, &files[13].0);
+    assert_eq!(back["significance"], "cosmetic", "{back}");
+    assert!(back["reasons"].to_string().contains("capture"), "{back}");
+    // Without the history, the same pair is a change of the recommendations.
+    let (ok, out, _) = run(
+        &app,
+        &[
+            "classify-change",
+            "--no-history",
+            hist.join(&files[12].0).to_str().unwrap(),
+            hist.join(&files[13].0).to_str().unwrap(),
+        ],
+    );
+    assert!(ok && out.contains("significance: substantive"), "{out}");
+    // Four months later the UK text coming back (not identical: the counter) is a change again.
+    std::fs::remove_file(hist.join(&files[13].0)).unwrap();
+    let late = "2026-09-20T00-00-00Z.md";
+    std::fs::write(hist.join(late), format!("{uk}\n7 views\n")).unwrap();
+    let later = pair(&files[12].0, late);
+    assert_eq!(later["significance"], "substantive", "{later}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn classify_change_and_eval_changes_on_histories() {
     let app = TestApp::new().await;
