@@ -1,5 +1,6 @@
 //! Segmentation, attribute parsing and the whole analysis on arbitrary text: no panic, quotes
-//! are the text at their offsets, re-anchoring finds every unchanged quote again.
+//! are the text at their offsets, re-anchoring finds every unchanged quote again, and the rules'
+//! literal prefilter fires exactly the rules that running every pattern fires.
 #![no_main]
 
 use clausewatch_analyze::{attributes, segment, taxonomy};
@@ -20,6 +21,11 @@ fuzz_target!(|data: &[u8]| {
     for p in taxonomy::taxonomy().provisions.iter().take(8) {
         let _ = attributes::for_provision(p, text);
     }
+    let canonical = clausewatch_analyze::text::canonical(text);
+    let set = clausewatch_analyze::rules::rules();
+    let fast: Vec<_> = set.fire(&canonical).into_iter().map(|(r, m)| (r.id.as_str(), m)).collect();
+    let slow: Vec<_> = set.rules.iter().filter_map(|r| r.matches(&canonical).map(|m| (r.id.as_str(), m))).collect();
+    assert_eq!(fast, slow, "the prefilter changed what fires");
     if text.len() < 4096 {
         let a = clausewatch_analyze::analyze(text, "x");
         for f in &a.findings {
