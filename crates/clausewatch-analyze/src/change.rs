@@ -405,13 +405,16 @@ pub fn classify_prepared(
         s.reasons.extend(added);
         s.reasons.extend(gone);
         significance = Significance::Substantive;
-    } else if let Some(e) = edits.iter().find(|e| {
+    } else if let Some((e, number)) = edits.iter().find_map(|e| {
         let new: Vec<&str> = e.new.iter().map(|&n| nu.canon[n].as_str()).collect();
         let old: Vec<&str> = e.old.iter().map(|&o| ou.canon[o].as_str()).collect();
-        number_with_unit_changed(e, &new, &old, &raw_of(e))
+        number_with_unit_changed(e, &new, &old, &raw_of(e)).map(|n| (e, n))
     }) {
-        s.reasons
-            .push(format!("a number changed in a clause with an amount, period, age or limit: \"{}\"", quote_of(e)));
+        // Quote the clause that holds the number, not the region's first clause.
+        s.reasons.push(format!(
+            "a number changed in a clause with an amount, period, age or limit: \"{}\"",
+            quote_with(e, Some(&number))
+        ));
         significance = Significance::Substantive;
     } else if let Some((e, place)) = edits.iter().find_map(|e| {
         // A place swapped inside a clause, or a list entry naming a place added or removed.
@@ -820,11 +823,12 @@ const UNIT_WORDS: &[&str] = &[
 /// new clauses differ from those of its old clauses in a number that changed ("30 days" →
 /// "14 days", a new "at least 16 years old"). Each clause is read on its own, so that a
 /// clause's own numbering ("4.3 Minimum age") is not taken for a quantity.
-fn number_with_unit_changed(e: &Edit, new: &[&str], old: &[&str], raw: &str) -> bool {
+/// A number that changed next to a unit or a currency in the region (`None`: none did).
+fn number_with_unit_changed(e: &Edit, new: &[&str], old: &[&str], raw: &str) -> Option<String> {
     let is_num = |w: &String| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit()) && !signals::is_year(w);
     let changed: BTreeSet<&str> = e.gone.iter().chain(&e.came).filter(|w| is_num(w)).map(String::as_str).collect();
     if changed.is_empty() {
-        return false;
+        return None;
     }
     // The number quantifies the unit: "30 days", "30 business days", "EUR 10", "age of 13".
     let pairs = |clauses: &[&str]| -> BTreeSet<(String, String)> {
@@ -854,11 +858,18 @@ fn number_with_unit_changed(e: &Edit, new: &[&str], old: &[&str], raw: &str) -> 
         }
         out
     };
-    let near_money = changed.iter().any(|n| {
-        ["€", "$", "£"].iter().any(|c| raw.contains(&format!("{c}{n}")) || raw.contains(&format!("{c} {n}")))
-            || ["%", " %", "€", " €"].iter().any(|c| raw.contains(&format!("{n}{c}")))
-    });
-    pairs(new) != pairs(old) || near_money
+    let (pn, po) = (pairs(new), pairs(old));
+    // The new side's number first, so the reason quotes the clause as it now reads.
+    if let Some((n, _)) = pn.difference(&po).next().or_else(|| po.difference(&pn).next()) {
+        return Some(n.clone());
+    }
+    changed
+        .iter()
+        .find(|n| {
+            ["€", "$", "£"].iter().any(|c| raw.contains(&format!("{c}{n}")) || raw.contains(&format!("{c} {n}")))
+                || ["%", " %", "€", " €"].iter().any(|c| raw.contains(&format!("{n}{c}")))
+        })
+        .map(|n| n.to_string())
 }
 
 /// The words of the link texts in a clause (`[these words](target)`).
@@ -1699,6 +1710,18 @@ mod tests {
         let new = old.replace("so they", "so that they");
         let s = c(&old, &new);
         assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+    }
+
+    #[test]
+    fn a_changed_number_is_quoted_from_its_own_clause() {
+        // Another number, with no unit, changed in the same region and comes first.
+        let old =
+            "## Cookies\n\nUnder Art. 2 of the law we use session cookies. They expire after 14 days at the latest.\n";
+        let new =
+            "## Cookies\n\nUnder Art. 1 of the law we use session cookies. They expire after 30 days at the latest.\n";
+        let s = c(old, new);
+        assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        assert!(s.reasons[0].contains("They expire after 30 days"), "{:?}", s.reasons);
     }
 
     #[test]
