@@ -307,9 +307,10 @@ pub fn run(root: &Path, list: bool) -> anyhow::Result<Report> {
             if let Some((pp, _, pfile)) = prev.take() {
                 earlier.push_front((pp, pfile));
                 // Versions too old for this new one are too old for the later ones as well.
-                while earlier.len() > 1
-                    && !change::keeps_earlier(earlier.len() - 1, earlier.back().and_then(|(_, p)| gap_days(p, f)))
-                {
+                while let Some((_, oldest)) = earlier.back() {
+                    if change::keeps_earlier(earlier.len() - 1, gap_days(oldest, f)) {
+                        break;
+                    }
                     earlier.pop_back();
                 }
             }
