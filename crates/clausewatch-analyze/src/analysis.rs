@@ -19,8 +19,11 @@ use crate::{rules, text, unfair};
 /// list items hang from a forbidding lead-in clause;
 /// 5: pointers to help pages ("more information can be found on …") are cross-references, and a
 /// clause reworded across the line between two kinds of text is read as one rewrite;
-/// 6: a sentence may end inside a quotation or a bracket: `inform.” This` is two clauses).
-pub const ANALYZER_LOGIC: &str = "6";
+/// 6: a sentence may end inside a quotation or a bracket: `inform.” This` is two clauses;
+/// 7: a sentence may end inside a link's text (`[our policy.](…) Next`); changes are compared
+/// with the earlier versions of the last 60 days, not only the last 8; a street named after a
+/// place is an address; reasons quote the clause of the changed number).
+pub const ANALYZER_LOGIC: &str = "7";
 const MODEL_BYTES: &[u8] = include_bytes!("../data/unfair-tos.model");
 /// Documents longer than this are analysed on their first part only (bounded time).
 pub const MAX_ANALYSED_BYTES: usize = 8 << 20;

@@ -157,7 +157,13 @@ fn sentences(md: &str, start: usize, end: usize, section: &[String], out: &mut V
         let c = bytes[i];
         // A sentence may end inside a quotation or a bracket: `called “remove, reduce, and
         // inform.” This strategy`, `(see Section 3.) Then`. The cut comes after the closers.
-        let after = if matches!(c, b'.' | b'?' | b'!' | b';') { i + 1 + closers_at(&block[i + 1..]) } else { i + 1 };
+        let after = if matches!(c, b'.' | b'?' | b'!' | b';') {
+            // So may the text of a link: `[our policy.](https://…) Next`.
+            let past_link = i + 1 + link_target_at(&block[i + 1..]);
+            past_link + closers_at(&block[past_link..])
+        } else {
+            i + 1
+        };
         let boundary = matches!(c, b'.' | b'?' | b'!' | b';')
             && bytes.get(after).is_some_and(|n| n.is_ascii_whitespace())
             && next_starts_sentence(&block[after..])
@@ -176,6 +182,23 @@ fn sentences(md: &str, start: usize, end: usize, section: &[String], out: &mut V
     }
     if s < bytes.len() {
         push(s, bytes.len(), out);
+    }
+}
+
+/// Longest link target read past a sentence end (`](…)`); a longer one is not taken for a link.
+const MAX_LINK_TARGET_BYTES: usize = 2048;
+
+/// The length in bytes of a link's closing `](target)` at the start of `rest` (0 if there is
+/// none): the target runs to the first `)` with no whitespace on the way.
+fn link_target_at(rest: &str) -> usize {
+    let Some(target) = rest.strip_prefix("](") else { return 0 };
+    let end = target
+        .char_indices()
+        .take_while(|(j, _)| *j < MAX_LINK_TARGET_BYTES)
+        .find(|(_, c)| *c == ')' || c.is_whitespace());
+    match end {
+        Some((j, ')')) => 2 + j + 1,
+        _ => 0,
     }
 }
 
@@ -365,6 +388,24 @@ mod tests {
                 "A “quote” stays inside.",
             ],
         );
+    }
+
+    #[test]
+    fn a_sentence_ends_inside_the_text_of_a_link() {
+        let md = "# T\n\nRead [our privacy policy.](https://x.test/privacy) Next we explain fees. See [the rules](https://x.test/r). Then more. An [open link.](no end\n";
+        clauses_are(
+            md,
+            &[
+                "Read [our privacy policy.](https://x.test/privacy)",
+                "Next we explain fees.",
+                "See [the rules](https://x.test/r).",
+                "Then more.",
+                "An [open link.](no end",
+            ],
+        );
+        // A link whose target never closes within the limit does not hide a sentence end.
+        let long = format!("# T\n\nGo [there.](https://x.test/{}) Next.\n", "é".repeat(1100));
+        assert_eq!(clauses(&long).len(), 1);
     }
 
     #[test]
