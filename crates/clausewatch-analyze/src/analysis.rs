@@ -22,7 +22,8 @@ use crate::{rules, text, unfair};
 /// 6: a sentence may end inside a quotation or a bracket: `inform.” This` is two clauses;
 /// 7: a sentence may end inside a link's text (`[our policy.](…) Next`); changes are compared
 /// with the earlier versions of the last 60 days, not only the last 8; a street named after a
-/// place is an address; reasons quote the clause of the changed number).
+/// place is an address; reasons quote the clause of the changed number; a label of a few words
+/// states no provision added or removed).
 pub const ANALYZER_LOGIC: &str = "7";
 const MODEL_BYTES: &[u8] = include_bytes!("../data/unfair-tos.model");
 /// Documents longer than this are analysed on their first part only (bounded time).

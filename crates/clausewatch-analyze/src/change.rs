@@ -1088,6 +1088,9 @@ fn capture_artefact(
 
 /// Provisions added and removed (confident findings whose clause is among the changed ones)
 /// and attribute values that changed with both quotes.
+/// Most words of a short label that is read as naming a topic rather than stating a provision.
+const LABEL_WORDS: usize = 5;
+
 fn provision_deltas(
     s: &mut ChangeSummary,
     old: &Analysis,
@@ -1097,13 +1100,20 @@ fn provision_deltas(
 ) {
     let (op, np) = (provision_map(old), provision_map(new));
     let tax = crate::taxonomy::taxonomy();
+    // A label of a few words that is no sentence ("Appeal a monetization decision", a help
+    // widget's link or a heading-like line) names a topic; it states no provision.
+    let label_like = |quote: &str| {
+        let t = quote.trim().trim_end_matches(['*', '_', ' ']);
+        t.split_whitespace().count() <= LABEL_WORDS && !t.ends_with(['.', ';', ':', '!', ')'])
+    };
     let in_set = |set: &BTreeSet<&str>, quote: &str| {
         let q = text::canonical(quote);
         set.iter().any(|c| c.contains(q.as_str()) || q.contains(*c))
     };
+    let states_provision = |set: &BTreeSet<&str>, quote: &str| !label_like(quote) && in_set(set, quote);
     for (p, fs) in &np {
         if !op.contains_key(p) {
-            if let Some(f) = fs.iter().find(|f| in_set(came_set, &f.quote)) {
+            if let Some(f) = fs.iter().find(|f| states_provision(came_set, &f.quote)) {
                 s.provisions_added.push(ProvisionDelta {
                     provision: p.to_string(),
                     name: tax.get(p).map(|x| x.name.clone()).unwrap_or_default(),
@@ -1115,7 +1125,7 @@ fn provision_deltas(
     }
     for (p, fs) in &op {
         if !np.contains_key(p) {
-            if let Some(f) = fs.iter().find(|f| in_set(gone_set, &f.quote)) {
+            if let Some(f) = fs.iter().find(|f| states_provision(gone_set, &f.quote)) {
                 s.provisions_removed.push(ProvisionDelta {
                     provision: p.to_string(),
                     name: tax.get(p).map(|x| x.name.clone()).unwrap_or_default(),
@@ -1722,6 +1732,19 @@ mod tests {
         let s = c(old, new);
         assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
         assert!(s.reasons[0].contains("They expire after 30 days"), "{:?}", s.reasons);
+    }
+
+    #[test]
+    fn a_widget_of_question_titles_states_no_provision() {
+        let body = "# Monetization policies\n\nTo monetize, you must reside in an eligible country and follow our Community Standards.\n";
+        let widget = "\nMy account was demonetized\n\nWhy was I demonetized?\n\nMonetization eligibility requirements\n\nAppeal a monetization decision\n\nI have a different question\n";
+        let s = c(&format!("{body}{widget}"), body);
+        assert!(s.provisions_removed.is_empty(), "{:?}", s.provisions_removed);
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        // The same topic stated as a sentence is a provision.
+        let appeal = "\nYou can appeal a monetization decision within 30 days of our notice.\n";
+        let s = c(&format!("{body}{appeal}"), body);
+        assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
     }
 
     #[test]
