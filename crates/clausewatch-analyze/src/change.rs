@@ -1086,11 +1086,11 @@ fn capture_artefact(
     None
 }
 
-/// Provisions added and removed (confident findings whose clause is among the changed ones)
-/// and attribute values that changed with both quotes.
 /// Most words of a short label that is read as naming a topic rather than stating a provision.
 const LABEL_WORDS: usize = 5;
 
+/// Provisions added and removed (confident findings whose clause is among the changed ones)
+/// and attribute values that changed with both quotes.
 fn provision_deltas(
     s: &mut ChangeSummary,
     old: &Analysis,
