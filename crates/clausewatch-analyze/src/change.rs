@@ -816,14 +816,11 @@ const UNIT_WORDS: &[&str] = &[
     "mesi", "anni", "dias", "zile", "luni", "ani", "dagen", "maanden",
 ];
 
-/// A number (not a year, not a date) changed next to a unit, currency or age in its clause:
-/// "refund within 14 days" → "30 days", "100 EUR", "$5". A changed postcode or street number in
-/// the same clause as a period does not count: the unit must be within three words.
-/// Whether a number that quantifies a unit changed: the (number, unit) pairs of the region's
-/// new clauses differ from those of its old clauses in a number that changed ("30 days" →
-/// "14 days", a new "at least 16 years old"). Each clause is read on its own, so that a
-/// clause's own numbering ("4.3 Minimum age") is not taken for a quantity.
-/// A number that changed next to a unit or a currency in the region (`None`: none did).
+/// A number (not a year, not a date) that changed next to a unit, currency or age in its
+/// clause ("refund within 14 days" → "30 days", "100 EUR", "$5"), or `None`. The (number, unit)
+/// pairs of the region's new clauses are compared with those of its old clauses, each clause on
+/// its own, so that a clause's own numbering ("4.3 Minimum age") is not taken for a quantity;
+/// the unit must be within three words, so a changed postcode beside a period does not count.
 fn number_with_unit_changed(e: &Edit, new: &[&str], old: &[&str], raw: &str) -> Option<String> {
     let is_num = |w: &String| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit()) && !signals::is_year(w);
     let changed: BTreeSet<&str> = e.gone.iter().chain(&e.came).filter(|w| is_num(w)).map(String::as_str).collect();

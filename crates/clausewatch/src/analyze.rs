@@ -91,7 +91,7 @@ pub async fn analyze_stored(store: &Store, platform: Option<&str>) -> anyhow::Re
             // A few versions before the previous one: text that merely comes back from an earlier
             // capture (alternating variants, a truncated capture repaired) is an artefact.
             let mut earlier: Vec<(ToPrepare, f64)> = Vec::new();
-            for (index, seq) in (1..version.seq - 1).rev().enumerate() {
+            for (index, seq) in (1..version.seq - 1).rev().enumerate().take(change::EARLIER_VERSIONS_MAX) {
                 let days = |at: chrono::DateTime<Utc>| (version.effective_at - at).num_seconds() as f64 / 86_400.0;
                 let (text, at) = match recent.iter().find(|r| r.seq == seq) {
                     Some(r) => (ToPrepare::Ready(r.prepared.clone()), r.effective_at),
@@ -139,7 +139,7 @@ pub async fn analyze_stored(store: &Store, platform: Option<&str>) -> anyhow::Re
                 prepared,
                 analysis: Arc::new(a),
             });
-            if recent.len() > crate::eval_changes::HISTORY_WINDOW + 1 {
+            if recent.len() > change::EARLIER_VERSIONS_MAX + 1 {
                 recent.pop_front();
             }
         }

@@ -404,9 +404,6 @@ pub fn parse_labels(text: &str) -> anyhow::Result<Vec<LabelledPair>> {
     Ok(out)
 }
 
-/// How many earlier versions of a history the classifier may compare against, at most.
-pub const HISTORY_WINDOW: usize = change::EARLIER_VERSIONS_MAX;
-
 #[derive(Debug, Default, Serialize)]
 pub struct Mistake {
     pub id: String,
@@ -571,9 +568,10 @@ fn earlier_versions(files: &[PathBuf], at: usize, new: &Path) -> History {
     files[..at]
         .iter()
         .rev()
+        .map(|p| (p, gap_days(p, new)))
         .enumerate()
-        .take_while(|(i, p)| change::keeps_earlier(*i, gap_days(p, new)))
-        .filter_map(|(_, p)| Some((read_markdown(p).ok()?, gap_days(p, new))))
+        .take_while(|(i, (_, days))| change::keeps_earlier(*i, *days))
+        .filter_map(|(_, (p, days))| Some((read_markdown(p).ok()?, days)))
         .collect()
 }
 
