@@ -292,18 +292,12 @@ mod tests {
             clauses.extend(crate::segment::clauses(&text).iter().map(|c| canonical(&c.text)));
         }
         // Dense text: each pattern's literals run together, so many patterns are candidates.
-        let patterns: Vec<String> = RULES_TOML
-            .lines()
-            .filter(|l| l.starts_with("any") || l.starts_with("all") || l.starts_with("not"))
-            .map(String::from)
-            .collect();
-        for line in &patterns {
-            for part in line.split('\'').skip(1).step_by(2) {
-                if let Some(lits) = prefix_literals(part) {
-                    let joined: Vec<String> =
-                        lits.iter().take(20).map(|l| String::from_utf8_lossy(l).into_owned()).collect();
-                    clauses.push(canonical(&format!("we may {} your account at any time", joined.join(" "))));
-                }
+        let file: RuleFile = toml::from_str(RULES_TOML).unwrap();
+        for pattern in file.rule.iter().flat_map(|r| r.any.iter().chain(&r.all).chain(&r.not)) {
+            if let Some(lits) = prefix_literals(pattern) {
+                let joined: Vec<String> =
+                    lits.iter().take(20).map(|l| String::from_utf8_lossy(l).into_owned()).collect();
+                clauses.push(canonical(&format!("we may {} your account at any time", joined.join(" "))));
             }
         }
         assert!(clauses.len() > 1000, "{} clauses", clauses.len());

@@ -88,8 +88,9 @@ pub async fn analyze_stored(store: &Store, platform: Option<&str>) -> anyhow::Re
                     },
                 },
             };
-            // A few versions before the previous one: text that merely comes back from an earlier
-            // capture (alternating variants, a truncated capture repaired) is an artefact.
+            // The versions before the previous one that `change::keeps_earlier` names: text that
+            // merely comes back from an earlier capture (alternating variants, a truncated capture
+            // repaired) is an artefact.
             let mut earlier: Vec<(ToPrepare, f64)> = Vec::new();
             for (index, seq) in (1..version.seq - 1).rev().enumerate().take(change::EARLIER_VERSIONS_MAX) {
                 let days = |at: chrono::DateTime<Utc>| (version.effective_at - at).num_seconds() as f64 / 86_400.0;
