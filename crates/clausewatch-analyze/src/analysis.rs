@@ -23,8 +23,11 @@ use crate::{rules, text, unfair};
 /// 7: a sentence may end inside a link's text (`[our policy.](…) Next`); changes are compared
 /// with the earlier versions of the last 60 days, not only the last 8; a street named after a
 /// place is an address; reasons quote the clause of the changed number; a label of a few words
-/// states no provision added or removed).
-pub const ANALYZER_LOGIC: &str = "7";
+/// states no provision added or removed;
+/// 8: another document joining the capture is the tracked scope changing; words inserted in
+/// several clauses are no rename; an item a word or two after "or" / "and" is an enumeration's;
+/// HTML entities left in the text are no words).
+pub const ANALYZER_LOGIC: &str = "8";
 const MODEL_BYTES: &[u8] = include_bytes!("../data/unfair-tos.model");
 /// Documents longer than this are analysed on their first part only (bounded time).
 pub const MAX_ANALYSED_BYTES: usize = 8 << 20;

@@ -924,6 +924,11 @@ fn systematic_rename(edits: &[Edit], ou: &Units, nu: &Units, lang: Option<&str>)
         }
     }
     let ((g, c), n) = signatures.iter().max_by_key(|(_, n)| **n)?;
+    // Words only added (or only removed) in many clauses extend (or narrow) each of them: no
+    // rename ("hard drugs" → "hard drugs or certain poisonous substances" in every rule).
+    if g.is_empty() || c.is_empty() {
+        return None;
+    }
     let changed_edits = changed_clauses;
     // Most of the changed clauses carry the same replacement, and it is not about obligations.
     if *n < 2 || (*n as f64) < 0.6 * changed_edits as f64 {
@@ -1049,6 +1054,24 @@ fn capture_artefact(
             "{gone_words} of the document's {} words vanished, nothing was added and its last-updated date did not change (partial capture)",
             ow.len()
         ));
+    }
+    // Another document joined the capture: a long block arrived, nearly nothing left, the
+    // document's own date lines stayed, and the block opens by naming itself as an instrument
+    // the old text never called itself ("These Limited Data Use Terms form a legally binding
+    // contract ..."). The page's tracked scope changed; the document did not. Not when the
+    // block announces a new version of the document, nor when it sits under a numbered heading
+    // (it continues the document's own sections: "33. SMS Terms").
+    if came_words >= 300 && (gone_words as f64) <= 0.02 * came_words as f64 && po.dates.is_subset(&pn.dates) {
+        let opening: Vec<usize> = came.iter().take(10).copied().collect();
+        let announced = came.iter().any(|&i| signals::is_update_notice(&nu.canon[i]));
+        let numbered = opening.iter().any(|&i| nu.numbered_section[i]);
+        let own: BTreeSet<String> = ou.text.iter().flat_map(|t| signals::instrument_names(t)).collect();
+        let joined = opening.iter().flat_map(|&i| signals::instrument_names(&nu.text[i])).find(|n| !own.contains(n));
+        if let (Some(name), false, false) = (joined, announced, numbered) {
+            return Some(format!(
+                "{came_words} words of another document (\"{name}\") joined the capture and the document's own text and dates stayed: the tracked scope changed"
+            ));
+        }
     }
     // Text that comes back from an earlier capture of the same document: alternating variants
     // or a truncated capture repaired.
@@ -1238,6 +1261,8 @@ struct Units {
     item: Vec<bool>,
     /// Canonical heading path of each clause's section.
     section: Vec<String>,
+    /// Whether the clause's own heading is numbered ("33. SMS Terms").
+    numbered_section: Vec<bool>,
     /// Every heading of the version, canonical.
     headings: BTreeSet<String>,
     /// Short clauses that are no list item (bold titles standing in for headings), canonical,
@@ -1248,6 +1273,7 @@ struct Units {
 impl Units {
     fn of(md: &str) -> Units {
         let (mut canon, mut text_, mut section) = (Vec::new(), Vec::new(), Vec::new());
+        let mut numbered_section = Vec::new();
         let links = link_spans(md);
         let mut in_link = Vec::new();
         let mut lead_in = Vec::new();
@@ -1273,6 +1299,11 @@ impl Units {
                 last = Some((c.section.clone(), text::canonical(&c.section.join(" / "))));
             }
             section.push(last.as_ref().map(|(_, s)| s.clone()).unwrap_or_default());
+            numbered_section.push(
+                c.section
+                    .last()
+                    .is_some_and(|h| h.trim_start_matches(['*', '_', ' ']).starts_with(|ch: char| ch.is_ascii_digit())),
+            );
             // Spans are sorted by start: the enclosing link is among the last few starting at or
             // before the clause (links nested in it, an image in a card, start after it).
             let at = links.partition_point(|&(start, _)| start <= c.start);
@@ -1293,7 +1324,7 @@ impl Units {
             canon.push(k);
             text_.push(c.text);
         }
-        Units { canon, text: text_, in_link, lead_in, item, section, headings, titles }
+        Units { canon, text: text_, in_link, lead_in, item, section, numbered_section, headings, titles }
     }
 }
 
@@ -1695,6 +1726,53 @@ mod tests {
         // With a new date it is a real removal.
         let redated = cut.replace("1 March 2026", "2 April 2026");
         assert!(!c(&base, &redated).capture_artefact);
+    }
+
+    #[test]
+    fn another_document_joining_the_capture_is_the_tracked_scope() {
+        let base = format!("Last updated: 1 March 2026\n\n{}", doc(6));
+        let other = format!(
+            "## Limited Data Use Terms\n\nEffective: 3 November 2021\n\nThese Limited Data Use Terms form a legally binding contract between you and the company.\n\n{}",
+            "You must not send us event data about people who asked that their data be used in a limited way, and we will keep such data apart from other data. ".repeat(14)
+        );
+        let joined = format!("{base}{other}");
+        let s = c(&base, &joined);
+        assert!(s.capture_artefact, "{:?}", s.reasons);
+        assert_eq!(s.significance, Significance::Cosmetic);
+        // The same block as the document's own new part, with a new date: a real change.
+        let extended = joined.replace("1 March 2026", "2 April 2026");
+        assert!(!c(&base, &extended).capture_artefact);
+        // Terms that extend the document ("these additional terms") are the document's.
+        let additional = joined.replace("These Limited Data Use Terms", "These Additional Terms");
+        assert_eq!(c(&base, &additional).significance, Significance::Substantive);
+        assert_eq!(
+            signals::instrument_names("These Limited Data Use Terms form a contract"),
+            vec!["limited data use terms"]
+        );
+        assert_eq!(
+            signals::instrument_names("These “Developer and API Terms of Service” govern"),
+            vec!["developer and api terms"]
+        );
+        let none = Vec::<String>::new();
+        assert_eq!(signals::instrument_names("this section of our Terms and these Terms apply"), none);
+        assert_eq!(signals::instrument_names("This Attachment replaces and supersedes the Terms"), none);
+        assert_eq!(
+            signals::instrument_names("In this Meta Global Data Transfer Addendum (“Transfer Addendum”):"),
+            vec!["meta global data transfer addendum"]
+        );
+        // Numbered, it is the document's own new section.
+        let section = joined.replace("## Limited Data Use Terms", "## 7. Limited Data Use Terms");
+        assert!(!c(&base, &section).capture_artefact);
+    }
+
+    #[test]
+    fn words_added_to_several_rules_are_no_rename() {
+        let base = "## Regulated goods\n\nYou must not sell hard drugs on the service.\n\nDo not post links to shops where hard drugs can be bought.\n\n## Law\n\nIrish law applies.\n";
+        let s = c(base, &base.replace("hard drugs", "hard drugs or certain poisonous substances"));
+        assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        // A real rename throughout stays editorial.
+        let renamed = c(base, &base.replace("hard drugs", "narcotics"));
+        assert_ne!(renamed.significance, Significance::Substantive, "{:?}", renamed.reasons);
     }
 
     #[test]

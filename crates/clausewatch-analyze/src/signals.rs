@@ -456,7 +456,11 @@ pub fn content_changes(removed: &[&str], added: &[&str]) -> (Vec<String>, Vec<St
     let count = |ws: &[&str]| {
         let mut m: BTreeMap<String, i64> = BTreeMap::new();
         let single_letter = |w: &str| w.chars().count() == 1 && !w.chars().all(|c| c.is_ascii_digit());
-        for w in ws.iter().filter(|w| (!is_function_word(w) || is_obligation_word(w)) && !single_letter(w)) {
+        // HTML entities left in a capture's text ("agents,&nbsp;") are markup, not words.
+        let entity = |w: &str| matches!(w, "nbsp" | "amp" | "quot" | "apos" | "zwnj" | "zwj" | "shy" | "lrm" | "rlm");
+        for w in
+            ws.iter().filter(|w| (!is_function_word(w) || is_obligation_word(w)) && !single_letter(w) && !entity(w))
+        {
             *m.entry(spelling_key(w)).or_default() += 1;
         }
         m
@@ -579,6 +583,84 @@ pub fn contact_words(raw: &str) -> BTreeSet<String> {
     out
 }
 
+/// Nouns that name a legal instrument ("these Limited Data Use *Terms*", "this *Plan*").
+const INSTRUMENT_NOUNS: &[&str] = &[
+    "terms",
+    "policy",
+    "policies",
+    "agreement",
+    "guidelines",
+    "plan",
+    "notice",
+    "addendum",
+    "conditions",
+    "clauses",
+    "standards",
+    "rules",
+    "statement",
+    "principles",
+    "code",
+];
+
+/// Qualifiers that extend the document itself rather than name another one ("these
+/// Additional Terms").
+const EXTENDING_WORDS: &[&str] = &[
+    "additional",
+    "supplemental",
+    "supplementary",
+    "new",
+    "updated",
+    "revised",
+    "amended",
+    "following",
+    "above",
+    "below",
+];
+
+/// The instruments a clause names itself by, from its raw text: "These Limited Data Use Terms
+/// form a legally binding contract" gives "limited data use terms". A name is a run of
+/// capitalised words (joined by "and", "of", "&") after "This" or "These" that ends in an
+/// instrument noun and has a qualifier: a bare "these Terms" says nothing about which document
+/// speaks, and a name that extends the document ("these Additional Terms") is the document's.
+pub fn instrument_names(raw: &str) -> Vec<String> {
+    let tokens: Vec<&str> = raw.split_whitespace().collect();
+    let mut out = Vec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        if !matches!(t.trim_matches(['*', '_']).to_lowercase().as_str(), "this" | "these") {
+            continue;
+        }
+        // The run stops at an opening bracket or quote after its first word (“Transfer
+        // Addendum”) and after a word that closes one.
+        let mut run: Vec<String> = Vec::new();
+        for (k, w) in tokens[i + 1..].iter().take(9).enumerate() {
+            if k > 0 && w.starts_with(['(', '“', '"', '[', '«']) {
+                break;
+            }
+            let word = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '&');
+            let joins = matches!(word, "and" | "of" | "&");
+            if word.is_empty() || !(joins || word.chars().next().is_some_and(char::is_uppercase)) {
+                break;
+            }
+            run.push(word.to_lowercase());
+            if w.ends_with([')', '”', '"', ']', '»', ',', '.', ':', ';']) {
+                break;
+            }
+        }
+        let Some(end) = run.iter().rposition(|w| INSTRUMENT_NOUNS.contains(&w.as_str())) else {
+            continue;
+        };
+        let qualifiers = &run[..end];
+        if qualifiers.is_empty()
+            || qualifiers.iter().any(|q| EXTENDING_WORDS.contains(&q.as_str()))
+            || matches!(qualifiers[0].as_str(), "and" | "of" | "&")
+        {
+            continue;
+        }
+        out.push(run[..=end].join(" "));
+    }
+    out
+}
+
 /// A heading over rules: what is not allowed, prohibited, or required ("Do not post:",
 /// "Other types of content that violates this policy", "Prohibited uses").
 pub fn is_rule_heading(canon_heading: &str) -> bool {
@@ -611,7 +693,8 @@ pub fn is_rule_heading(canon_heading: &str) -> bool {
 }
 
 /// Whether `word` (as content words are keyed) stands in an enumeration of `text` (lowercase
-/// raw text): after a comma, "or", "and" or "/", or just before one of them.
+/// raw text): after a comma, "or", "and" or "/" (or a word or two after one: "or *certain*
+/// poisonous substances"), or just before one of them.
 pub fn in_enumeration(text: &str, word: &str) -> bool {
     let tokens: Vec<&str> = text.split_whitespace().collect();
     let key = |t: &str| {
@@ -621,9 +704,9 @@ pub fn in_enumeration(text: &str, word: &str) -> bool {
         if key(t) != word {
             return false;
         }
-        let before = i.checked_sub(1).map(|j| tokens[j]);
         let after = tokens.get(i + 1).copied();
-        before.is_some_and(|b| b.ends_with(',') || matches!(b, "or" | "and" | "/"))
+        let joins = |b: &&str| b.ends_with(',') || matches!(*b, "or" | "and" | "/");
+        tokens[i.saturating_sub(2)..i].iter().any(joins)
             || t.ends_with(',')
             || after.is_some_and(|a| matches!(a, "or" | "and"))
     })
@@ -797,6 +880,12 @@ mod tests {
         assert!(gone.is_empty() && new.is_empty(), "{gone:?} {new:?}");
         let (gone, new) = content_changes(&["may"], &["must"]);
         assert_eq!((gone, new), (vec!["may".to_string()], vec!["must".to_string()]));
+    }
+
+    #[test]
+    fn html_entities_left_in_text_are_no_words() {
+        let (gone, came) = content_changes(&["agents", "third", "party"], &["agents", "nbsp", "third", "party", "amp"]);
+        assert!(gone.is_empty() && came.is_empty(), "{gone:?} {came:?}");
     }
 
     #[test]
