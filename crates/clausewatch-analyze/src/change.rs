@@ -642,7 +642,7 @@ fn clause_kind(text: &str, canon: &str, doc_lang: Option<&str>) -> ClauseKind {
     if signals::is_update_notice(canon) {
         return ClauseKind::UpdateNotice;
     }
-    if signals::is_furniture(text, canon) {
+    if signals::is_furniture(text, canon) || signals::is_short_question(text, canon) {
         return ClauseKind::Furniture;
     }
     if let (Some(doc), Some(own)) = (doc_lang, signals::language(canon)) {
@@ -839,7 +839,9 @@ fn number_with_unit_changed(e: &Edit, new: &[&str], old: &[&str], raw: &str) -> 
             let lead = ws.iter().take_while(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit())).count();
             let numbering = if lead >= 2 || (lead == 1 && unit(lead).is_none()) { lead } else { 0 };
             for (i, w) in ws.iter().enumerate().skip(numbering) {
-                if !changed.contains(w) {
+                // A reported figure ("Average response time: 1.1 days") is no term.
+                if !changed.contains(w) || ws[i.saturating_sub(4)..i].iter().any(|x| matches!(*x, "average" | "median"))
+                {
                     continue;
                 }
                 let found = unit(i + 1)
@@ -1285,7 +1287,7 @@ impl Units {
         // Clauses come section by section: each heading path is canonicalised once.
         let mut last: Option<(Vec<String>, String)> = None;
         for c in crate::segment::clauses(md) {
-            let k = signals::mark_month_may(text::canonical(&c.text));
+            let k = signals::mark_number_no(signals::mark_month_may(text::canonical(&c.text)));
             if k.is_empty() {
                 continue;
             }
@@ -1773,6 +1775,25 @@ mod tests {
         // A real rename throughout stays editorial.
         let renamed = c(base, &base.replace("hard drugs", "narcotics"));
         assert_ne!(renamed.significance, Significance::Substantive, "{:?}", renamed.reasons);
+    }
+
+    #[test]
+    fn reported_figures_questions_and_numbered_addresses_are_no_terms() {
+        // Yearly request metrics: statistics, not a response-time commitment.
+        let metrics = "## Your rights\n\nYou can ask us to delete your data and we respond within 45 days.\n\n**Right to Delete**\n\nReceived: 24\n\nAverage response time: 3 days\n\n## Law\n\nIrish law applies.\n";
+        let s = c(metrics, &metrics.replace("Received: 24", "Received: 46").replace("3 days", "1.1 days"));
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        // The commitment itself changing is substantive.
+        let s = c(metrics, &metrics.replace("45 days", "90 days"));
+        assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        // A help widget's questions are no terms.
+        assert!(signals::is_short_question("Why was my content rejected?", "why was my content rejected"));
+        assert!(!signals::is_short_question("You must not post spam.", "you must not post spam"));
+        // "No 2" in an address is a number, not a negation.
+        assert_eq!(
+            signals::mark_number_no("colony no 2 mumbai and no refunds".into()),
+            "colony nonumber 2 mumbai and no refunds"
+        );
     }
 
     #[test]

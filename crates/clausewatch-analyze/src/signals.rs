@@ -457,7 +457,9 @@ pub fn content_changes(removed: &[&str], added: &[&str]) -> (Vec<String>, Vec<St
         let mut m: BTreeMap<String, i64> = BTreeMap::new();
         let single_letter = |w: &str| w.chars().count() == 1 && !w.chars().all(|c| c.is_ascii_digit());
         // HTML entities left in a capture's text ("agents,&nbsp;") are markup, not words.
-        let entity = |w: &str| matches!(w, "nbsp" | "amp" | "quot" | "apos" | "zwnj" | "zwj" | "shy" | "lrm" | "rlm");
+        let entity = |w: &str| {
+            matches!(w, "nbsp" | "amp" | "quot" | "apos" | "lt" | "gt" | "zwnj" | "zwj" | "shy" | "lrm" | "rlm")
+        };
         for w in
             ws.iter().filter(|w| (!is_function_word(w) || is_obligation_word(w)) && !single_letter(w) && !entity(w))
         {
@@ -661,6 +663,13 @@ pub fn instrument_names(raw: &str) -> Vec<String> {
     out
 }
 
+/// A short question standing alone ("Why was my content rejected?", a help widget's or an
+/// FAQ's title): it asks, it states no term; its answer, if any, is read as text.
+pub fn is_short_question(text: &str, canon: &str) -> bool {
+    let t = text.trim_end().trim_end_matches(['*', '_', ']', ')', ' ']);
+    words(canon).count() <= 10 && t.ends_with('?') && !t.contains("](http")
+}
+
 /// A heading over rules: what is not allowed, prohibited, or required ("Do not post:",
 /// "Other types of content that violates this policy", "Prohibited uses").
 pub fn is_rule_heading(canon_heading: &str) -> bool {
@@ -710,6 +719,27 @@ pub fn in_enumeration(text: &str, word: &str) -> bool {
             || t.ends_with(',')
             || after.is_some_and(|a| matches!(a, "or" | "and"))
     })
+}
+
+/// "No" before a number ("Colony No 2", "Reg. No. 619028") abbreviates "number": it is no
+/// negation. Rewritten as `nonumber`, like the month May below.
+pub fn mark_number_no(canon: String) -> String {
+    if !(canon.starts_with("no ") || canon.contains(" no ")) {
+        return canon;
+    }
+    let ws: Vec<&str> = canon.split(' ').collect();
+    let out: Vec<&str> = ws
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            if *w == "no" && ws.get(i + 1).is_some_and(|n| n.starts_with(|c: char| c.is_ascii_digit())) {
+                "nonumber"
+            } else {
+                w
+            }
+        })
+        .collect();
+    out.join(" ")
 }
 
 /// "May" the month ("30 May 2026", "May 2026", "May 30") is not the modal: next to a day or
