@@ -26,7 +26,9 @@ use crate::{rules, text, unfair};
 /// states no provision added or removed;
 /// 8: another document joining the capture is the tracked scope changing; words inserted in
 /// several clauses are no rename; an item a word or two after "or" / "and" is an enumeration's;
-/// HTML entities left in the text are no words).
+/// HTML entities left in the text are no words; a short question standing alone is page
+/// furniture; a reported figure ("Average response time: 1.1 days") is no term; "No 2" is a
+/// number).
 pub const ANALYZER_LOGIC: &str = "8";
 const MODEL_BYTES: &[u8] = include_bytes!("../data/unfair-tos.model");
 /// Documents longer than this are analysed on their first part only (bounded time).

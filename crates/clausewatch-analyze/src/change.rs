@@ -439,6 +439,17 @@ pub fn classify_prepared(
     }) {
         s.reasons.push(format!("a place was added or removed ({place}): \"{}\"", quote_with(e, Some(&place))));
         significance = Significance::Substantive;
+    } else if let Some(e) = edits.iter().find(|e| {
+        // The legal entity named as controller or contracting party changed ("data controller is
+        // Hily Corp." → "data controller is LATHINOL LIMITED"): an address moving alone leaves
+        // the entity's name, and so its suffix, unchanged.
+        let names_party = |ix: &[usize], u: &Units| ix.iter().any(|&i| signals::names_party(&u.canon[i]));
+        e.is_rewrite()
+            && (names_party(&e.old, ou) || names_party(&e.new, nu))
+            && e.gone.iter().chain(&e.came).any(|w| PARTY_SUFFIXES.contains(&w.as_str()))
+    }) {
+        s.reasons.push(format!("the controller or contracting party changed: \"{}\"", quote_of(e)));
+        significance = Significance::Substantive;
     } else if let Some(reason) = systematic_rename(&edits, ou, nu, doc_lang) {
         s.reasons.push(reason.0);
         significance = reason.1;
@@ -893,6 +904,11 @@ const ENTITY_SUFFIXES: &[&str] = &[
     "inc", "llc", "ltd", "limited", "corp", "corporation", "gmbh", "ag", "sas", "sarl", "sa", "bv", "nv", "plc",
     "lp", "llp", "srl", "spa", "ab", "aps", "oy", "kg", "co",
 ];
+
+/// Entity suffixes that name a company beyond doubt: not "nv", "co" or "sa", which are also
+/// state abbreviations in an address ("Las Vegas, NV 89108").
+const PARTY_SUFFIXES: &[&str] =
+    &["inc", "llc", "ltd", "limited", "corp", "corporation", "gmbh", "sas", "sarl", "bv", "plc", "llp", "srl", "spa"];
 
 /// The same words replaced the same way in several clauses: a rename or new contact details
 /// (editorial), or a new legal entity (substantive).
@@ -1794,6 +1810,20 @@ mod tests {
             signals::mark_number_no("colony no 2 mumbai and no refunds".into()),
             "colony nonumber 2 mumbai and no refunds"
         );
+    }
+
+    #[test]
+    fn a_new_controller_is_substantive_a_moved_one_is_not() {
+        let base = "## Who we are\n\n(a) your data controller is Hily Corp., 3172 North Rainbow Boulevard, Las Vegas, NV 89108, United States; email: legal@hily.com;\n\n## Law\n\nIrish law applies.\n";
+        let new_entity = base.replace(
+            "Hily Corp., 3172 North Rainbow Boulevard, Las Vegas, NV 89108, United States; email: legal@hily.com",
+            "LATHINOL LIMITED, 705 Spyrou Araouzou, office No.: 2, 3036 Limassol, Cyprus",
+        );
+        let s = c(base, &new_entity);
+        assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        let moved =
+            base.replace("3172 North Rainbow Boulevard, Las Vegas, NV 89108", "1 Main Street, Austin, TX 73301");
+        assert_ne!(c(base, &moved).significance, Significance::Substantive);
     }
 
     #[test]

@@ -663,6 +663,25 @@ pub fn instrument_names(raw: &str) -> Vec<String> {
     out
 }
 
+/// A clause that names the controller or the contracting party ("your data controller is …",
+/// "these Terms are an agreement between you and …").
+pub fn names_party(canon: &str) -> bool {
+    [
+        "controller",
+        "contracting party",
+        "contracting with",
+        "contract with",
+        "agreement between you and",
+        "agreement is between",
+        "terms are between",
+        "an agreement between",
+        "provider of the services is",
+        "operated by",
+    ]
+    .iter()
+    .any(|c| contains_phrase(canon, c))
+}
+
 /// A short question standing alone ("Why was my content rejected?", a help widget's or an
 /// FAQ's title): it asks, it states no term; its answer, if any, is read as text.
 pub fn is_short_question(text: &str, canon: &str) -> bool {
