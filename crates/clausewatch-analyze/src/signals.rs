@@ -586,36 +586,17 @@ pub fn contact_words(raw: &str) -> BTreeSet<String> {
 }
 
 /// Nouns that name a legal instrument ("these Limited Data Use *Terms*", "this *Plan*").
+#[rustfmt::skip]
 const INSTRUMENT_NOUNS: &[&str] = &[
-    "terms",
-    "policy",
-    "policies",
-    "agreement",
-    "guidelines",
-    "plan",
-    "notice",
-    "addendum",
-    "conditions",
-    "clauses",
-    "standards",
-    "rules",
-    "statement",
-    "principles",
-    "code",
+    "terms", "policy", "policies", "agreement", "guidelines", "plan", "notice", "addendum", "conditions",
+    "clauses", "standards", "rules", "statement", "principles", "code",
 ];
 
 /// Qualifiers that extend the document itself rather than name another one ("these
 /// Additional Terms").
+#[rustfmt::skip]
 const EXTENDING_WORDS: &[&str] = &[
-    "additional",
-    "supplemental",
-    "supplementary",
-    "new",
-    "updated",
-    "revised",
-    "amended",
-    "following",
-    "above",
+    "additional", "supplemental", "supplementary", "new", "updated", "revised", "amended", "following", "above",
     "below",
 ];
 
