@@ -26,8 +26,8 @@ use crate::{rules, text, unfair};
 /// states no provision added or removed;
 /// 8: another document joining the capture is the tracked scope changing; words inserted in
 /// several clauses are no rename; an item a word or two after "or" / "and" is an enumeration's;
-/// HTML entities left in the text are no words; a short question standing alone is page
-/// furniture; a reported figure ("Average response time: 1.1 days") is no term; "No 2" is a
+/// HTML entities left in the text are no words; a bold short question and a breadcrumb trail
+/// are page furniture; a reported figure ("Average response time: 1.1 days") is no term; "No 2" is a
 /// number).
 pub const ANALYZER_LOGIC: &str = "8";
 const MODEL_BYTES: &[u8] = include_bytes!("../data/unfair-tos.model");

@@ -653,7 +653,7 @@ fn clause_kind(text: &str, canon: &str, doc_lang: Option<&str>) -> ClauseKind {
     if signals::is_update_notice(canon) {
         return ClauseKind::UpdateNotice;
     }
-    if signals::is_furniture(text, canon) || signals::is_short_question(text, canon) {
+    if signals::is_furniture(text, canon) {
         return ClauseKind::Furniture;
     }
     if let (Some(doc), Some(own)) = (doc_lang, signals::language(canon)) {
@@ -1794,7 +1794,7 @@ mod tests {
     }
 
     #[test]
-    fn reported_figures_questions_and_numbered_addresses_are_no_terms() {
+    fn reported_figures_widgets_and_numbered_addresses_are_no_terms() {
         // Yearly request metrics: statistics, not a response-time commitment.
         let metrics = "## Your rights\n\nYou can ask us to delete your data and we respond within 45 days.\n\n**Right to Delete**\n\nReceived: 24\n\nAverage response time: 3 days\n\n## Law\n\nIrish law applies.\n";
         let s = c(metrics, &metrics.replace("Received: 24", "Received: 46").replace("3 days", "1.1 days"));
@@ -1802,9 +1802,11 @@ mod tests {
         // The commitment itself changing is substantive.
         let s = c(metrics, &metrics.replace("45 days", "90 days"));
         assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
-        // A help widget's questions are no terms.
-        assert!(signals::is_short_question("Why was my content rejected?", "why was my content rejected"));
-        assert!(!signals::is_short_question("You must not post spam.", "you must not post spam"));
+        // A help widget's questions and a breadcrumb are page furniture.
+        assert!(signals::is_furniture("**Why was my content rejected?**", "why was my content rejected"));
+        assert!(signals::is_furniture("Security and Privacy &gt;", "security and privacy gt"));
+        assert!(signals::is_furniture("Help Center > Privacy > Cookies", "help center privacy cookies"));
+        assert!(!signals::is_furniture("You must not post spam.", "you must not post spam"));
         // "No 2" in an address is a number, not a negation.
         assert_eq!(
             signals::mark_number_no("colony no 2 mumbai and no refunds".into()),

@@ -263,7 +263,15 @@ pub fn is_furniture(text: &str, canon: &str) -> bool {
     if (t.starts_with('[') || t.starts_with("![")) && !strip_links(t).chars().any(char::is_alphanumeric) {
         return true;
     }
-    if n <= 12 && t.trim_end().ends_with('?') {
+    // A short question standing alone (a help widget's "Why was my content rejected?", bold
+    // or not): it asks, it states no term; its answer, if any, is read as text.
+    let end = t.trim_end().trim_end_matches(['*', '_', ' ']);
+    if n <= 12 && end.ends_with('?') {
+        return true;
+    }
+    // A breadcrumb trail ("Help Center > Privacy > Cookies", "Security and Privacy &gt;").
+    let separators = t.matches(" > ").count() + t.matches(" &gt; ").count() + t.matches(" › ").count();
+    if n <= 12 && (separators >= 2 || end.ends_with(" >") || end.ends_with("&gt;") || end.ends_with(" ›")) {
         return true;
     }
     if n <= 25 && FURNITURE_MARKERS.iter().any(|m| contains_phrase(canon, m)) {
@@ -661,13 +669,6 @@ pub fn names_party(canon: &str) -> bool {
     ]
     .iter()
     .any(|c| contains_phrase(canon, c))
-}
-
-/// A short question standing alone ("Why was my content rejected?", a help widget's or an
-/// FAQ's title): it asks, it states no term; its answer, if any, is read as text.
-pub fn is_short_question(text: &str, canon: &str) -> bool {
-    let t = text.trim_end().trim_end_matches(['*', '_', ']', ')', ' ']);
-    words(canon).count() <= 10 && t.ends_with('?') && !t.contains("](http")
 }
 
 /// A heading over rules: what is not allowed, prohibited, or required ("Do not post:",
