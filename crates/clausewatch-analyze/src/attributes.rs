@@ -519,8 +519,9 @@ pub fn for_provision_with(provision: &Provision, clause: &str, facts: &[Fact]) -
 
     // Durations: the provision's duration attributes, most specific cue first.
     // A reported figure ("Average response time: 1.1 days") describes the past, not a term.
-    let statistic =
-        |f: &Fact| has(&window(clause, f.start.saturating_sub(30), f.start).to_lowercase(), &["average", "median"]);
+    let statistic = |f: &Fact| {
+        has(&window(clause, f.start.saturating_sub(30), f.start).to_lowercase(), crate::signals::STATISTIC_WORDS)
+    };
     let durations: Vec<&Fact> = facts.iter().filter(|f| f.kind == "duration" && !statistic(f)).collect();
     let duration_attr = |name: &str| -> Option<(&[&str], bool)> {
         Some(match name {

@@ -446,7 +446,7 @@ pub fn classify_prepared(
         let names_party = |ix: &[usize], u: &Units| ix.iter().any(|&i| signals::names_party(&u.canon[i]));
         e.is_rewrite()
             && (names_party(&e.old, ou) || names_party(&e.new, nu))
-            && e.gone.iter().chain(&e.came).any(|w| PARTY_SUFFIXES.contains(&w.as_str()))
+            && e.gone.iter().chain(&e.came).any(|w| is_unambiguous_entity_suffix(w))
     }) {
         s.reasons.push(format!("the controller or contracting party changed: \"{}\"", quote_of(e)));
         significance = Significance::Substantive;
@@ -851,7 +851,8 @@ fn number_with_unit_changed(e: &Edit, new: &[&str], old: &[&str], raw: &str) -> 
             let numbering = if lead >= 2 || (lead == 1 && unit(lead).is_none()) { lead } else { 0 };
             for (i, w) in ws.iter().enumerate().skip(numbering) {
                 // A reported figure ("Average response time: 1.1 days") is no term.
-                if !changed.contains(w) || ws[i.saturating_sub(4)..i].iter().any(|x| matches!(*x, "average" | "median"))
+                if !changed.contains(w)
+                    || ws[i.saturating_sub(4)..i].iter().any(|x| signals::STATISTIC_WORDS.contains(x))
                 {
                     continue;
                 }
@@ -905,10 +906,11 @@ const ENTITY_SUFFIXES: &[&str] = &[
     "lp", "llp", "srl", "spa", "ab", "aps", "oy", "kg", "co",
 ];
 
-/// Entity suffixes that name a company beyond doubt: not "nv", "co" or "sa", which are also
-/// state abbreviations in an address ("Las Vegas, NV 89108").
-const PARTY_SUFFIXES: &[&str] =
-    &["inc", "llc", "ltd", "limited", "corp", "corporation", "gmbh", "sas", "sarl", "bv", "plc", "llp", "srl", "spa"];
+/// An entity suffix that names a company beyond doubt: two-letter ones ("NV", "CO", "SA",
+/// "AG") are also state or country codes in an address ("Las Vegas, NV 89108").
+fn is_unambiguous_entity_suffix(w: &str) -> bool {
+    w.len() >= 3 && ENTITY_SUFFIXES.contains(&w)
+}
 
 /// The same words replaced the same way in several clauses: a rename or new contact details
 /// (editorial), or a new legal entity (substantive).
@@ -1080,12 +1082,18 @@ fn capture_artefact(
     // block announces a new version of the document, nor when it sits under a numbered heading
     // (it continues the document's own sections: "33. SMS Terms").
     if came_words >= 300 && (gone_words as f64) <= 0.02 * came_words as f64 && po.dates.is_subset(&pn.dates) {
-        let opening: Vec<usize> = came.iter().take(10).copied().collect();
+        let opening = &came[..came.len().min(10)];
         let announced = came.iter().any(|&i| signals::is_update_notice(&nu.canon[i]));
         let numbered = opening.iter().any(|&i| nu.numbered_section[i]);
-        let own: BTreeSet<String> = ou.text.iter().flat_map(|t| signals::instrument_names(t)).collect();
-        let joined = opening.iter().flat_map(|&i| signals::instrument_names(&nu.text[i])).find(|n| !own.contains(n));
-        if let (Some(name), false, false) = (joined, announced, numbered) {
+        let names: Vec<String> = opening.iter().flat_map(|&i| signals::instrument_names(&nu.text[i])).collect();
+        // The old text's own names are read only when the block names something.
+        let joined = (!announced && !numbered && !names.is_empty())
+            .then(|| {
+                let own: BTreeSet<String> = ou.text.iter().flat_map(|t| signals::instrument_names(t)).collect();
+                names.into_iter().find(|n| !own.contains(n))
+            })
+            .flatten();
+        if let Some(name) = joined {
             return Some(format!(
                 "{came_words} words of another document (\"{name}\") joined the capture and the document's own text and dates stayed: the tracked scope changed"
             ));
@@ -1303,16 +1311,16 @@ impl Units {
         // Clauses come section by section: each heading path is canonicalised once.
         let mut last: Option<(Vec<String>, String)> = None;
         for c in crate::segment::clauses(md) {
-            let k = signals::mark_number_no(signals::mark_month_may(text::canonical(&c.text)));
+            let k = signals::mark_false_modals(text::canonical(&c.text));
             if k.is_empty() {
                 continue;
             }
             if last.as_ref().is_none_or(|(path, _)| *path != c.section) {
                 current_lead = None;
                 headings.extend(
-                    c.section
-                        .iter()
-                        .map(|h| signals::without_numbering(&signals::mark_month_may(text::canonical(h))).to_string()),
+                    c.section.iter().map(|h| {
+                        signals::without_numbering(&signals::mark_false_modals(text::canonical(h))).to_string()
+                    }),
                 );
                 last = Some((c.section.clone(), text::canonical(&c.section.join(" / "))));
             }
@@ -1598,7 +1606,7 @@ mod tests {
         let s = c(notice, &notice.replace("* The following privacy policy will take effect on **30 May 2026**. The previous privacy policy was posted on 12 September 2025.", "* Last updated **30 May 2026**"));
         assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
         assert_eq!(
-            signals::mark_month_may("updated 30 may 2026 you may cancel".into()),
+            signals::mark_false_modals("updated 30 may 2026 you may cancel".into()),
             "updated 30 maymonth 2026 you may cancel"
         );
         // A banner announcing an update is a notice, not a rule.
@@ -1809,7 +1817,7 @@ mod tests {
         assert!(!signals::is_furniture("You must not post spam.", "you must not post spam"));
         // "No 2" in an address is a number, not a negation.
         assert_eq!(
-            signals::mark_number_no("colony no 2 mumbai and no refunds".into()),
+            signals::mark_false_modals("colony no 2 mumbai and no refunds".into()),
             "colony nonumber 2 mumbai and no refunds"
         );
     }

@@ -722,32 +722,17 @@ pub fn in_enumeration(text: &str, word: &str) -> bool {
     })
 }
 
-/// "No" before a number ("Colony No 2", "Reg. No. 619028") abbreviates "number": it is no
-/// negation. Rewritten as `nonumber`, like the month May below.
-pub fn mark_number_no(canon: String) -> String {
-    if !(canon.starts_with("no ") || canon.contains(" no ")) {
-        return canon;
-    }
-    let ws: Vec<&str> = canon.split(' ').collect();
-    let out: Vec<&str> = ws
-        .iter()
-        .enumerate()
-        .map(|(i, w)| {
-            if *w == "no" && ws.get(i + 1).is_some_and(|n| n.starts_with(|c: char| c.is_ascii_digit())) {
-                "nonumber"
-            } else {
-                w
-            }
-        })
-        .collect();
-    out.join(" ")
-}
+/// Words that make the figure after them a report of the past ("Average response time: 1.1
+/// days"), not a term.
+pub const STATISTIC_WORDS: &[&str] = &["average", "median"];
 
-/// "May" the month ("30 May 2026", "May 2026", "May 30") is not the modal: next to a day or
-/// a year it is rewritten as `maymonth`, so that a date change is not read as a permission.
-pub fn mark_month_may(canon: String) -> String {
+/// Words that look like modals but are not, rewritten so that no rule reads them as one:
+/// "May" the month next to a day or a year ("30 May 2026", "May 30") becomes `maymonth`, so a
+/// date change is not read as a permission; "No" before a number ("Colony No 2", "Reg. No.
+/// 619028") abbreviates "number" and becomes `nonumber`, so an address is not a negation.
+pub fn mark_false_modals(canon: String) -> String {
     // Cheap test first: this runs on every clause of every version compared.
-    if !(canon == "may" || canon.starts_with("may ") || canon.ends_with(" may") || canon.contains(" may ")) {
+    if !canon.split(' ').any(|w| w == "may" || w == "no") {
         return canon;
     }
     let ws: Vec<&str> = canon.split(' ').collect();
@@ -755,12 +740,10 @@ pub fn mark_month_may(canon: String) -> String {
     let out: Vec<&str> = ws
         .iter()
         .enumerate()
-        .map(|(i, w)| {
-            if *w == "may" && (date_number(ws.get(i + 1)) || (i > 0 && date_number(ws.get(i - 1)))) {
-                "maymonth"
-            } else {
-                w
-            }
+        .map(|(i, w)| match *w {
+            "may" if date_number(ws.get(i + 1)) || (i > 0 && date_number(ws.get(i - 1))) => "maymonth",
+            "no" if ws.get(i + 1).is_some_and(|n| n.starts_with(|c: char| c.is_ascii_digit())) => "nonumber",
+            _ => w,
         })
         .collect();
     out.join(" ")
