@@ -29,7 +29,7 @@ use crate::{rules, text, unfair};
 /// HTML entities left in the text are no words; a bold short question and a breadcrumb trail
 /// are page furniture; a reported figure ("Average response time: 1.1 days") is no term; "No 2" is a
 /// number).
-pub const ANALYZER_LOGIC: &str = "8";
+pub const ANALYZER_LOGIC: &str = "9";
 const MODEL_BYTES: &[u8] = include_bytes!("../data/unfair-tos.model");
 /// Documents longer than this are analysed on their first part only (bounded time).
 pub const MAX_ANALYSED_BYTES: usize = 8 << 20;

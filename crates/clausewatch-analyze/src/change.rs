@@ -1815,6 +1815,17 @@ mod tests {
         assert!(signals::is_furniture("Security and Privacy &gt;", "security and privacy gt"));
         assert!(signals::is_furniture("Help Center > Privacy > Cookies", "help center privacy cookies"));
         assert!(!signals::is_furniture("You must not post spam.", "you must not post spam"));
+        // A help centre's topic lines, in the reader's voice, come and go with its widget.
+        let topics = "## Monetisation\n\nYou may earn money from eligible videos.\n\nMy content was not monetized\n\nI reported content by mistake\n\n## Law\n\nIrish law applies.\n";
+        let s = c(topics, &topics.replace("My content was not monetized\n\n", ""));
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        for line in ["My content was not monetized", "I can't monetize", "Cancel my copyright report"] {
+            assert!(signals::is_furniture(line, &text::canonical(line)), "{line}");
+        }
+        // A sentence, or the opt-out link a law requires, is no topic line.
+        for line in ["I agree that my data may be used.", "Do Not Sell or Share My Personal Information"] {
+            assert!(!signals::is_furniture(line, &text::canonical(line)), "{line}");
+        }
         // "No 2" in an address is a number, not a negation.
         assert_eq!(
             signals::mark_false_modals("colony no 2 mumbai and no refunds".into()),

@@ -274,10 +274,27 @@ pub fn is_furniture(text: &str, canon: &str) -> bool {
     if n <= 12 && (separators >= 2 || end.ends_with(" >") || end.ends_with("&gt;") || end.ends_with(" ›")) {
         return true;
     }
+    if is_help_topic(end, canon, n) {
+        return true;
+    }
     if n <= 25 && FURNITURE_MARKERS.iter().any(|m| contains_phrase(canon, m)) {
         return true;
     }
     n <= 6 && SHORT_FURNITURE_MARKERS.iter().any(|m| contains_phrase(canon, m))
+}
+
+/// A help centre's topic line, as its "related questions" widget lists them: a short fragment
+/// in the reader's own voice with no sentence ending ("My content was not monetized", "I
+/// reported content by mistake", "Cancel my copyright report"). Terms speak to "you" and end
+/// their sentences; a line that names personal data or selling it ("Do Not Sell My Personal
+/// Information") stays text, as it may be the opt-out a law requires.
+fn is_help_topic(end: &str, canon: &str, n: usize) -> bool {
+    if n > 8 || end.ends_with(['.', '!', ';', ':', ',']) {
+        return false;
+    }
+    let mut ws = words(canon);
+    let first_person = ws.any(|w| matches!(w, "i" | "my" | "me" | "i'm" | "i've"));
+    first_person && !["personal", "sell", "share", "opt", "data"].iter().any(|w| contains_phrase(canon, w))
 }
 
 fn strip_links(t: &str) -> String {
