@@ -1822,6 +1822,15 @@ mod tests {
         for line in ["My content was not monetized", "I can't monetize", "Cancel my copyright report"] {
             assert!(signals::is_furniture(line, &text::canonical(line)), "{line}");
         }
+        // A language switcher and its entries.
+        for line in [
+            "Français (France)",
+            "English (US)",
+            "Change language or region: България - български Česko - čeština Danmark - dansk Österreich - Deutsch",
+        ] {
+            assert!(signals::is_furniture(line, &text::canonical(line)), "{line}");
+        }
+        assert!(!signals::is_furniture("English law applies.", "english law applies"));
         // A sentence, or the opt-out link a law requires, is no topic line.
         for line in ["I agree that my data may be used.", "Do Not Sell or Share My Personal Information"] {
             assert!(!signals::is_furniture(line, &text::canonical(line)), "{line}");

@@ -274,6 +274,9 @@ pub fn is_furniture(text: &str, canon: &str) -> bool {
     if n <= 12 && (separators >= 2 || end.ends_with(" >") || end.ends_with("&gt;") || end.ends_with(" ›")) {
         return true;
     }
+    if is_language_switcher(t, canon, n) {
+        return true;
+    }
     if is_help_topic(end, canon, n) {
         return true;
     }
@@ -281,6 +284,31 @@ pub fn is_furniture(text: &str, canon: &str) -> bool {
         return true;
     }
     n <= 6 && SHORT_FURNITURE_MARKERS.iter().any(|m| contains_phrase(canon, m))
+}
+
+/// Languages by their own names, as a page's language switcher lists them.
+#[rustfmt::skip]
+const LANGUAGE_AUTONYMS: &[&str] = &[
+    "english", "français", "deutsch", "español", "italiano", "português", "nederlands", "polski",
+    "dansk", "svenska", "norsk", "suomi", "čeština", "magyar", "română", "ελληνικά", "български",
+    "русский", "українська", "türkçe", "slovenčina", "hrvatski", "slovenščina", "lietuvių", "latviešu",
+    "eesti", "català", "日本語", "한국어", "中文", "简体中文", "繁體中文", "العربية", "עברית", "हिन्दी",
+];
+
+/// A language switcher or one of its entries: "Français (France)", "English (US)", or a run
+/// of languages ("Change language or region: България - български Česko - čeština …").
+fn is_language_switcher(t: &str, canon: &str, n: usize) -> bool {
+    let autonyms = words(canon).filter(|w| LANGUAGE_AUTONYMS.contains(w)).count();
+    if autonyms >= 3 && autonyms * 5 >= n {
+        return true;
+    }
+    let mut ws = words(canon);
+    let first_is_language = ws.next().is_some_and(|w| LANGUAGE_AUTONYMS.contains(&w));
+    // One entry: the language, then at most its region in brackets.
+    first_is_language && n <= 4 && {
+        let rest = t.split_once(char::is_whitespace).map_or("", |(_, r)| r.trim());
+        rest.is_empty() || (rest.starts_with('(') && rest.ends_with(')'))
+    }
 }
 
 /// A help centre's topic line, as its "related questions" widget lists them: a short fragment
