@@ -734,7 +734,7 @@ fn align_kinds(
 /// Clause indexes on one side only. Counted per section (a clause removed from one section
 /// while a copy stays in another is removed), except that a clause that leaves one section and
 /// arrives in another is a move and cancels.
-fn one_sided(ou: &Units, nu: &Units) -> (Vec<usize>, Vec<usize>) {
+fn one_sided<'a>(ou: &'a Units, nu: &'a Units) -> (Vec<usize>, Vec<usize>) {
     let side = |a: &Units, b: &Units| -> Vec<usize> {
         let mut count: BTreeMap<(&str, &str), i64> = BTreeMap::new();
         for i in 0..b.canon.len() {
@@ -750,13 +750,17 @@ fn one_sided(ou: &Units, nu: &Units) -> (Vec<usize>, Vec<usize>) {
         out
     };
     let (mut gone, mut came) = (side(ou, nu), side(nu, ou));
-    // Moves between sections: the same clause text leaves one and arrives in another.
+    // Moves between sections: the same clause text leaves one and arrives in another, perhaps
+    // renumbered with its section ("19.2.2 Customer may cache …" → "9.2.2 Customer may cache …").
+    let key = |canon: &'a str| Some(signals::without_numbering(canon)).filter(|k| !k.is_empty());
     let mut arriving: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for &i in &came {
-        arriving.entry(nu.canon[i].as_str()).or_default().push(i);
+        if let Some(k) = key(&nu.canon[i]) {
+            arriving.entry(k).or_default().push(i);
+        }
     }
     let mut moved_in = BTreeSet::new();
-    gone.retain(|&i| match arriving.get_mut(ou.canon[i].as_str()).and_then(|v| v.pop()) {
+    gone.retain(|&i| match key(&ou.canon[i]).and_then(|k| arriving.get_mut(k)).and_then(|v| v.pop()) {
         Some(j) => {
             moved_in.insert(j);
             false
@@ -856,7 +860,15 @@ fn number_with_unit_changed(e: &Edit, new: &[&str], old: &[&str], raw: &str) -> 
                 {
                     continue;
                 }
+                // A figure written in groups ("5.000,00 EUR", "1,500.00 USD") reaches its unit
+                // after its other groups.
+                let groups = ws[i + 1..]
+                    .iter()
+                    .take(3)
+                    .take_while(|x| !x.is_empty() && x.len() <= 3 && x.chars().all(|c| c.is_ascii_digit()))
+                    .count();
                 let found = unit(i + 1)
+                    .or_else(|| (groups > 0).then(|| unit(i + 1 + groups)).flatten())
                     .or_else(|| {
                         unit(i + 2).filter(|_| ws.get(i + 1).is_some_and(|x| x.chars().all(char::is_alphabetic)))
                     })
@@ -1789,6 +1801,23 @@ mod tests {
         // Numbered, it is the document's own new section.
         let section = joined.replace("## Limited Data Use Terms", "## 7. Limited Data Use Terms");
         assert!(!c(&base, &section).capture_artefact);
+    }
+
+    #[test]
+    fn clauses_moved_and_renumbered_cancel_out_a_grouped_figure_counts() {
+        // Google Earth (section 18) moves up to become section 7: its clauses, renumbered with
+        // it, are on both sides; only the clause that changed is one-sided.
+        let old = "## Places API\n\n7.1 Customer must not use Places content with a non-Google map.\n\n## Google Earth\n\n18.1 Customer may cache Grounded Output for up to thirty (30) consecutive days.\n\n18.2 Customer will not export data layers.\n";
+        let new = "## Google Earth\n\n7.1 Customer may cache Grounded Output for up to thirty (30) consecutive days.\n\n7.2 Customer will not export data layers or tables.\n\n## Places API\n\n8.1 Customer must not use Places content with a non-Google map.\n";
+        let (ou, nu) = (Units::of(old), Units::of(new));
+        let (gone, came) = one_sided(&ou, &nu);
+        let texts = |ix: &[usize], u: &Units| ix.iter().map(|&i| u.canon[i].clone()).collect::<Vec<_>>();
+        assert_eq!(texts(&gone, &ou), ["18 2 customer will not export data layers"]);
+        assert_eq!(texts(&came, &nu), ["7 2 customer will not export data layers or tables"]);
+        // A threshold written in groups changes: "1.000,00 EUR" → "5.000,00 EUR".
+        let base = "## Payouts\n\nIf total sales exceed 1.000,00 EUR, the Seller must provide its full name and bank account.\n\n## Law\n\nSlovenian law applies.\n";
+        let s = c(base, &base.replace("1.000,00 EUR", "5.000,00 EUR"));
+        assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
     }
 
     #[test]
