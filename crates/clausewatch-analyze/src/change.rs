@@ -1940,5 +1940,10 @@ mod tests {
         let s = c(BASE, &format!("{BASE}\n## Ranking\n\n{pointer}\n"));
         assert!(s.provisions_added.is_empty(), "{:?}", s.provisions_added);
         assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        // "as required under applicable laws" describes the page pointed to, not a new duty.
+        let click = "Click [here](https://example.com/state) to read additional state-specific privacy disclosures as required under applicable laws.";
+        assert!(signals::is_cross_reference(click, &text::canonical(click)));
+        let s = c(&format!("{BASE}\n## State laws\n\n{click}\n"), BASE);
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
     }
 }

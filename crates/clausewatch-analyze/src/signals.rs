@@ -612,6 +612,9 @@ pub fn is_cross_reference(text: &str, canon: &str) -> bool {
             "for additional information",
             "more information is available",
             "further information is available",
+            "click here to read",
+            "click here to view",
+            "click here to see",
         ]
         .iter()
         .any(|p| contains_phrase(canon, p))
