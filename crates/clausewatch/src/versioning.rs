@@ -391,6 +391,14 @@ pub async fn step(
             return Ok(Step::failed(versions, e.cause(), message));
         }
     };
+    // The same words and signs, a no-break space swapped for a plain one or back: the page's
+    // typography, not its text. The version in force stays (with its text).
+    let same_spacing = match &mut current {
+        Some(cur) if cur.text_hash != extracted.text_hash => {
+            same_but_fixed_spaces(cur.text(store).await?, &extracted.markdown)
+        }
+        _ => false,
+    };
     let (outcome, previous) = match current {
         None => {
             let v = NewVersion {
@@ -408,7 +416,9 @@ pub async fn step(
             versions.push(v);
             (Outcome::First, None)
         }
-        Some(ref cur) if cur.text_hash == extracted.text_hash => (Outcome::Unchanged, Some(cur.clone())),
+        Some(ref cur) if cur.text_hash == extracted.text_hash || same_spacing => {
+            (Outcome::Unchanged, Some(cur.clone()))
+        }
         Some(mut cur) => {
             let previous = cur.text(store).await?;
             if let Some(message) = not_the_document(previous, &extracted.markdown) {
@@ -876,4 +886,12 @@ mod tests {
         assert_eq!(not_the_document(&doc, shrunk), None, "a short policy keeping its title is a change");
         assert_eq!(not_the_document("short text", "x"), None);
     }
+}
+
+/// Whether two texts differ only in which spaces are fixed (no-break U+00A0, figure U+2007,
+/// narrow no-break U+202F) and which are plain. Extraction keeps them as the page has them
+/// (as Open Terms Archive does), so the comparison folds them.
+pub fn same_but_fixed_spaces(a: &str, b: &str) -> bool {
+    let fold = |c: char| if matches!(c, '\u{a0}' | '\u{2007}' | '\u{202f}') { ' ' } else { c };
+    a.chars().map(fold).eq(b.chars().map(fold))
 }

@@ -639,6 +639,13 @@ async fn per_request_tokens_inside_the_document_make_no_version() {
     assert_eq!((s.fetched, s.unchanged, s.new_versions), (2, 2, 0), "{}", s.render());
     assert_eq!(app.store.versions(terms.id).await.unwrap().len(), 1);
 
+    // No-break spaces where plain ones were (`&nbsp;`, a narrow one): the same text.
+    let fixed_spaces =
+        per_request_body("k4l5m6", 1_713_000_000, true).replace("within 24 hours", "within&nbsp;24\u{202f}hours");
+    server.set_html("/terms", &terms_page("Home", "", &fixed_spaces));
+    let s = app.track().await;
+    assert_eq!((s.unchanged, s.new_versions), (2, 0), "{}", s.render());
+
     // A change of the text itself is still a version.
     let edited = per_request_body("q1w2e3", 1_713_000_000, false).replace("24 hours", "48 hours");
     server.set_html("/terms", &terms_page("Home", "", &edited));
