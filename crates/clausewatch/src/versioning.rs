@@ -854,9 +854,25 @@ pub async fn submit_fresh_capture(
     Ok((step, pending))
 }
 
+/// Whether two texts differ only in which spaces are fixed (no-break U+00A0, figure U+2007,
+/// narrow no-break U+202F) and which are plain. Extraction keeps them as the page has them
+/// (as Open Terms Archive does), so the comparison folds them.
+pub fn same_but_fixed_spaces(a: &str, b: &str) -> bool {
+    let fold = |c: char| if matches!(c, '\u{a0}' | '\u{2007}' | '\u{202f}') { ' ' } else { c };
+    a.chars().map(fold).eq(b.chars().map(fold))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::not_the_document;
+    use super::{not_the_document, same_but_fixed_spaces};
+
+    #[test]
+    fn fixed_spaces_are_typography_other_signs_are_text() {
+        assert!(same_but_fixed_spaces("within 24 hours of § 5", "within\u{a0}24\u{202f}hours of §\u{a0}5"));
+        assert!(!same_but_fixed_spaces("within 24 hours", "within 48 hours"));
+        assert!(!same_but_fixed_spaces("the \u{201c}Terms\u{201d}", "the \"Terms\""));
+        assert!(!same_but_fixed_spaces("24 hours", "24  hours"));
+    }
 
     fn policy(extra: &str) -> String {
         let mut s = String::from("Privacy Policy\n==============\n\n");
@@ -886,12 +902,4 @@ mod tests {
         assert_eq!(not_the_document(&doc, shrunk), None, "a short policy keeping its title is a change");
         assert_eq!(not_the_document("short text", "x"), None);
     }
-}
-
-/// Whether two texts differ only in which spaces are fixed (no-break U+00A0, figure U+2007,
-/// narrow no-break U+202F) and which are plain. Extraction keeps them as the page has them
-/// (as Open Terms Archive does), so the comparison folds them.
-pub fn same_but_fixed_spaces(a: &str, b: &str) -> bool {
-    let fold = |c: char| if matches!(c, '\u{a0}' | '\u{2007}' | '\u{202f}') { ' ' } else { c };
-    a.chars().map(fold).eq(b.chars().map(fold))
 }
