@@ -1851,6 +1851,13 @@ mod tests {
         for line in ["My content was not monetized", "I can't monetize", "Cancel my copyright report"] {
             assert!(signals::is_furniture(line, &text::canonical(line)), "{line}");
         }
+        // A menu flattened into one line; a clause naming brands is no menu.
+        let menu = "Creator AcademyHomeVideo coursesArticlesGet startedBecome a CreatorNavigating TikTok as a beginnerGetting started";
+        assert!(signals::is_furniture(menu, &text::canonical(menu)));
+        let brands = "We share data with WhatsApp, YouTube, TikTok, LinkedIn and PlayStation Network.";
+        assert!(!signals::is_furniture(brands, &text::canonical(brands)));
+        let linked = "* [Biofase](https://meta.wikimedia.org/wiki/Special:CentralAuth/Biofase \"m:Special:CentralAuth/Biofase\") / [Drew McNish](https://meta.wikimedia.org/wiki/Special:CentralAuth/Drew_McNish \"m:Special:CentralAuth/Drew McNish\"), since 7 April 2026";
+        assert!(!signals::is_furniture(linked, &text::canonical(linked)));
         // A language switcher and its entries.
         for line in [
             "Français (France)",
@@ -1930,6 +1937,14 @@ mod tests {
         let appeal = "\nYou can appeal a monetization decision within 30 days of our notice.\n";
         let s = c(&format!("{body}{appeal}"), body);
         assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+    }
+
+    #[test]
+    fn a_note_on_an_updated_addendum_is_an_update_notice() {
+        let note = "These terms reflect our updated [European Data Transfer Addendum](https://example.com/dta) incorporating new Standard Contractual Clauses effective September 27, 2021.";
+        assert!(signals::is_update_notice(&text::canonical(note)));
+        let s = c(&format!("{note}\n\n{BASE}"), BASE);
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
     }
 
     #[test]

@@ -274,6 +274,9 @@ pub fn is_furniture(text: &str, canon: &str) -> bool {
     if n <= 12 && (separators >= 2 || end.ends_with(" >") || end.ends_with("&gt;") || end.ends_with(" ›")) {
         return true;
     }
+    if is_flattened_menu(t) {
+        return true;
+    }
     if is_language_switcher(t, canon, n) {
         return true;
     }
@@ -284,6 +287,25 @@ pub fn is_furniture(text: &str, canon: &str) -> bool {
         return true;
     }
     n <= 6 && SHORT_FURNITURE_MARKERS.iter().any(|m| contains_phrase(canon, m))
+}
+
+/// A navigation menu whose entries a capture glued together ("Creator AcademyHomeVideo
+/// coursesArticlesGet startedBecome a Creator…"): four or more words where a lowercase run of
+/// three letters or more runs straight into a capitalised word. Brand names glue shorter runs
+/// ("YouTube", "TikTok", "LinkedIn") or only one ("WhatsApp"), and rarely four in a clause.
+fn is_flattened_menu(t: &str) -> bool {
+    let glued = |w: &str| {
+        let cs: Vec<char> = w.chars().collect();
+        (3..cs.len().saturating_sub(2)).any(|i| {
+            cs[i].is_uppercase()
+                && cs[i + 1].is_lowercase()
+                && cs[i + 2].is_lowercase()
+                && cs[i - 3..i].iter().all(|c| c.is_lowercase())
+        })
+    };
+    // Link targets and titles ("…/Special:CentralAuth/Name") are addresses, not glued words.
+    let address = |w: &str| w.contains(['/', ':', '(', ')', '"']);
+    t.split_whitespace().filter(|w| !address(w) && glued(w)).count() >= 4
 }
 
 /// Languages by their own names, as a page's language switcher lists them.
@@ -835,6 +857,8 @@ pub fn is_update_notice(canon: &str) -> bool {
         "previous privacy policy",
         "the following privacy policy will take effect",
         "this page is the updated",
+        "reflect our updated",
+        "reflects our updated",
     ];
     let n = canon.split(' ').count();
     n <= 60 && CUES.iter().any(|c| contains_phrase(canon, c))
