@@ -324,8 +324,7 @@ fn is_language_switcher(t: &str, canon: &str, n: usize) -> bool {
     if autonyms >= 3 && autonyms * 5 >= n {
         return true;
     }
-    let mut ws = words(canon);
-    let first_is_language = ws.next().is_some_and(|w| LANGUAGE_AUTONYMS.contains(&w));
+    let first_is_language = words(canon).next().is_some_and(|w| LANGUAGE_AUTONYMS.contains(&w));
     // One entry: the language, then at most its region in brackets.
     first_is_language && n <= 4 && {
         let rest = t.split_once(char::is_whitespace).map_or("", |(_, r)| r.trim());
@@ -342,8 +341,7 @@ fn is_help_topic(end: &str, canon: &str, n: usize) -> bool {
     if n > 8 || end.ends_with(['.', '!', ';', ':', ',']) {
         return false;
     }
-    let mut ws = words(canon);
-    let first_person = ws.any(|w| matches!(w, "i" | "my" | "me" | "i'm" | "i've"));
+    let first_person = words(canon).any(|w| matches!(w, "i" | "my" | "me"));
     first_person && !["personal", "sell", "share", "opt", "data"].iter().any(|w| contains_phrase(canon, w))
 }
 
