@@ -1940,6 +1940,13 @@ mod tests {
     }
 
     #[test]
+    fn a_product_brought_under_the_policy_is_substantive() {
+        let base = "## What Products does this policy cover?\n\n* Facebook\n* Instagram (including apps like Boomerang)\n* Messenger\n\n## Law\n\nIrish law applies.\n";
+        let s = c(base, &base.replace("like Boomerang)", "like Boomerang and Threads)"));
+        assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+    }
+
+    #[test]
     fn a_note_on_an_updated_addendum_is_an_update_notice() {
         let note = "These terms reflect our updated [European Data Transfer Addendum](https://example.com/dta) incorporating new Standard Contractual Clauses effective September 27, 2021.";
         assert!(signals::is_update_notice(&text::canonical(note)));

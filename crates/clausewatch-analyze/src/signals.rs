@@ -740,7 +740,9 @@ pub fn names_party(canon: &str) -> bool {
 }
 
 /// A heading over rules: what is not allowed, prohibited, or required ("Do not post:",
-/// "Other types of content that violates this policy", "Prohibited uses").
+/// "Other types of content that violates this policy", "Prohibited uses"), or over what the
+/// document covers ("What Products does this policy cover?", "Scope"): an item added there
+/// brings a product under the terms.
 pub fn is_rule_heading(canon_heading: &str) -> bool {
     const CUES: &[&str] = &[
         "do not",
@@ -766,6 +768,14 @@ pub fn is_rule_heading(canon_heading: &str) -> bool {
         "you may not",
         "requirements",
         "banned",
+        "scope",
+        "does this policy cover",
+        "what does it cover",
+        "do these terms cover",
+        "this policy covers",
+        "these terms cover",
+        "this policy applies to",
+        "these terms apply to",
     ];
     CUES.iter().any(|c| contains_phrase(canon_heading, c))
 }
