@@ -305,7 +305,7 @@ fn is_flattened_menu(t: &str) -> bool {
     };
     // Link targets and titles ("…/Special:CentralAuth/Name") are addresses, not glued words.
     let address = |w: &str| w.contains(['/', ':', '(', ')', '"']);
-    t.split_whitespace().filter(|w| !address(w) && glued(w)).count() >= 4
+    t.split_whitespace().filter(|w| w.len() >= 6 && !address(w) && glued(w)).count() >= 4
 }
 
 /// Languages by their own names, as a page's language switcher lists them.
