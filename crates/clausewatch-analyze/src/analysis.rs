@@ -28,8 +28,15 @@ use crate::{rules, text, unfair};
 /// several clauses are no rename; an item a word or two after "or" / "and" is an enumeration's;
 /// HTML entities left in the text are no words; a bold short question and a breadcrumb trail
 /// are page furniture; a reported figure ("Average response time: 1.1 days") is no term; "No 2" is a
-/// number).
-pub const ANALYZER_LOGIC: &str = "9";
+/// number;
+/// 9: help topics, language switchers and glued menus are page furniture; clauses moved with
+/// their renumbered section cancel; a figure written in groups reaches its unit; scope headings
+/// are rule headings;
+/// 10: a run of clauses one side holds once more (a repeated section) is a copy, not a change;
+/// a heading that held whole sentences, demoted, is formatting; a word leaving or joining a
+/// product name ("Apple Business Manager" → "Apple Business") is a rename; changelog notes
+/// ("The most recent update to …") are update notices).
+pub const ANALYZER_LOGIC: &str = "10";
 const MODEL_BYTES: &[u8] = include_bytes!("../data/unfair-tos.model");
 /// Documents longer than this are analysed on their first part only (bounded time).
 pub const MAX_ANALYSED_BYTES: usize = 8 << 20;

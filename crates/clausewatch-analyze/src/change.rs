@@ -237,23 +237,47 @@ pub fn classify_prepared(
     s.changed_sentences = changed_sentences(ou, nu);
 
     // The clauses on one side only (as multisets: a clause that merely moved cancels out).
-    let (gone, came) = one_sided(ou, nu);
+    let OneSided { gone, came, copies_gone, copies_came } = one_sided(ou, nu);
     // A heading set as a plain (bold) paragraph, or a paragraph made a heading, is formatting.
     // Numbering aside: a heading renumbered and demoted at once is still the same heading. Only
     // a heading on one side that is no heading on the other: a label that stays a heading too
     // ("Popular articles" over a widget) is the page's.
-    let moved_heading = |from: &Units, to: &Units, canon: &str| {
-        let h = signals::without_numbering(canon);
-        from.headings.contains(h) && !to.headings.contains(h)
+    // A heading that held whole sentences ("###### We will retain your personal data only …
+    // policies.") is read as several clauses once demoted: each is part of the old heading.
+    let sentence_headings = |from: &Units, to: &Units| -> Vec<String> {
+        let long = from.headings.iter().filter(|h| h.split(' ').count() >= 12 && !to.headings.contains(*h));
+        long.map(|h| format!(" {h} ")).collect()
     };
-    let gone: Vec<usize> = gone.into_iter().filter(|&i| !moved_heading(nu, ou, &ou.canon[i])).collect();
-    let came: Vec<usize> = came.into_iter().filter(|&i| !moved_heading(ou, nu, &nu.canon[i])).collect();
-    if gone.is_empty() && came.is_empty() {
+    let (old_sentence_headings, new_sentence_headings) = (sentence_headings(ou, nu), sentence_headings(nu, ou));
+    let moved_heading = |from: &Units, to: &Units, long: &[String], canon: &str| {
+        let h = signals::without_numbering(canon);
+        (from.headings.contains(h) && !to.headings.contains(h))
+            || (h.split(' ').count() >= 6 && long.iter().any(|fh| fh.contains(&format!(" {h} "))))
+    };
+    let gone: Vec<usize> =
+        gone.into_iter().filter(|&i| !moved_heading(nu, ou, &new_sentence_headings, &ou.canon[i])).collect();
+    let came: Vec<usize> =
+        came.into_iter().filter(|&i| !moved_heading(ou, nu, &old_sentence_headings, &nu.canon[i])).collect();
+    // What the capture lost or gained counts every copy.
+    let with_copies = |ix: &[usize], copies: &[usize]| {
+        let mut all: Vec<usize> = ix.iter().chain(copies).copied().collect();
+        all.sort_unstable();
+        all
+    };
+    let (captured_gone, captured_came) = (with_copies(&gone, &copies_gone), with_copies(&came, &copies_came));
+    if captured_gone.is_empty() && captured_came.is_empty() {
         return finish(s, Significance::Cosmetic, "the same clauses in another order (moved, not reworded)".into());
     }
-    if let Some(reason) = capture_artefact(po, pn, &gone, &came, context) {
+    if let Some(reason) = capture_artefact(po, pn, &captured_gone, &captured_came, context) {
         s.capture_artefact = true;
         return finish(s, Significance::Cosmetic, format!("capture artefact: {reason}"));
+    }
+    if gone.is_empty() && came.is_empty() {
+        return finish(
+            s,
+            Significance::Cosmetic,
+            "the same clauses, moved or held once more or once less (a repeated section), not reworded".into(),
+        );
     }
 
     // What kind of text changed: page furniture, date lines and text in another language than
@@ -526,7 +550,15 @@ pub fn classify_prepared(
             } else {
                 (&e.came, raw(&e.new, nu), "added to")
             };
-            return signals::in_enumeration(&text, &words[0]).then_some((e, format!("an item was {verb} a list")));
+            // The raw text of the side the word is on, case kept, to tell a renamed name.
+            let cased = |ix: &[usize], u: &Units| ix.iter().map(|&i| u.text[i].as_str()).collect::<Vec<_>>().join(" ");
+            let (side, other) = if e.came.is_empty() {
+                (cased(&e.old, ou), cased(&e.new, nu))
+            } else {
+                (cased(&e.new, nu), cased(&e.old, ou))
+            };
+            return (signals::in_enumeration(&text, &words[0]) && !signals::renames_a_name(&side, &other, &words[0]))
+                .then_some((e, format!("an item was {verb} a list")));
         }
         let texts: Vec<&String> =
             e.old.iter().map(|&o| &ou.text[o]).chain(e.new.iter().map(|&n| &nu.text[n])).collect();
@@ -733,8 +765,10 @@ fn align_kinds(
 
 /// Clause indexes on one side only. Counted per section (a clause removed from one section
 /// while a copy stays in another is removed), except that a clause that leaves one section and
-/// arrives in another is a move and cancels.
-fn one_sided(ou: &Units, nu: &Units) -> (Vec<usize>, Vec<usize>) {
+/// arrives in another is a move and cancels, and that a copy of a clause its section still
+/// holds is a duplicate (a capture that held a section twice now holds it once): the text is
+/// still there, in the same place.
+fn one_sided(ou: &Units, nu: &Units) -> OneSided {
     let side = |a: &Units, b: &Units| -> Vec<usize> {
         let mut count: BTreeMap<(&str, &str), i64> = BTreeMap::new();
         for i in 0..b.canon.len() {
@@ -770,7 +804,50 @@ fn one_sided(ou: &Units, nu: &Units) -> (Vec<usize>, Vec<usize>) {
         None => true,
     });
     came.retain(|j| !moved_in.contains(j));
-    (gone, came)
+    // Copies: a clause that one side holds more often than the other, which still holds it in
+    // the same section or under a heading of the same name (a capture that held a section
+    // twice, once in a highlights box and once in its place, now holds it once). The text is
+    // still there, in the same place.
+    type Counts<'a> = BTreeMap<(&'a str, &'a str), i64>;
+    fn copies(u: &Units) -> (Counts<'_>, Counts<'_>) {
+        let (mut by_section, mut by_heading) = (BTreeMap::new(), BTreeMap::new());
+        for i in 0..u.canon.len() {
+            *by_section.entry((u.section[i].as_str(), u.canon[i].as_str())).or_default() += 1;
+            *by_heading.entry((u.heading[i].as_str(), u.canon[i].as_str())).or_default() += 1;
+        }
+        (by_section, by_heading)
+    }
+    let (in_old, in_new) = (copies(ou), copies(nu));
+    let is_copy = |u: &Units, i: usize, here: &(Counts, Counts), there: &(Counts, Counts)| {
+        let fewer = |k: (&str, &str), a: &Counts, b: &Counts| {
+            b.get(&k).is_some_and(|&nb| nb > 0 && a.get(&k).is_some_and(|&na| na > nb))
+        };
+        fewer((u.section[i].as_str(), u.canon[i].as_str()), &here.0, &there.0)
+            || (!u.heading[i].is_empty() && fewer((u.heading[i].as_str(), u.canon[i].as_str()), &here.1, &there.1))
+    };
+    // Only a run of at least three such clauses, one after another, is a repeated block: a
+    // lone clause held twice and edited in one place is an edit.
+    let copies_in = |ix: Vec<usize>, u: &Units, here, there| -> (Vec<usize>, Vec<usize>) {
+        let candidate: BTreeSet<usize> = ix.iter().copied().filter(|&i| is_copy(u, i, here, there)).collect();
+        let run_len = |i: usize| {
+            let back = (1..=i).take_while(|d| candidate.contains(&(i - d))).count();
+            let ahead = (1..).take_while(|d| candidate.contains(&(i + d))).count();
+            back + 1 + ahead
+        };
+        ix.into_iter().partition(|&i| candidate.contains(&i) && run_len(i) >= 3)
+    };
+    let (copies_gone, gone) = copies_in(gone, ou, &in_old, &in_new);
+    let (copies_came, came) = copies_in(came, nu, &in_new, &in_old);
+    OneSided { gone, came, copies_gone, copies_came }
+}
+
+/// The clauses of each side that the other lacks, and the extra copies of clauses both hold
+/// (which are no change of the text, but are part of what a capture lost or gained).
+struct OneSided {
+    gone: Vec<usize>,
+    came: Vec<usize>,
+    copies_gone: Vec<usize>,
+    copies_came: Vec<usize>,
 }
 
 /// The changed regions of the document: Myers over clauses, keeping in each region only the
@@ -1301,6 +1378,8 @@ struct Units {
     item: Vec<bool>,
     /// Canonical heading path of each clause's section.
     section: Vec<String>,
+    /// Canonical own heading of each clause's section (the last of its path).
+    heading: Vec<String>,
     /// Whether the clause's own heading is numbered ("33. SMS Terms").
     numbered_section: Vec<bool>,
     /// Every heading of the version, canonical.
@@ -1324,6 +1403,7 @@ impl Units {
         let mut headings = BTreeSet::new();
         // Clauses come section by section: each heading path is canonicalised once.
         let mut last: Option<(Vec<String>, String)> = None;
+        let (mut heading, mut last_heading) = (Vec::new(), String::new());
         for c in crate::segment::clauses(md) {
             let k = signals::mark_false_modals(text::canonical(&c.text));
             if k.is_empty() {
@@ -1337,8 +1417,10 @@ impl Units {
                     }),
                 );
                 last = Some((c.section.clone(), text::canonical(&c.section.join(" / "))));
+                last_heading = c.section.last().map(|h| text::canonical(h)).unwrap_or_default();
             }
             section.push(last.as_ref().map(|(_, s)| s.clone()).unwrap_or_default());
+            heading.push(last_heading.clone());
             numbered_section.push(
                 c.section
                     .last()
@@ -1364,7 +1446,7 @@ impl Units {
             canon.push(k);
             text_.push(c.text);
         }
-        Units { canon, text: text_, in_link, lead_in, item, section, numbered_section, headings, titles }
+        Units { canon, text: text_, in_link, lead_in, item, section, heading, numbered_section, headings, titles }
     }
 }
 
@@ -1637,6 +1719,65 @@ mod tests {
     }
 
     #[test]
+    fn repeated_sections_demoted_sentence_headings_renamed_names_and_changelog_notes_are_no_new_rules() {
+        // A capture that held a section twice (a highlights box, then its place) holds it once.
+        let transfers = "## Mechanisms we use for global data transfers\n\nWe rely on adequacy decisions to transfer the information we collect to Argentina and Israel.\n\nWe may also rely on standard contractual clauses.\n\nYou can contact us about transfers.\n";
+        let rest = "# How do we transfer information?\n\nWe share information globally.\n\n";
+        let twice = format!("# Highlights\n\nWe updated our policy.\n\n{transfers}\n{rest}{transfers}");
+        let once = format!("# Highlights\n\nWe updated our policy.\n\n{rest}{transfers}");
+        let s = c(&twice, &once);
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        // One copy gone from a section that still holds the clause is no change of the text.
+        let (ou, nu) = (Units::of(&twice), Units::of(&once));
+        let sided = one_sided(&ou, &nu);
+        assert!(sided.gone.is_empty() && sided.came.is_empty(), "{:?} {:?}", sided.gone, sided.came);
+        assert_eq!(sided.copies_gone.len(), 3);
+        // A clause the document really drops, though a clause of the same words stays under
+        // another heading, is removed.
+        let two = "## Children\n\nWe may share your data with partners.\n\n## Adults\n\nWe may share your data with partners.\n";
+        let s = c(two, &two.replacen("## Children\n\nWe may share your data with partners.\n\n", "## Children\n\n", 1));
+        assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+
+        // A level-6 heading that held two whole sentences, set as a paragraph.
+        let heading = "## Retention\n\n###### We will retain your personal data only for as long as is necessary for the purposes set out in this policy. We will retain and use your information to the extent necessary to comply with our legal obligations.\n\nContact us with questions.\n";
+        let s = c(heading, &heading.replace("###### ", ""));
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+
+        // "Apple Business Manager" renamed "Apple Business" in an enumeration of a rule is no
+        // item leaving the list; a whole product added to it is one.
+        let custom = "## Distribution\n\nYou may distribute Custom Apps only through Apple Business Manager, Apple School Manager, or as otherwise permitted by Apple.\n";
+        let s = c(custom, &custom.replace("Apple Business Manager,", "Apple Business,"));
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        let s = c(&custom.replace("Apple Business Manager, ", ""), custom);
+        assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        // A court added beside another ("Wichita County or Tarrant County") is a new venue.
+        let venue = "## Disputes\n\nAll disputes related to these Terms, the Services, or any patents must proceed exclusively in the federal or state courts located in Tarrant County, Texas, United States.\n";
+        let s = c(venue, &venue.replace("in Tarrant County", "in Wichita County or Tarrant County"));
+        assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        assert!(signals::renames_a_name(
+            "Apple Business Manager, Apple School Manager",
+            "Apple Business, Apple School Manager",
+            "manager"
+        ));
+        assert!(!signals::renames_a_name(
+            "in Wichita County or Tarrant County, Texas",
+            "in Tarrant County, Texas",
+            "wichita"
+        ));
+
+        // A changelog note describes the change; the change itself is in the text.
+        let terms = "# Terms of Service\n\n_The most recent update to the Terms of Service on December 18, 2024 introduces an amendment for government users. No other changes were made._\n\n## Use\n\nYou must not misuse the service.\n";
+        let s = c(
+            terms,
+            &terms.replace(
+                "introduces an amendment for government users. No other changes were made.",
+                "introduces contact information for the EU.",
+            ),
+        );
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+    }
+
+    #[test]
     fn an_item_added_to_or_removed_from_a_rule_is_substantive() {
         let hate = "## Other types of content that violates this policy\n\n* Claims that a group is inferior. This includes calling them less intelligent, less capable, or damaged.\n\n## Appeals\n\nYou can appeal a decision.\n";
         let s =
@@ -1812,7 +1953,7 @@ mod tests {
         let old = "## Places API\n\n7.1 Customer must not use Places content with a non-Google map.\n\n## Google Earth\n\n18.1 Customer may cache Grounded Output for up to thirty (30) consecutive days.\n\n18.2 Customer will not export data layers.\n";
         let new = "## Google Earth\n\n7.1 Customer may cache Grounded Output for up to thirty (30) consecutive days.\n\n7.2 Customer will not export data layers or tables.\n\n## Places API\n\n8.1 Customer must not use Places content with a non-Google map.\n";
         let (ou, nu) = (Units::of(old), Units::of(new));
-        let (gone, came) = one_sided(&ou, &nu);
+        let OneSided { gone, came, .. } = one_sided(&ou, &nu);
         let texts = |ix: &[usize], u: &Units| ix.iter().map(|&i| u.canon[i].clone()).collect::<Vec<_>>();
         assert_eq!(texts(&gone, &ou), ["18 2 customer will not export data layers"]);
         assert_eq!(texts(&came, &nu), ["7 2 customer will not export data layers or tables"]);

@@ -800,6 +800,45 @@ pub fn in_enumeration(text: &str, word: &str) -> bool {
     })
 }
 
+/// Whether `word` (as content words are keyed) leaves or joins a capitalised name of `text`
+/// (raw text of the side it is on, case kept) and the rest of that name stands as a whole name
+/// in `other` (the other side): "Apple Business Manager" → "Apple Business" renames a product;
+/// it takes no item out of a list. A name added beside another ("in Wichita County or Tarrant
+/// County") is no rename: "County" alone is no name of the other side.
+pub fn renames_a_name(text: &str, other: &str, word: &str) -> bool {
+    let key = |t: &str| {
+        spelling_key(&t.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect::<String>())
+    };
+    // Maximal runs of capitalised words; a word ending with a stop or a comma closes its run.
+    let names = |t: &str| -> Vec<Vec<String>> {
+        let mut out: Vec<Vec<String>> = Vec::new();
+        let mut run: Vec<String> = Vec::new();
+        for tok in t.split_whitespace() {
+            let capital = tok.trim_start_matches(['*', '_', '“', '"', '(']).starts_with(char::is_uppercase);
+            if capital && !key(tok).is_empty() {
+                run.push(key(tok));
+                if tok.ends_with([',', ';', ':', '.', ')', '”', '"']) {
+                    out.push(std::mem::take(&mut run));
+                }
+            } else if !run.is_empty() {
+                out.push(std::mem::take(&mut run));
+            }
+        }
+        if !run.is_empty() {
+            out.push(run);
+        }
+        out
+    };
+    let theirs = names(other);
+    names(text).into_iter().any(|name| {
+        if name.len() < 2 || !name.iter().any(|w| w == word) {
+            return false;
+        }
+        let rest: Vec<String> = name.into_iter().filter(|w| w != word).collect();
+        !rest.is_empty() && theirs.contains(&rest)
+    })
+}
+
 /// Words that make the figure after them a report of the past ("Average response time: 1.1
 /// days"), not a term.
 pub const STATISTIC_WORDS: &[&str] = &["average", "median"];
@@ -867,6 +906,13 @@ pub fn is_update_notice(canon: &str) -> bool {
         "this page is the updated",
         "reflect our updated",
         "reflects our updated",
+        // A changelog note: it describes the change, the change itself is in the text.
+        "the most recent update to",
+        "the latest update to",
+        "no other changes were made",
+        "no other changes have been made",
+        "summary of changes",
+        "this update introduces",
     ];
     let n = canon.split(' ').count();
     n <= 60 && CUES.iter().any(|c| contains_phrase(canon, c))
