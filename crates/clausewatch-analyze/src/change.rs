@@ -417,6 +417,9 @@ pub fn classify_prepared(
         clip_words(&t, 30)
     };
     let quote_of = |e: &Edit| quote_with(e, e.came.first().or(e.gone.first()));
+    // The old version's text in one string, built only when a rule needs to search it.
+    let old_text_cell = std::cell::OnceCell::new();
+    let old_text = || old_text_cell.get_or_init(|| format!(" {} ", ou.canon.join(" "))).as_str();
 
     let significance;
     if !s.attributes_changed.is_empty() || !s.provisions_added.is_empty() || !s.provisions_removed.is_empty() {
@@ -468,11 +471,20 @@ pub fn classify_prepared(
         // Hily Corp." → "data controller is LATHINOL LIMITED"): an address moving alone leaves
         // the entity's name, and so its suffix, unchanged.
         let names_party = |ix: &[usize], u: &Units| ix.iter().any(|&i| signals::names_party(&u.canon[i]));
-        e.is_rewrite()
+        let rewritten = e.is_rewrite()
             && (names_party(&e.old, ou) || names_party(&e.new, nu))
-            && e.gone.iter().chain(&e.came).any(|w| is_unambiguous_entity_suffix(w))
+            && e.gone.iter().chain(&e.came).any(|w| is_unambiguous_entity_suffix(w));
+        // A clause that arrives alone naming as the party an entity the old text never names
+        // ("These Terms are an agreement between you and X Corp." in an announced version
+        // beside the current one, which names Twitter, Inc.).
+        rewritten || (e.old.is_empty() && e.new.iter().any(|&i| names_new_entity(&nu.canon[i], old_text())))
     }) {
-        s.reasons.push(format!("the controller or contracting party changed: \"{}\"", quote_of(e)));
+        // Quote the clause that names the party, not the region's first clause.
+        let naming = e.new.iter().find(|&&i| signals::names_party(&nu.canon[i])).map(|&i| clip_words(&nu.text[i], 30));
+        s.reasons.push(format!(
+            "the controller or contracting party changed: \"{}\"",
+            naming.unwrap_or_else(|| quote_of(e))
+        ));
         significance = Significance::Substantive;
     } else if let Some(reason) = systematic_rename(&edits, ou, nu, doc_lang) {
         s.reasons.push(reason.0);
@@ -996,6 +1008,16 @@ const ENTITY_SUFFIXES: &[&str] = &[
     "inc", "llc", "ltd", "limited", "corp", "corporation", "gmbh", "ag", "sas", "sarl", "sa", "bv", "nv", "plc",
     "lp", "llp", "srl", "spa", "ab", "aps", "oy", "kg", "co",
 ];
+
+/// Whether a clause names a contracting party or controller by a company name ("X Corp") that
+/// `old_text` (the old version's canonical clauses, space-padded) does not hold.
+fn names_new_entity(canon: &str, old_text: &str) -> bool {
+    if !signals::names_party(canon) {
+        return false;
+    }
+    let ws: Vec<&str> = canon.split(' ').collect();
+    ws.windows(2).any(|w| is_unambiguous_entity_suffix(w[1]) && !old_text.contains(&format!(" {} {} ", w[0], w[1])))
+}
 
 /// An entity suffix that names a company beyond doubt: two-letter ones ("NV", "CO", "SA",
 /// "AG") are also state or country codes in an address ("Las Vegas, NV 89108").
@@ -1775,6 +1797,29 @@ mod tests {
             ),
         );
         assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+    }
+
+    #[test]
+    fn an_announced_version_naming_a_new_party_is_substantive() {
+        // The page shows the announced version above the current one; its sections are the
+        // current ones, but it names X Corp. where the current text names Twitter, Inc.
+        let current = "## Terms of Service\n\nThese Terms are an agreement between you and Twitter, Inc., which provides the Services.\n\n## Using the Services\n\nYou may use the Services only in compliance with these Terms.\n\nWe may suspend or terminate your account at any time.\n\nYou are responsible for your use of the Services.\n";
+        let announced = current.replace("Twitter, Inc.", "X Corp.");
+        let s = c(
+            current,
+            &format!("**This version of the Terms will go into effect on May 18, 2023.**\n\n{announced}\n{current}"),
+        );
+        assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        assert!(s.reasons[0].contains("contracting party"), "{:?}", s.reasons);
+        let old = format!(" {} ", Units::of(current).canon.join(" "));
+        assert!(names_new_entity(
+            "these terms are an agreement between you and x corp which provides the services",
+            &old
+        ));
+        assert!(!names_new_entity(
+            "these terms are an agreement between you and twitter inc which provides the services",
+            &old
+        ));
     }
 
     #[test]
