@@ -980,8 +980,10 @@ fn number_with_unit_changed(e: &Edit, new: &[&str], old: &[&str], raw: &str) -> 
     changed
         .iter()
         .find(|n| {
-            ["€", "$", "£"].iter().any(|c| raw.contains(&format!("{c}{n}")) || raw.contains(&format!("{c} {n}")))
-                || ["%", " %", "€", " €"].iter().any(|c| raw.contains(&format!("{n}{c}")))
+            let marked =
+                ["€", "$", "£"].iter().any(|c| raw.contains(&format!("{c}{n}")) || raw.contains(&format!("{c} {n}")))
+                    || ["%", " %", "€", " €"].iter().any(|c| raw.contains(&format!("{n}{c}")));
+            marked && !signals::only_reported_figures(raw, n)
         })
         .map(|n| n.to_string())
 }
@@ -1797,6 +1799,30 @@ mod tests {
             ),
         );
         assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+    }
+
+    #[test]
+    fn reported_figures_and_past_negations_are_no_terms() {
+        // A transparency figure of the year, updated: no term changed.
+        let stats = "## Disputes\n\nYou can dispute a claim within 30 days.\n\nOf the more than 1 billion claims made in 2023, fewer than 1% have been disputed. Over 65% of those disputes succeeded, because claimants did not respond within the 30-day window.\n";
+        let s = c(
+            stats,
+            &stats.replace("1 billion", "2 billion").replace("in 2023", "in 2024").replace("Over 65%", "Over 70%"),
+        );
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        // A threshold or a rate the terms set stays a term.
+        let rise = "## Price changes\n\nIf the price rises by more than 5%, you may cancel your subscription.\n";
+        let s = c(rise, &rise.replace("5%", "10%"));
+        assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        let commission = "## Fees\n\nThe commission is 15% of the sale price.\n";
+        let s = c(commission, &commission.replace("15%", "20%"));
+        assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        assert!(signals::only_reported_figures("Over 70% of those disputes succeeded.", "70"));
+        assert!(!signals::only_reported_figures("You will pay no more than 5% of the price.", "5"));
+        assert!(!signals::only_reported_figures("The commission is 15% of the sale price.", "15"));
+        // "did not" tells what happened; "does not" states what is done.
+        assert_eq!(signals::mark_false_modals("claimants did not respond".into()), "claimants did notpast respond");
+        assert_eq!(signals::mark_false_modals("we do not sell your data".into()), "we do not sell your data");
     }
 
     #[test]

@@ -843,13 +843,56 @@ pub fn renames_a_name(text: &str, other: &str, word: &str) -> bool {
 /// days"), not a term.
 pub const STATISTIC_WORDS: &[&str] = &["average", "median"];
 
+/// Whether every sentence of `raw` that gives `number` as a percentage or an amount reports it
+/// as an approximate figure of the past ("Over 70% of those disputes succeeded", "more than
+/// $1 billion paid to creators"): an approximating word just before it ("over", "more than",
+/// "nearly" …, not "no more than") and no modal in the sentence. A term states its own figure
+/// exactly, or with a modal ("if the price rises by more than 5%, you may cancel").
+pub fn only_reported_figures(raw: &str, number: &str) -> bool {
+    const APPROXIMATE: &[&str] = &["over", "nearly", "almost", "approximately", "about", "around", "roughly"];
+    const COMPARATIVE: &[&str] = &["more", "fewer", "less"];
+    const MODAL: &[&str] =
+        &["may", "must", "shall", "will", "can", "cannot", "should", "might", "need", "required", "agree", "allowed"];
+    const CURRENCY: &[&str] = &["€", "$", "£"];
+    let mut seen = false;
+    for sentence in raw.split_inclusive(['.', '?', '!', '\n']) {
+        let words: Vec<&str> = sentence.split_whitespace().collect();
+        let bare = |t: &str| {
+            t.trim_start_matches(['€', '$', '£', '(']).trim_end_matches(|c: char| !c.is_alphanumeric()) == number
+        };
+        let Some(at) = words.iter().position(|t| bare(t)) else {
+            continue;
+        };
+        let is_figure = words[at].contains('%')
+            || words[at].starts_with(['€', '$', '£'])
+            || words.get(at + 1).is_some_and(|t| t.starts_with(['%', '€']))
+            || (at > 0 && CURRENCY.contains(&words[at - 1]));
+        if !is_figure {
+            continue;
+        }
+        seen = true;
+        let tokens: Vec<String> =
+            words.iter().map(|t| t.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase()).collect();
+        let before = |k: usize| at.checked_sub(k).and_then(|i| tokens.get(i)).map(String::as_str);
+        let approximate = before(1).is_some_and(|w| APPROXIMATE.contains(&w))
+            || (before(1) == Some("than")
+                && before(2).is_some_and(|w| COMPARATIVE.contains(&w))
+                && !before(3).is_some_and(|w| w == "no" || w == "not"));
+        if !approximate || tokens.iter().any(|t| MODAL.contains(&t.as_str())) {
+            return false;
+        }
+    }
+    seen
+}
+
 /// Words that look like modals but are not, rewritten so that no rule reads them as one:
 /// "May" the month next to a day or a year ("30 May 2026", "May 30") becomes `maymonth`, so a
 /// date change is not read as a permission; "No" before a number ("Colony No 2", "Reg. No.
-/// 619028") abbreviates "number" and becomes `nonumber`, so an address is not a negation.
+/// 619028") abbreviates "number" and becomes `nonumber`, so an address is not a negation; "not"
+/// after "did", "was", "were" or "had" tells the past and becomes `notpast`.
 pub fn mark_false_modals(canon: String) -> String {
     // Cheap test first: this runs on every clause of every version compared.
-    if !canon.split(' ').any(|w| w == "may" || w == "no") {
+    if !canon.split(' ').any(|w| w == "may" || w == "no" || w == "not") {
         return canon;
     }
     let ws: Vec<&str> = canon.split(' ').collect();
@@ -860,6 +903,9 @@ pub fn mark_false_modals(canon: String) -> String {
         .map(|(i, w)| match *w {
             "may" if date_number(ws.get(i + 1)) || (i > 0 && date_number(ws.get(i - 1))) => "maymonth",
             "no" if ws.get(i + 1).is_some_and(|n| n.starts_with(|c: char| c.is_ascii_digit())) => "nonumber",
+            // A negation in the past tense tells what happened ("claimants did not respond"),
+            // it forbids nothing; "didn't" already reads so ("didn t").
+            "not" if i > 0 && matches!(ws[i - 1], "did" | "was" | "were" | "had") => "notpast",
             _ => w,
         })
         .collect();
