@@ -1215,10 +1215,17 @@ fn capture_artefact(
         }
     }
     // Text that comes back from an earlier capture of the same document: alternating variants
-    // or a truncated capture repaired.
-    if came_words >= 5 {
+    // or a truncated capture repaired. A capture that only lost text counts when it is
+    // identical to one of the last week (a block that was on the page for hours or days; a
+    // notice kept for weeks and then taken down is the document's).
+    let recent = |d: Option<f64>| d.is_some_and(|d| d <= RESTORE_WINDOW_DAYS);
+    let last_week = |d: Option<f64>| d.is_some_and(|d| d <= BLOCK_GONE_AGAIN_DAYS);
+    if came_words >= 5 || (!gone.is_empty() && context.earlier.iter().any(|e| last_week(e.days_before_new))) {
         let new_set: BTreeSet<&str> = nu.canon.iter().map(String::as_str).collect();
         for (k, earlier) in context.earlier.iter().enumerate() {
+            if came_words < 5 && !last_week(earlier.days_before_new) {
+                continue;
+            }
             let seen: BTreeSet<&str> = earlier.version.units.canon.iter().map(String::as_str).collect();
             let identical = seen == new_set;
             if identical {
@@ -1227,7 +1234,7 @@ fn capture_artefact(
                     k + 2
                 ));
             }
-            if !earlier.days_before_new.is_some_and(|d| d <= RESTORE_WINDOW_DAYS) {
+            if came_words < 5 || !recent(earlier.days_before_new) {
                 continue;
             }
             let back = came
@@ -1246,6 +1253,10 @@ fn capture_artefact(
     }
     None
 }
+
+/// How recent a capture must be for a capture that only lost text, and is identical to it, to
+/// be read as a block that came and went (alternating variants), not as a removal.
+const BLOCK_GONE_AGAIN_DAYS: f64 = 7.0;
 
 /// Most words of a short label that is read as naming a topic rather than stating a provision.
 const LABEL_WORDS: usize = 5;
@@ -1631,6 +1642,10 @@ mod tests {
         assert!(s.capture_artefact && s.significance == Significance::Cosmetic, "{:?}", s.reasons);
         let back = c(&broken, &base);
         assert!(back.capture_artefact && back.significance == Significance::Cosmetic, "{:?}", back.reasons);
+        // Facebook's wording, the error line under a heading of its own.
+        assert!(signals::has_error_marker(&text::canonical(
+            "This may be because of a technical error that we're working to fix. Please try reloading this page."
+        )));
     }
 
     #[test]
@@ -1654,6 +1669,16 @@ mod tests {
         assert!(s.capture_artefact && s.significance == Significance::Cosmetic, "{:?}", s.reasons);
         // Without the history it is a real change of an obligation.
         assert_eq!(c(&b, &a).significance, Significance::Substantive);
+        // A block that was on the page for a few hours goes again: a → a + block → a. Only a
+        // recent capture counts for a capture that merely lost text.
+        let block =
+            "## Geolocation\n\nOur app may use your location in the background and may share it with partners.\n\n";
+        let with_block = a.replacen("## Section 2", &format!("{block}## Section 2"), 1);
+        let s = with(&context, &with_block, &a);
+        assert!(s.capture_artefact && s.significance == Significance::Cosmetic, "{:?}", s.reasons);
+        let old = [Earlier { version: &prepared_a, days_before_new: Some(400.0) }];
+        let s = with(&Context { earlier: &old, reextraction_gap_days: None }, &with_block, &a);
+        assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
     }
 
     #[test]

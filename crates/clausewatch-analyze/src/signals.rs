@@ -68,7 +68,8 @@ const FUNCTION_WORDS: &[&str] = &[
 #[rustfmt::skip]
 const ERROR_MARKERS: &[&str] = &[
     "this page isn t available", "this page is not available", "page not found",
-    "an unexpected error has occurred", "something went wrong", "try reloading the page", "access denied",
+    "an unexpected error has occurred", "something went wrong", "try reloading the page", "try reloading this page",
+    "because of a technical error that we re working to fix", "access denied",
     "temporarily unavailable", "service unavailable", "internal server error", "bad gateway",
     "too many requests", "please enable javascript", "enable javascript", "verify you are human",
     "are you a robot", "checking your browser", "page introuvable", "seite nicht gefunden",
