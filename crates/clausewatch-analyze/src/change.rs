@@ -777,9 +777,8 @@ fn align_kinds(
 
 /// Clause indexes on one side only. Counted per section (a clause removed from one section
 /// while a copy stays in another is removed), except that a clause that leaves one section and
-/// arrives in another is a move and cancels, and that a copy of a clause its section still
-/// holds is a duplicate (a capture that held a section twice now holds it once): the text is
-/// still there, in the same place.
+/// arrives in another is a move and cancels, and that a run of clauses one side holds once
+/// more than the other (a repeated block) is set apart as copies.
 fn one_sided(ou: &Units, nu: &Units) -> OneSided {
     let side = |a: &Units, b: &Units| -> Vec<usize> {
         let mut count: BTreeMap<(&str, &str), i64> = BTreeMap::new();

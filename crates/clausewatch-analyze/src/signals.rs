@@ -781,16 +781,18 @@ pub fn is_rule_heading(canon_heading: &str) -> bool {
     CUES.iter().any(|c| contains_phrase(canon_heading, c))
 }
 
+/// A raw token keyed as content words are: letters and digits only, lowercase, spelling key.
+fn token_key(t: &str) -> String {
+    spelling_key(&t.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect::<String>())
+}
+
 /// Whether `word` (as content words are keyed) stands in an enumeration of `text` (lowercase
 /// raw text): after a comma, "or", "and" or "/" (or a word or two after one: "or *certain*
 /// poisonous substances"), or just before one of them.
 pub fn in_enumeration(text: &str, word: &str) -> bool {
     let tokens: Vec<&str> = text.split_whitespace().collect();
-    let key = |t: &str| {
-        spelling_key(&t.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect::<String>())
-    };
     tokens.iter().enumerate().any(|(i, t)| {
-        if key(t) != word {
+        if token_key(t) != word {
             return false;
         }
         let after = tokens.get(i + 1).copied();
@@ -807,9 +809,7 @@ pub fn in_enumeration(text: &str, word: &str) -> bool {
 /// it takes no item out of a list. A name added beside another ("in Wichita County or Tarrant
 /// County") is no rename: "County" alone is no name of the other side.
 pub fn renames_a_name(text: &str, other: &str, word: &str) -> bool {
-    let key = |t: &str| {
-        spelling_key(&t.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect::<String>())
-    };
+    let key = token_key;
     // Maximal runs of capitalised words; a word ending with a stop or a comma closes its run.
     let names = |t: &str| -> Vec<Vec<String>> {
         let mut out: Vec<Vec<String>> = Vec::new();
@@ -858,10 +858,10 @@ pub fn only_reported_figures(raw: &str, number: &str) -> bool {
     let mut seen = false;
     for sentence in raw.split_inclusive(['.', '?', '!', '\n']) {
         let words: Vec<&str> = sentence.split_whitespace().collect();
-        let bare = |t: &str| {
+        let is_the_number = |t: &str| {
             t.trim_start_matches(['€', '$', '£', '(']).trim_end_matches(|c: char| !c.is_alphanumeric()) == number
         };
-        let Some(at) = words.iter().position(|t| bare(t)) else {
+        let Some(at) = words.iter().position(|t| is_the_number(t)) else {
             continue;
         };
         let is_figure = words[at].contains('%')
