@@ -252,7 +252,10 @@ pub fn classify_prepared(
     let moved_heading = |from: &Units, to: &Units, long: &[String], canon: &str| {
         let h = signals::without_numbering(canon);
         (from.headings.contains(h) && !to.headings.contains(h))
-            || (h.split(' ').count() >= 6 && long.iter().any(|fh| fh.contains(&format!(" {h} "))))
+            || (!long.is_empty() && h.split(' ').count() >= 6 && {
+                let padded = format!(" {h} ");
+                long.iter().any(|fh| fh.contains(&padded))
+            })
     };
     let gone: Vec<usize> =
         gone.into_iter().filter(|&i| !moved_heading(nu, ou, &new_sentence_headings, &ou.canon[i])).collect();
@@ -819,16 +822,22 @@ fn one_sided(ou: &Units, nu: &Units) -> OneSided {
     // the same section or under a heading of the same name (a capture that held a section
     // twice, once in a highlights box and once in its place, now holds it once). The text is
     // still there, in the same place.
+    // Only the clause texts still one-sided are counted: most of a version is not.
+    if gone.is_empty() && came.is_empty() {
+        return OneSided { gone, came, copies_gone: Vec::new(), copies_came: Vec::new() };
+    }
+    let wanted: BTreeSet<&str> =
+        gone.iter().map(|&i| ou.canon[i].as_str()).chain(came.iter().map(|&i| nu.canon[i].as_str())).collect();
     type Counts<'a> = BTreeMap<(&'a str, &'a str), i64>;
-    fn copies(u: &Units) -> (Counts<'_>, Counts<'_>) {
+    fn copies<'a>(u: &'a Units, wanted: &BTreeSet<&str>) -> (Counts<'a>, Counts<'a>) {
         let (mut by_section, mut by_heading) = (BTreeMap::new(), BTreeMap::new());
-        for i in 0..u.canon.len() {
+        for i in (0..u.canon.len()).filter(|&i| wanted.contains(u.canon[i].as_str())) {
             *by_section.entry((u.section[i].as_str(), u.canon[i].as_str())).or_default() += 1;
             *by_heading.entry((u.heading[i].as_str(), u.canon[i].as_str())).or_default() += 1;
         }
         (by_section, by_heading)
     }
-    let (in_old, in_new) = (copies(ou), copies(nu));
+    let (in_old, in_new) = (copies(ou, &wanted), copies(nu, &wanted));
     let is_copy = |u: &Units, i: usize, here: &(Counts, Counts), there: &(Counts, Counts)| {
         let fewer = |k: (&str, &str), a: &Counts, b: &Counts| {
             b.get(&k).is_some_and(|&nb| nb > 0 && a.get(&k).is_some_and(|&na| na > nb))

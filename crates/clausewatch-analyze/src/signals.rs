@@ -809,15 +809,15 @@ pub fn in_enumeration(text: &str, word: &str) -> bool {
 /// it takes no item out of a list. A name added beside another ("in Wichita County or Tarrant
 /// County") is no rename: "County" alone is no name of the other side.
 pub fn renames_a_name(text: &str, other: &str, word: &str) -> bool {
-    let key = token_key;
     // Maximal runs of capitalised words; a word ending with a stop or a comma closes its run.
     let names = |t: &str| -> Vec<Vec<String>> {
         let mut out: Vec<Vec<String>> = Vec::new();
         let mut run: Vec<String> = Vec::new();
         for tok in t.split_whitespace() {
             let capital = tok.trim_start_matches(['*', '_', '“', '"', '(']).starts_with(char::is_uppercase);
-            if capital && !key(tok).is_empty() {
-                run.push(key(tok));
+            let key = token_key(tok);
+            if capital && !key.is_empty() {
+                run.push(key);
                 if tok.ends_with([',', ';', ':', '.', ')', '”', '"']) {
                     out.push(std::mem::take(&mut run));
                 }
@@ -854,20 +854,22 @@ pub fn only_reported_figures(raw: &str, number: &str) -> bool {
     const COMPARATIVE: &[&str] = &["more", "fewer", "less"];
     const MODAL: &[&str] =
         &["may", "must", "shall", "will", "can", "cannot", "should", "might", "need", "required", "agree", "allowed"];
-    const CURRENCY: &[&str] = &["€", "$", "£"];
+    const CURRENCY: [char; 3] = ['€', '$', '£'];
     let mut seen = false;
     for sentence in raw.split_inclusive(['.', '?', '!', '\n']) {
         let words: Vec<&str> = sentence.split_whitespace().collect();
         let is_the_number = |t: &str| {
-            t.trim_start_matches(['€', '$', '£', '(']).trim_end_matches(|c: char| !c.is_alphanumeric()) == number
+            t.trim_start_matches(CURRENCY).trim_start_matches('(').trim_end_matches(|c: char| !c.is_alphanumeric())
+                == number
         };
         let Some(at) = words.iter().position(|t| is_the_number(t)) else {
             continue;
         };
+        let currency_sign = |t: &str| !t.is_empty() && t.chars().all(|c| CURRENCY.contains(&c));
         let is_figure = words[at].contains('%')
-            || words[at].starts_with(['€', '$', '£'])
+            || words[at].starts_with(CURRENCY)
             || words.get(at + 1).is_some_and(|t| t.starts_with(['%', '€']))
-            || (at > 0 && CURRENCY.contains(&words[at - 1]));
+            || (at > 0 && currency_sign(words[at - 1]));
         if !is_figure {
             continue;
         }
