@@ -35,8 +35,9 @@ use crate::{rules, text, unfair};
 /// 10: a run of clauses one side holds once more (a repeated section) is a copy, not a change;
 /// a heading that held whole sentences, demoted, is formatting; a word leaving or joining a
 /// product name ("Apple Business Manager" → "Apple Business") is a rename; changelog notes
-/// ("The most recent update to …") are update notices).
-pub const ANALYZER_LOGIC: &str = "10";
+/// ("The most recent update to …") are update notices);
+/// 11: a block that names itself by a title line over a date line of its own joined the capture.
+pub const ANALYZER_LOGIC: &str = "11";
 const MODEL_BYTES: &[u8] = include_bytes!("../data/unfair-tos.model");
 /// Documents longer than this are analysed on their first part only (bounded time).
 pub const MAX_ANALYSED_BYTES: usize = 8 << 20;

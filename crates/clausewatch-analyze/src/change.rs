@@ -1207,13 +1207,31 @@ fn capture_artefact(
     if came_words >= 300 && (gone_words as f64) <= 0.02 * came_words as f64 && po.dates.is_subset(&pn.dates) {
         let opening = &came[..came.len().min(10)];
         let announced = came.iter().any(|&i| signals::is_update_notice(&nu.canon[i]));
-        let numbered = opening.iter().any(|&i| nu.numbered_section[i]);
-        let names: Vec<String> = opening.iter().flat_map(|&i| signals::instrument_names(&nu.text[i])).collect();
-        // The old text's own names are read only when the block names something.
+        // A block with a date line of its own may name itself by a title line ("TikTok Shop Law
+        // Enforcement & Regulatory Disclosure Guidelines" over "Last updated 27 August 2025").
+        let dated = came.iter().any(|&i| signals::is_date_line(&nu.canon[i]));
+        // The new text's first line is the document's own title.
+        let names_of = |i: usize| {
+            let mut names: Vec<(String, bool)> =
+                signals::instrument_names(&nu.text[i]).into_iter().map(|n| (n, false)).collect();
+            let titled = dated && i > 0;
+            names.extend(titled.then(|| signals::titled_instrument(&nu.text[i])).flatten().map(|n| (n, true)));
+            names
+        };
+        // The clauses up to the first that names an instrument: under a numbered heading, the
+        // block continues the document's own sections.
+        let naming = opening.iter().position(|&i| !names_of(i).is_empty());
+        let numbered = naming.is_some_and(|k| opening[..=k].iter().any(|&i| nu.numbered_section[i]));
+        let names: Vec<(String, bool)> = opening.iter().flat_map(|&i| names_of(i)).collect();
+        // The old text's own names are read only when the block names something. A title that
+        // ends with a name the old text calls itself by ("TikTok Law Enforcement Guidelines" over
+        // "these Law Enforcement Guidelines") is the document's own title. The old text may
+        // mention the other document (a link to it): that does not make it its own.
         let joined = (!announced && !numbered && !names.is_empty())
             .then(|| {
                 let own: BTreeSet<String> = ou.text.iter().flat_map(|t| signals::instrument_names(t)).collect();
-                names.into_iter().find(|n| !own.contains(n))
+                let owned = |n: &str| own.iter().any(|o| n.ends_with(&format!(" {o}")));
+                names.into_iter().find(|(n, titled)| !(own.contains(n) || (*titled && owned(n)))).map(|(n, _)| n)
             })
             .flatten();
         if let Some(name) = joined {
@@ -2051,6 +2069,36 @@ mod tests {
         // Numbered, it is the document's own new section.
         let section = joined.replace("## Limited Data Use Terms", "## 7. Limited Data Use Terms");
         assert!(!c(&base, &section).capture_artefact);
+
+        // A block that names itself only by a title line, over a date line of its own (TikTok
+        // Shop's guidelines joining the law enforcement guidelines). The old text may link to
+        // it: a mention is not a name the document calls itself by.
+        let base = format!(
+            "Last updated: 1 March 2026\n\nThese Law Enforcement Guidelines explain how we answer requests. For shop data see the [Shop Law Enforcement & Regulatory Disclosure Guidelines](https://x.test/shop).\n\n{}",
+            doc(6)
+        );
+        let body = "Each request for shop data must name the correct shop entity and the legal basis, and we may refuse a request that does not. ".repeat(14);
+        let block = format!(
+            "Shop Law Enforcement & Regulatory Disclosure Guidelines\n\n_Last updated 27 August 2025_\n\n{body}"
+        );
+        let titled = format!("{base}\n\n{block}");
+        let s = c(&base, &titled);
+        assert!(s.capture_artefact, "{:?}", s.reasons);
+        assert!(s.reasons[0].contains("shop law enforcement & regulatory disclosure guidelines"), "{:?}", s.reasons);
+        // Without a date line of its own, a title line names nothing: the document's new part.
+        let undated = titled.replace("_Last updated 27 August 2025_\n\n", "");
+        assert_eq!(c(&base, &undated).significance, Significance::Substantive);
+        // The document's own title ("Acme Law Enforcement Guidelines" ends with the name the
+        // old text calls itself by) is not another document.
+        let own_title = format!("{base}\n\nAcme Law Enforcement Guidelines\n\n_Last updated 27 August 2025_\n\n{body}");
+        assert_eq!(c(&base, &own_title).significance, Significance::Substantive);
+        assert_eq!(
+            signals::titled_instrument("**TikTok Shop Law Enforcement & Regulatory Disclosure Guidelines**"),
+            Some("tiktok shop law enforcement & regulatory disclosure guidelines".into())
+        );
+        assert_eq!(signals::titled_instrument("Supplemental Terms"), None);
+        assert_eq!(signals::titled_instrument("Terms of Service"), None);
+        assert_eq!(signals::titled_instrument("You must follow these Terms"), None);
     }
 
     #[test]

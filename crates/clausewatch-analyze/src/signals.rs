@@ -721,6 +721,37 @@ pub fn instrument_names(raw: &str) -> Vec<String> {
     out
 }
 
+/// The instrument a title line names: a short line of capitalised words that ends with an
+/// instrument noun ("TikTok Shop Law Enforcement & Regulatory Disclosure Guidelines"). Not a
+/// sentence, not a generic title ("Terms of Service" alone has no qualifier before its noun),
+/// not one that extends the document ("Supplemental Terms").
+pub fn titled_instrument(raw: &str) -> Option<String> {
+    let t = raw.trim().trim_start_matches(['#', ' ']).trim_matches(['*', '_', ' ']);
+    let tokens: Vec<&str> = t.split_whitespace().collect();
+    if tokens.len() < 2 || tokens.len() > 12 || t.ends_with(['.', ':', '?', '!', ',', ';']) {
+        return None;
+    }
+    let mut run: Vec<String> = Vec::new();
+    for w in &tokens {
+        let word = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '&');
+        let joins = matches!(word, "and" | "of" | "&" | "for" | "on" | "the" | "to");
+        if word.is_empty() || !(joins || word.chars().next().is_some_and(|c| c.is_uppercase() || c.is_numeric())) {
+            return None;
+        }
+        run.push(word.to_lowercase());
+    }
+    let last = run.last()?;
+    if !INSTRUMENT_NOUNS.contains(&last.as_str()) {
+        return None;
+    }
+    let qualifiers = &run[..run.len() - 1];
+    let named = qualifiers.iter().any(|q| {
+        !matches!(q.as_str(), "and" | "of" | "&" | "for" | "on" | "the" | "to")
+            && !INSTRUMENT_NOUNS.contains(&q.as_str())
+    });
+    (named && !qualifiers.iter().any(|q| EXTENDING_WORDS.contains(&q.as_str()))).then(|| run.join(" "))
+}
+
 /// A clause that names the controller or the contracting party ("your data controller is …",
 /// "these Terms are an agreement between you and …").
 pub fn names_party(canon: &str) -> bool {
