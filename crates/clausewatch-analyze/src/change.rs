@@ -302,6 +302,7 @@ pub fn classify_prepared(
     let mut gone_kinds: Vec<ClauseKind> = gone.iter().map(|&i| kind(ou, i)).collect();
     let mut came_kinds: Vec<ClauseKind> = came.iter().map(|&i| kind(nu, i)).collect();
     align_kinds(&ops, (ou, nu), (&gone, &came), (&mut gone_kinds, &mut came_kinds));
+    translated_block((&gone, &came), (ou, nu), (&mut gone_kinds, &mut came_kinds));
     let body = |ix: &[usize], kinds: &[ClauseKind]| -> Vec<usize> {
         ix.iter().zip(kinds).filter(|(_, k)| **k == ClauseKind::Body).map(|(i, _)| *i).collect()
     };
@@ -452,15 +453,27 @@ pub fn classify_prepared(
             && e.new.iter().all(|&n| nu.canon[n].split(' ').count() <= 8);
         (e.is_rewrite() || entry)
             .then(|| {
-                // A place that only moves with a postal address is a contact detail.
+                // A place that only moves with a postal address, or names the country of a
+                // helpline in a directory of phone numbers, is a contact detail.
                 let raw: Vec<&str> = e
                     .old
                     .iter()
                     .map(|&o| ou.text[o].as_str())
                     .chain(e.new.iter().map(|&n| nu.text[n].as_str()))
                     .collect();
+                // A table whose rows mostly list phone numbers is such a directory, rows without
+                // a number included.
+                let rows = raw.iter().filter(|t| t.trim_start().starts_with('|')).count();
+                let phone_rows = raw.iter().filter(|t| signals::is_phone_row(t)).count();
+                let directory = phone_rows > 0 && 2 * phone_rows >= rows;
                 let address_only = |w: &str| {
-                    let uses: Vec<bool> = raw.iter().filter_map(|t| signals::place_only_in_addresses(t, w)).collect();
+                    let uses: Vec<bool> = raw
+                        .iter()
+                        .filter_map(|t| {
+                            let row = directory && t.trim_start().starts_with('|');
+                            signals::place_only_in_addresses(t, w).map(|a| a || row)
+                        })
+                        .collect();
                     !uses.is_empty() && uses.iter().all(|&a| a)
                 };
                 e.gone.iter().chain(&e.came).find(|w| signals::is_place(w) && !address_only(w)).map(|w| (e, w.clone()))
@@ -774,6 +787,31 @@ fn align_kinds(
             if came_kinds[p] != ClauseKind::Body && mostly_in(&nu.canon[came[p]], &old_body) {
                 came_kinds[p] = ClauseKind::Body;
             }
+        }
+    }
+}
+
+/// A block in one language that leaves while a block in another language, about as long,
+/// arrives: the capture got that part of the page in another language (GURUWALK's Spanish
+/// walker conditions captured in English, in terms that are otherwise Spanish). Both blocks are
+/// read as the capture's language, not as text removed and added. The languages are read over
+/// each block as a whole (a single clause often holds too few function words to tell).
+fn translated_block(
+    (gone, came): (&[usize], &[usize]),
+    (ou, nu): (&Units, &Units),
+    (gone_kinds, came_kinds): (&mut [ClauseKind], &mut [ClauseKind]),
+) {
+    let size = |u: &Units, ix: &[usize]| ix.iter().map(|&i| u.canon[i].split(' ').count()).sum::<usize>();
+    let (gone_words, came_words) = (size(ou, gone), size(nu, came));
+    let near = (came_words as f64) >= 0.6 * gone_words as f64 && came_words as f64 <= 1.7 * gone_words as f64;
+    if gone.len() < 3 || came.len() < 3 || gone_words < 100 || !near {
+        return;
+    }
+    let lang = |u: &Units, ix: &[usize]| signals::language_ahead(ix.iter().flat_map(|&i| u.canon[i].split(' ')), 1.5);
+    let (Some(gone_lang), Some(came_lang)) = (lang(ou, gone), lang(nu, came)) else { return };
+    if gone_lang != came_lang {
+        for k in gone_kinds.iter_mut().chain(came_kinds.iter_mut()).filter(|k| **k == ClauseKind::Body) {
+            *k = ClauseKind::Foreign;
         }
     }
 }
@@ -1877,6 +1915,40 @@ mod tests {
         // "did not" tells what happened; "does not" states what is done.
         assert_eq!(signals::mark_false_modals("claimants did not respond".into()), "claimants did notpast respond");
         assert_eq!(signals::mark_false_modals("we do not sell your data".into()), "we do not sell your data");
+    }
+
+    #[test]
+    fn helpline_directories_and_translated_sections_are_no_new_rules() {
+        // A directory of helplines by country: a country added with its number is whom to call.
+        let lines = "## Support resources\n\nIf you are in crisis, contact a local helpline.\n\n| Country | Organisation | Phone |\n| --- | --- | --- |\n| Australia | [Lifeline](https://lifeline.test/) | 13 11 14 |\n| Germany | [Telefonseelsorge](https://ts.test/) | 0800-1110111 |\n";
+        let more = lines.replace(
+            "| Germany |",
+            "| Belgium | [Community Help Service](https://chs.test/) | 32 2 648 4014 |\n| Canada | [Talk Suicide](https://ts.test/ca) | 988 |\n| Germany |",
+        );
+        let s = c(lines, &more);
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        // A table of what applies where is no directory: a country added there is a place.
+        let ages = "## Minimum age\n\nYou must be old enough to use the service.\n\n| Country | Minimum age |\n| --- | --- |\n| Australia | 13 |\n| Germany | 16 |\n";
+        let s = c(ages, &ages.replace("| Germany |", "| Belgium | 13 |\n| Germany |"));
+        assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        assert!(signals::is_phone_row("| Belgium | [CHS](https://chs.test/) | 32 2 648 4014 |"));
+        assert!(signals::is_phone_row("| Canada | Talk Suicide | 988<br>+1 800 931-2237 |"));
+        assert!(!signals::is_phone_row("| Germany | 16 |"));
+        assert!(!signals::is_phone_row("| France | since 2024 |"));
+
+        // A section of a bilingual page captured in the document's other language: the same
+        // rules, translated. English terms with a Spanish section for walkers.
+        let english = "## Services\n\nWe provide a platform for booking free tours. You must be eighteen to register. We may remove reviews that break these terms.\n\n";
+        // Each Spanish clause alone is too short to tell from French, Romanian or Dutch (it
+        // shares "de", "la", "en"): only the block as a whole tells.
+        let spanish = "## Condiciones para los walkers\n\nEn el momento en el que te das de alta en la web de Guruwalk aceptas la política de la plataforma.\n\nLa titularidad de la página web la ostenta Guruwalk, con domicilio social en la calle de Madrid.\n\nEl guru realiza la actividad de la ruta en la ciudad de destino bajo su propio riesgo.\n\nLa plataforma de Guruwalk actúa de intermediario en la reserva de actividades de la ciudad.\n\nGuruwalk podrá eliminar la cuenta de cualquier walker que incumpla la política de la plataforma en la web.\n\nLa opinión de un walker sobre la ruta de un guru es la opinión de la persona que la escribe.\n\nEl walker es el responsable de la información de su perfil en la web de la plataforma.\n\n";
+        let translated = "## Conditions for walkers\n\nWhen you sign up on the Guruwalk website you accept the policy of the platform.\n\nThe website is owned by Guruwalk, with its registered office in a street of Madrid.\n\nThe guru carries out the activity of the route in the destination city at their own risk.\n\nThe Guruwalk platform acts as an intermediary in the booking of activities in the city.\n\nGuruwalk may delete the account of any walker who breaches the policy of the platform on the website.\n\nThe review of a walker about the route of a guru is the opinion of the person who writes it.\n\nThe walker is responsible for the information of their profile on the website of the platform.\n\n";
+        let s = c(&format!("{english}{spanish}"), &format!("{english}{translated}"));
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        // New English rules beside the Spanish section, which stays, are read.
+        let added = "## Refunds\n\nYou may cancel a booking and get a full refund up to 24 hours before the tour. After that we will not refund the booking fee. We may charge a fee of 5 euros for each walker who does not attend.\n\nA guru who cancels a tour must inform every walker by e-mail and may not charge them.\n\nWe may suspend gurus who cancel more than three tours in a month.\n\n";
+        let s = c(&format!("{english}{spanish}"), &format!("{english}{spanish}{added}"));
+        assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
     }
 
     #[test]

@@ -207,6 +207,25 @@ pub fn place_only_in_addresses(raw: &str, place: &str) -> Option<bool> {
     seen.then_some(true)
 }
 
+/// A table row that lists a phone number in a cell of its own ("| Belgium | Centre de Prévention
+/// du Suicide | 0800 32 123 |"): an entry of a directory of contacts (helplines, hotlines, local
+/// offices), where a country names whom to call, not where a rule applies.
+pub fn is_phone_row(raw: &str) -> bool {
+    let row = raw.trim();
+    if !row.starts_with('|') {
+        return false;
+    }
+    row.split('|').any(|cell| {
+        cell.split("<br>").any(|part| {
+            let part = part.trim();
+            let digits = part.chars().filter(char::is_ascii_digit).count();
+            let phone_chars =
+                part.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')' | '.'));
+            phone_chars && digits >= 3 && !(part.len() == 4 && is_year(part))
+        })
+    })
+}
+
 fn is_number(w: &str) -> bool {
     !w.is_empty() && w.chars().all(|c| c.is_ascii_digit())
 }
@@ -396,6 +415,13 @@ pub fn language(canon: &str) -> Option<&'static str> {
 
 /// `language` of a text already split into canonical words.
 pub fn language_of<'a>(words: impl Iterator<Item = &'a str>) -> Option<&'static str> {
+    language_ahead(words, 2.0)
+}
+
+/// The language of a long block of text (a hundred words or more), where a lead of `ahead`
+/// times the runner-up's count suffices: Spanish shares function words with its neighbours
+/// ("de", "la", "en", "que"), so its lead over them is smaller than English's.
+pub fn language_ahead<'a>(words: impl Iterator<Item = &'a str>, ahead: f64) -> Option<&'static str> {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     let mut total = 0;
     for w in words {
@@ -409,7 +435,7 @@ pub fn language_of<'a>(words: impl Iterator<Item = &'a str>) -> Option<&'static 
     let (lang, best) = counts.iter().max_by_key(|(_, c)| **c)?;
     let second = counts.iter().filter(|(l, _)| *l != lang).map(|(_, c)| *c).max().unwrap_or(0);
     // Enough evidence, and clearly ahead of the runner-up.
-    (*best >= 3 && *best * 10 >= total && *best >= 2 * second).then_some(*lang)
+    (*best >= 3 && *best * 10 >= total && *best as f64 >= ahead * second as f64).then_some(*lang)
 }
 
 /// British and American spellings, and other variants that do not change a word's meaning,
