@@ -36,7 +36,10 @@ use crate::{rules, text, unfair};
 /// a heading that held whole sentences, demoted, is formatting; a word leaving or joining a
 /// product name ("Apple Business Manager" → "Apple Business") is a rename; changelog notes
 /// ("The most recent update to …") are update notices);
-/// 11: a block that names itself by a title line over a date line of its own joined the capture.
+/// 11: a block that names itself by a title line over a date line of its own joined the capture;
+/// a helpline directory's countries are contacts; a section in another language is a translation;
+/// a page stating none of the document's provisions in its place is another page; a lead-in label
+/// ("Recommender Systems:") states no provision.
 pub const ANALYZER_LOGIC: &str = "11";
 const MODEL_BYTES: &[u8] = include_bytes!("../data/unfair-tos.model");
 /// Documents longer than this are analysed on their first part only (bounded time).

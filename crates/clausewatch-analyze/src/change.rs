@@ -271,7 +271,8 @@ pub fn classify_prepared(
     if captured_gone.is_empty() && captured_came.is_empty() {
         return finish(s, Significance::Cosmetic, "the same clauses in another order (moved, not reworded)".into());
     }
-    if let Some(reason) = capture_artefact(po, pn, &captured_gone, &captured_came, context) {
+    let provisions = (provision_map(old).len(), provision_map(new).len());
+    if let Some(reason) = capture_artefact(po, pn, (&captured_gone, &captured_came), provisions, context) {
         s.capture_artefact = true;
         return finish(s, Significance::Cosmetic, format!("capture artefact: {reason}"));
     }
@@ -1184,8 +1185,8 @@ fn carries_obligation(canon: &str, lang: Option<&str>) -> bool {
 fn capture_artefact(
     po: &Prepared,
     pn: &Prepared,
-    gone: &[usize],
-    came: &[usize],
+    (gone, came): (&[usize], &[usize]),
+    (old_provisions, new_provisions): (usize, usize),
     context: &Context<'_>,
 ) -> Option<String> {
     let (ow, nw, ou, nu) = (&po.words, &pn.words, &po.units, &pn.units);
@@ -1203,6 +1204,15 @@ fn capture_artefact(
             "one version has {} words, the other {}; the short one is not a version of the document",
             small.len(),
             large.len()
+        ));
+    }
+    // None of the document's text is left and the new capture states none of its provisions:
+    // another page (a home or marketing page) was captured instead. A rewritten document still
+    // states provisions; a page the size of the old one that states none is not the document.
+    let old_words: usize = ou.canon.iter().map(|c| c.split(' ').count()).sum();
+    if old_words >= 300 && gone_words as f64 >= 0.9 * old_words as f64 && old_provisions >= 5 && new_provisions <= 1 {
+        return Some(format!(
+            "none of the document's text is left and the new capture states {new_provisions} of its {old_provisions} kinds of provision: another page was captured instead"
         ));
     }
     let marker = |u: &Units, ix: &[usize]| ix.iter().any(|&i| signals::has_error_marker(&u.canon[i]));
@@ -1337,14 +1347,19 @@ fn provision_deltas(
     let (op, np) = (provision_map(old), provision_map(new));
     let tax = crate::taxonomy::taxonomy();
     // A label of a few words that is no sentence ("Appeal a monetization decision", a help
-    // widget's link or a heading-like line) names a topic; it states no provision.
+    // widget's link or a heading-like line) names a topic; it states no provision. So does a
+    // label that introduces what follows ("**Recommender Systems:**"), unless it already
+    // grants or forbids ("You may not:" leads into a list of rules).
     let label_like = |quote: &str| {
         let t = quote.trim().trim_end_matches(['*', '_', ' ']);
-        t.split_whitespace().count() <= LABEL_WORDS && !t.ends_with(['.', ';', ':', '!', ')'])
+        let lead_in = t.ends_with(':') && !carries_obligation(&text::canonical(t), None);
+        t.split_whitespace().count() <= LABEL_WORDS && (lead_in || !t.ends_with(['.', ';', ':', '!', ')']))
     };
+    // A quote that spans several clauses counts when one of them changed; a changed label
+    // of a few words that the quote merely repeats ("recommender systems") does not.
     let in_set = |set: &BTreeSet<&str>, quote: &str| {
         let q = text::canonical(quote);
-        set.iter().any(|c| c.contains(q.as_str()) || q.contains(*c))
+        set.iter().any(|c| c.contains(q.as_str()) || (q.contains(*c) && c.split(' ').count() > LABEL_WORDS))
     };
     let states_provision = |set: &BTreeSet<&str>, quote: &str| !label_like(quote) && in_set(set, quote);
     for (p, fs) in &np {
@@ -1949,6 +1964,40 @@ mod tests {
         let added = "## Refunds\n\nYou may cancel a booking and get a full refund up to 24 hours before the tour. After that we will not refund the booking fee. We may charge a fee of 5 euros for each walker who does not attend.\n\nA guru who cancels a tour must inform every walker by e-mail and may not charge them.\n\nWe may suspend gurus who cancel more than three tours in a month.\n\n";
         let s = c(&format!("{english}{spanish}"), &format!("{english}{spanish}{added}"));
         assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+    }
+
+    #[test]
+    fn another_page_captured_instead_of_the_document_is_an_artefact() {
+        let terms = include_str!("../tests/fixtures/deepseek-terms-2026-03-27.md");
+        // A marketing home page about as long as the terms (4,200 words), stating none of
+        // their provisions.
+        let home = format!(
+            "# More than social media\n\n{}",
+            (1..=200)
+                .map(|i| format!("## Feature {i}\n\nReal people and real communities share moments number {i} with creators they follow.\n\n"))
+                .collect::<String>()
+        );
+        let s = c(terms, &home);
+        assert!(s.capture_artefact, "{:?}", s.reasons);
+        assert_eq!(s.significance, Significance::Cosmetic);
+        // Another legal text in its place states provisions: a real (substantive) change.
+        let other = include_str!("../tests/fixtures/chatgpt-terms-2026-07-26.md");
+        let s = c(terms, other);
+        assert!(!s.capture_artefact, "{:?}", s.reasons);
+        assert_eq!(s.significance, Significance::Substantive);
+    }
+
+    #[test]
+    fn a_label_introducing_a_pointer_states_no_provision() {
+        let base = "## Use of the Services\n\nYou agree that you won't violate the Community Guidelines.\n\n";
+        let pointer = format!(
+            "{base}**Recommender Systems:**\n\nFor more information on how content is displayed in feeds and our use of recommender systems, please see [this Help Center article](https://help.x.test/recommender).\n\n"
+        );
+        let s = c(base, &pointer);
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.provisions_added);
+        // A lead-in that grants or forbids still states its rule.
+        let rules = format!("{base}You may not:\n\n* scrape the Services\n\n* resell access to the Services\n\n");
+        assert_eq!(c(base, &rules).significance, Significance::Substantive);
     }
 
     #[test]
