@@ -271,8 +271,7 @@ pub fn classify_prepared(
     if captured_gone.is_empty() && captured_came.is_empty() {
         return finish(s, Significance::Cosmetic, "the same clauses in another order (moved, not reworded)".into());
     }
-    let provisions = (provision_map(old).len(), provision_map(new).len());
-    if let Some(reason) = capture_artefact(po, pn, (&captured_gone, &captured_came), provisions, context) {
+    if let Some(reason) = capture_artefact(po, pn, (&captured_gone, &captured_came), (old, new), context) {
         s.capture_artefact = true;
         return finish(s, Significance::Cosmetic, format!("capture artefact: {reason}"));
     }
@@ -1186,7 +1185,7 @@ fn capture_artefact(
     po: &Prepared,
     pn: &Prepared,
     (gone, came): (&[usize], &[usize]),
-    (old_provisions, new_provisions): (usize, usize),
+    (old, new): (&Analysis, &Analysis),
     context: &Context<'_>,
 ) -> Option<String> {
     let (ow, nw, ou, nu) = (&po.words, &pn.words, &po.units, &pn.units);
@@ -1209,11 +1208,16 @@ fn capture_artefact(
     // None of the document's text is left and the new capture states none of its provisions:
     // another page (a home or marketing page) was captured instead. A rewritten document still
     // states provisions; a page the size of the old one that states none is not the document.
+    // The kinds of provision are counted only once the text is found gone.
     let old_words: usize = ou.canon.iter().map(|c| c.split(' ').count()).sum();
-    if old_words >= 300 && gone_words as f64 >= 0.9 * old_words as f64 && old_provisions >= 5 && new_provisions <= 1 {
-        return Some(format!(
-            "none of the document's text is left and the new capture states {new_provisions} of its {old_provisions} kinds of provision: another page was captured instead"
-        ));
+    if old_words >= 300 && gone_words as f64 >= 0.9 * old_words as f64 {
+        let kinds = |a: &Analysis| confident(a).map(|f| f.provision.as_str()).collect::<BTreeSet<_>>().len();
+        let (old_kinds, new_kinds) = (kinds(old), kinds(new));
+        if old_kinds >= 5 && new_kinds <= 1 {
+            return Some(format!(
+                "none of the document's text is left and the new capture states {new_kinds} of its {old_kinds} kinds of provision: another page was captured instead"
+            ));
+        }
     }
     let marker = |u: &Units, ix: &[usize]| ix.iter().any(|&i| signals::has_error_marker(&u.canon[i]));
     if marker(nu, came) && gone_words >= 3 * came_words {
@@ -1268,9 +1272,10 @@ fn capture_artefact(
         };
         // The clauses up to the first that names an instrument: under a numbered heading, the
         // block continues the document's own sections.
-        let naming = opening.iter().position(|&i| !names_of(i).is_empty());
+        let named: Vec<Vec<(String, bool)>> = opening.iter().map(|&i| names_of(i)).collect();
+        let naming = named.iter().position(|n| !n.is_empty());
         let numbered = naming.is_some_and(|k| opening[..=k].iter().any(|&i| nu.numbered_section[i]));
-        let names: Vec<(String, bool)> = opening.iter().flat_map(|&i| names_of(i)).collect();
+        let names: Vec<(String, bool)> = named.into_iter().flatten().collect();
         // The old text's own names are read only when the block names something. A title that
         // ends with a name the old text calls itself by ("TikTok Law Enforcement Guidelines" over
         // "these Law Enforcement Guidelines") is the document's own title. The old text may
