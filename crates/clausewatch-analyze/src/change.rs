@@ -462,17 +462,20 @@ pub fn classify_prepared(
                     .chain(e.new.iter().map(|&n| nu.text[n].as_str()))
                     .collect();
                 // A table whose rows mostly list phone numbers is such a directory, rows without
-                // a number included.
-                let rows = raw.iter().filter(|t| t.trim_start().starts_with('|')).count();
-                let phone_rows = raw.iter().filter(|t| signals::is_phone_row(t)).count();
-                let directory = phone_rows > 0 && 2 * phone_rows >= rows;
+                // a number included. Read only when a place word is found.
+                let directory = std::cell::OnceCell::new();
+                let in_directory = |t: &str| {
+                    signals::is_table_row(t)
+                        && *directory.get_or_init(|| {
+                            let rows = raw.iter().filter(|t| signals::is_table_row(t)).count();
+                            let phone_rows = raw.iter().filter(|t| signals::is_phone_row(t)).count();
+                            phone_rows > 0 && 2 * phone_rows >= rows
+                        })
+                };
                 let address_only = |w: &str| {
                     let uses: Vec<bool> = raw
                         .iter()
-                        .filter_map(|t| {
-                            let row = directory && t.trim_start().starts_with('|');
-                            signals::place_only_in_addresses(t, w).map(|a| a || row)
-                        })
+                        .filter_map(|t| signals::place_only_in_addresses(t, w).map(|a| a || in_directory(t)))
                         .collect();
                     !uses.is_empty() && uses.iter().all(|&a| a)
                 };
@@ -801,8 +804,7 @@ fn translated_block(
     (ou, nu): (&Units, &Units),
     (gone_kinds, came_kinds): (&mut [ClauseKind], &mut [ClauseKind]),
 ) {
-    let size = |u: &Units, ix: &[usize]| ix.iter().map(|&i| u.canon[i].split(' ').count()).sum::<usize>();
-    let (gone_words, came_words) = (size(ou, gone), size(nu, came));
+    let (gone_words, came_words) = (ou.words_in(gone.iter().copied()), nu.words_in(came.iter().copied()));
     let near = (came_words as f64) >= 0.6 * gone_words as f64 && came_words as f64 <= 1.7 * gone_words as f64;
     if gone.len() < 3 || came.len() < 3 || gone_words < 100 || !near {
         return;
@@ -1189,8 +1191,7 @@ fn capture_artefact(
     context: &Context<'_>,
 ) -> Option<String> {
     let (ow, nw, ou, nu) = (&po.words, &pn.words, &po.units, &pn.units);
-    let wc = |u: &Units, ix: &[usize]| ix.iter().map(|&i| u.canon[i].split(' ').count()).sum::<usize>();
-    let (gone_words, came_words) = (wc(ou, gone), wc(nu, came));
+    let (gone_words, came_words) = (ou.words_in(gone.iter().copied()), nu.words_in(came.iter().copied()));
     // One side is a small fraction of the other and shares little with it.
     let (small, large) = if ow.len() <= nw.len() { (ow, nw) } else { (nw, ow) };
     let large_set: BTreeSet<&str> = large.iter().map(String::as_str).collect();
@@ -1209,7 +1210,7 @@ fn capture_artefact(
     // another page (a home or marketing page) was captured instead. A rewritten document still
     // states provisions; a page the size of the old one that states none is not the document.
     // The kinds of provision are counted only once the text is found gone.
-    let old_words: usize = ou.canon.iter().map(|c| c.split(' ').count()).sum();
+    let old_words = ou.words_in(0..ou.canon.len());
     if old_words >= 300 && gone_words as f64 >= 0.9 * old_words as f64 {
         let kinds = |a: &Analysis| confident(a).map(|f| f.provision.as_str()).collect::<BTreeSet<_>>().len();
         let (old_kinds, new_kinds) = (kinds(old), kinds(new));
@@ -1509,6 +1510,11 @@ struct Units {
 }
 
 impl Units {
+    /// How many words the clauses `ix` hold.
+    fn words_in(&self, ix: impl IntoIterator<Item = usize>) -> usize {
+        ix.into_iter().map(|i| self.canon[i].split(' ').count()).sum()
+    }
+
     fn of(md: &str) -> Units {
         let (mut canon, mut text_, mut section) = (Vec::new(), Vec::new(), Vec::new());
         let mut numbered_section = Vec::new();

@@ -211,19 +211,21 @@ pub fn place_only_in_addresses(raw: &str, place: &str) -> Option<bool> {
 /// du Suicide | 0800 32 123 |"): an entry of a directory of contacts (helplines, hotlines, local
 /// offices), where a country names whom to call, not where a rule applies.
 pub fn is_phone_row(raw: &str) -> bool {
-    let row = raw.trim();
-    if !row.starts_with('|') {
-        return false;
-    }
-    row.split('|').any(|cell| {
-        cell.split("<br>").any(|part| {
-            let part = part.trim();
-            let digits = part.chars().filter(char::is_ascii_digit).count();
-            let phone_chars =
-                part.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')' | '.'));
-            phone_chars && digits >= 3 && !(part.len() == 4 && is_year(part))
+    is_table_row(raw)
+        && raw.split('|').any(|cell| {
+            cell.split("<br>").any(|part| {
+                let part = part.trim();
+                let digits = part.chars().filter(char::is_ascii_digit).count();
+                let phone_chars =
+                    part.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')' | '.'));
+                phone_chars && digits >= 3 && !(part.len() == 4 && is_year(part))
+            })
         })
-    })
+}
+
+/// A line of a Markdown table.
+pub fn is_table_row(raw: &str) -> bool {
+    raw.trim_start().starts_with('|')
 }
 
 fn is_number(w: &str) -> bool {
@@ -747,6 +749,9 @@ pub fn instrument_names(raw: &str) -> Vec<String> {
     out
 }
 
+/// The small words a title keeps in lower case ("Law Enforcement *and* Disclosure Guidelines").
+const TITLE_JOINS: &[&str] = &["and", "of", "&", "for", "on", "the", "to"];
+
 /// The instrument a title line names: a short line of capitalised words that ends with an
 /// instrument noun ("TikTok Shop Law Enforcement & Regulatory Disclosure Guidelines"). Not a
 /// sentence, not a generic title ("Terms of Service" alone has no qualifier before its noun),
@@ -760,7 +765,7 @@ pub fn titled_instrument(raw: &str) -> Option<String> {
     let mut run: Vec<String> = Vec::new();
     for w in &tokens {
         let word = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '&');
-        let joins = matches!(word, "and" | "of" | "&" | "for" | "on" | "the" | "to");
+        let joins = TITLE_JOINS.contains(&word);
         if word.is_empty() || !(joins || word.chars().next().is_some_and(|c| c.is_uppercase() || c.is_numeric())) {
             return None;
         }
@@ -771,10 +776,8 @@ pub fn titled_instrument(raw: &str) -> Option<String> {
         return None;
     }
     let qualifiers = &run[..run.len() - 1];
-    let named = qualifiers.iter().any(|q| {
-        !matches!(q.as_str(), "and" | "of" | "&" | "for" | "on" | "the" | "to")
-            && !INSTRUMENT_NOUNS.contains(&q.as_str())
-    });
+    let named =
+        qualifiers.iter().any(|q| !TITLE_JOINS.contains(&q.as_str()) && !INSTRUMENT_NOUNS.contains(&q.as_str()));
     (named && !qualifiers.iter().any(|q| EXTENDING_WORDS.contains(&q.as_str()))).then(|| run.join(" "))
 }
 
