@@ -271,7 +271,8 @@ pub fn classify_prepared(
     if captured_gone.is_empty() && captured_came.is_empty() {
         return finish(s, Significance::Cosmetic, "the same clauses in another order (moved, not reworded)".into());
     }
-    if let Some(reason) = capture_artefact(po, pn, (&captured_gone, &captured_came), (old, new), context) {
+    if let Some(reason) = capture_artefact(po, pn, (&captured_gone, &captured_came), &copies_gone, (old, new), context)
+    {
         s.capture_artefact = true;
         return finish(s, Significance::Cosmetic, format!("capture artefact: {reason}"));
     }
@@ -1187,11 +1188,14 @@ fn capture_artefact(
     po: &Prepared,
     pn: &Prepared,
     (gone, came): (&[usize], &[usize]),
+    copies_gone: &[usize],
     (old, new): (&Analysis, &Analysis),
     context: &Context<'_>,
 ) -> Option<String> {
     let (ow, nw, ou, nu) = (&po.words, &pn.words, &po.units, &pn.units);
     let (gone_words, came_words) = (ou.words_in(gone.iter().copied()), nu.words_in(came.iter().copied()));
+    // A section the capture held twice and now holds once is no text of the document lost.
+    let lost_words = gone_words - ou.words_in(copies_gone.iter().copied());
     // One side is a small fraction of the other and shares little with it.
     let (small, large) = if ow.len() <= nw.len() { (ow, nw) } else { (nw, ow) };
     let large_set: BTreeSet<&str> = large.iter().map(String::as_str).collect();
@@ -1257,9 +1261,12 @@ fn capture_artefact(
     // contract ..."). The page's tracked scope changed; the document did not. Not when the
     // block announces a new version of the document, nor when it sits under a numbered heading
     // (it continues the document's own sections: "33. SMS Terms").
-    if came_words >= 300 && (gone_words as f64) <= 0.02 * came_words as f64 && po.dates.is_subset(&pn.dates) {
+    let kept_all =
+        came_words >= 300 && (lost_words as f64) <= 0.02 * came_words as f64 && po.dates.is_subset(&pn.dates);
+    let announced = || came.iter().any(|&i| signals::is_update_notice(&nu.canon[i]));
+    if kept_all {
         let opening = &came[..came.len().min(10)];
-        let announced = came.iter().any(|&i| signals::is_update_notice(&nu.canon[i]));
+        let announced = announced();
         // A block with a date line of its own may name itself by a title line ("TikTok Shop Law
         // Enforcement & Regulatory Disclosure Guidelines" over "Last updated 27 August 2025").
         let dated = came.iter().any(|&i| signals::is_date_line(&nu.canon[i]));
@@ -1291,6 +1298,40 @@ fn capture_artefact(
         if let Some(name) = joined {
             return Some(format!(
                 "{came_words} words of another document (\"{name}\") joined the capture and the document's own text and dates stayed: the tracked scope changed"
+            ));
+        }
+    }
+    // Pages joined a capture of several pages: the old capture holds two or more pages under
+    // titles of their own (level-one headings), the text that arrived lies under titles it did
+    // not hold, most of which name a page ("Civic integrity policy") or carry a date line of
+    // their own, and nothing of the old text left. A document whose own sections are level-one
+    // headings gains a section under a title that names no page, or a numbered one ("15. AI").
+    // Additional terms for a product ("Gemini Enterprise Additional Terms of Service") extend
+    // the agreement to it: a change.
+    if kept_all && ou.pages.len() >= 2 {
+        let outside = came.iter().filter(|&&i| nu.page[i].is_empty() || ou.pages.contains(&nu.page[i]));
+        let joined_titles: BTreeSet<&str> =
+            came.iter().map(|&i| nu.page[i].as_str()).filter(|t| !t.is_empty()).collect();
+        let names_page = |t: &str| {
+            let dated = came.iter().any(|&i| nu.page[i] == t && signals::is_date_line(&nu.canon[i]));
+            dated || t.rsplit(' ').next().is_some_and(|w| signals::is_instrument_noun(w))
+        };
+        let numbered = joined_titles.iter().any(|t| t.starts_with(|c: char| c.is_ascii_digit()));
+        let extends = joined_titles.iter().any(|t| t.split(' ').any(signals::is_extending_word));
+        if nu.words_in(outside.copied()) as f64 <= 0.02 * came_words as f64
+            && !joined_titles.is_empty()
+            && !numbered
+            && !extends
+            && 2 * joined_titles.iter().filter(|t| names_page(t)).count() >= joined_titles.len()
+            && !announced()
+        {
+            let shown: Vec<&str> = joined_titles.iter().take(3).copied().collect();
+            return Some(format!(
+                "{came_words} words under {} page title(s) the capture did not hold (\"{}\"{}) joined a capture of {} pages whose own text and dates stayed: the tracked scope changed",
+                joined_titles.len(),
+                shown.join("\", \""),
+                if joined_titles.len() > 3 { ", …" } else { "" },
+                ou.pages.len()
             ));
         }
     }
@@ -1507,6 +1548,11 @@ struct Units {
     /// Short clauses that are no list item (bold titles standing in for headings), canonical,
     /// numbering aside: what a table of contents lists.
     titles: BTreeSet<String>,
+    /// The level-one title each clause lies under, canonical ("" for none): in a capture of
+    /// several pages, the page.
+    page: Vec<String>,
+    /// Every level-one title of the version, canonical.
+    pages: BTreeSet<String>,
 }
 
 impl Units {
@@ -1526,6 +1572,9 @@ impl Units {
         let mut titles = BTreeSet::new();
         let mut item = Vec::new();
         let mut headings = BTreeSet::new();
+        let level_one: BTreeSet<String> = crate::segment::level_one_titles(md).into_iter().collect();
+        let pages: BTreeSet<String> = level_one.iter().map(|t| text::canonical(t)).collect();
+        let (mut page, mut last_page) = (Vec::new(), String::new());
         // Clauses come section by section: each heading path is canonicalised once.
         let mut last: Option<(Vec<String>, String)> = None;
         let (mut heading, mut last_heading) = (Vec::new(), String::new());
@@ -1543,7 +1592,14 @@ impl Units {
                 );
                 last = Some((c.section.clone(), text::canonical(&c.section.join(" / "))));
                 last_heading = c.section.last().map(|h| text::canonical(h)).unwrap_or_default();
+                last_page = c
+                    .section
+                    .first()
+                    .filter(|t| level_one.contains(*t))
+                    .map(|t| text::canonical(t))
+                    .unwrap_or_default();
             }
+            page.push(last_page.clone());
             section.push(last.as_ref().map(|(_, s)| s.clone()).unwrap_or_default());
             heading.push(last_heading.clone());
             numbered_section.push(
@@ -1571,7 +1627,20 @@ impl Units {
             canon.push(k);
             text_.push(c.text);
         }
-        Units { canon, text: text_, in_link, lead_in, item, section, heading, numbered_section, headings, titles }
+        Units {
+            canon,
+            text: text_,
+            in_link,
+            lead_in,
+            item,
+            section,
+            heading,
+            numbered_section,
+            headings,
+            titles,
+            page,
+            pages,
+        }
     }
 }
 
@@ -2231,6 +2300,48 @@ mod tests {
         assert_eq!(signals::titled_instrument("Supplemental Terms"), None);
         assert_eq!(signals::titled_instrument("Terms of Service"), None);
         assert_eq!(signals::titled_instrument("You must follow these Terms"), None);
+    }
+
+    #[test]
+    fn pages_joining_a_capture_of_several_pages_are_the_tracked_scope() {
+        // Twitter's rules captured as several policy pages, each under a level-one title; ten
+        // more pages join the capture and a page held twice is held once (#571).
+        let page = |title: &str, rule: &str| {
+            format!("{title}\n{}\n\n**March 2019**\n\n{}\n\n", "=".repeat(title.len()), rule.repeat(3))
+        };
+        let rules = page("The Rules", "You may not post spam or use the service to harass others. ");
+        let harm = page("Self-harm policy", "You may not promote or encourage suicide or self-harm. ");
+        let spam = page("Platform manipulation policy", "You can not mass-register accounts or buy engagement. ");
+        let base = format!("{rules}{harm}{spam}{spam}");
+        let body = "You may not threaten violence against a person or a group, and we will suspend accounts that do. ";
+        let threats = page("Violent threats policy", &body.repeat(7));
+        let media =
+            page("Sensitive media policy", &body.replace("threaten violence against", "post gore about").repeat(7));
+        let joined = format!("{rules}{harm}{threats}{spam}{media}");
+        let s = c(&base, &joined);
+        assert!(s.capture_artefact, "{:?}", s.reasons);
+        assert_eq!(s.significance, Significance::Cosmetic);
+        // One of the old pages changed as well: the document changed.
+        let edited = joined.replace("buy engagement", "buy or sell engagement");
+        assert_eq!(c(&base, &edited).significance, Significance::Substantive);
+        // A document whose own sections are level-one headings gains a section whose title
+        // names no page and which has no date line: its new part.
+        let plain = |t: &str| t.replace("**March 2019**\n\n", "");
+        let section =
+            joined.replace("Violent threats policy", "Threats of violence").replace("Sensitive media policy", "Gore");
+        assert_eq!(c(&plain(&base), &plain(&section)).significance, Significance::Substantive);
+        // Nor when the new titles are numbered ("15. Violent threats policy").
+        let numbered = joined
+            .replace("Violent threats policy", "15. Violent threats policy")
+            .replace("Sensitive media policy", "16. Sensitive media policy");
+        assert_eq!(c(&base, &numbered).significance, Significance::Substantive);
+        // Additional terms for a product extend the agreement to it.
+        let additional = joined.replace("Sensitive media policy", "Gemini Business Additional Terms of Service");
+        assert_eq!(c(&base, &additional).significance, Significance::Substantive);
+        // A capture of one page (one level-one title) is no capture of several.
+        let single = format!("{rules}{}", rules.replace("The Rules\n=========", "Enforcement\n-----------"));
+        let grown = format!("{single}{threats}");
+        assert_eq!(c(&single, &grown).significance, Significance::Substantive);
     }
 
     #[test]

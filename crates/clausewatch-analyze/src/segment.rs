@@ -71,6 +71,25 @@ fn is_list_item(line: &str) -> bool {
     digits > 0 && digits < 10 && (t[digits..].starts_with(". ") || t[digits..].starts_with(") "))
 }
 
+/// The titles of the level-one headings (`# Title`, or a line over `===`), as `clauses` puts
+/// them in a section path: the pages of a capture that holds several.
+pub fn level_one_titles(md: &str) -> Vec<String> {
+    let lines: Vec<&str> = md.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if let Some((1, title)) = heading(line) {
+            out.push(title);
+        } else if !line.trim().is_empty()
+            && heading(line).is_none()
+            && lines.get(i + 1).and_then(|l| is_setext_underline(l)) == Some(1)
+        {
+            out.push(text::strip_markdown(line).split_whitespace().collect::<Vec<_>>().join(" "));
+        }
+    }
+    out.retain(|t| !t.is_empty());
+    out
+}
+
 /// Splits Markdown into clauses. Headings open sections; blank lines, list items and table rows
 /// end blocks; blocks split into sentences.
 pub fn clauses(md: &str) -> Vec<Clause> {

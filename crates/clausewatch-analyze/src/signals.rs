@@ -374,7 +374,12 @@ fn strip_links(t: &str) -> String {
     while let Some(i) = rest.find('[') {
         out.push_str(&rest[..i]);
         let after = &rest[i..];
-        match after.find("](").and_then(|j| after[j..].find(')').map(|k| j + k + 1)) {
+        let close = |j: usize| {
+            crate::text::link_target_end(&after.as_bytes()[j + 2..])
+                .map(|k| j + 2 + k + 1)
+                .or_else(|| after[j..].find(')').map(|k| j + k + 1))
+        };
+        match after.find("](").and_then(close) {
             Some(end) => rest = &after[end..],
             None => {
                 out.push_str(after);
@@ -696,6 +701,16 @@ const INSTRUMENT_NOUNS: &[&str] = &[
     "terms", "policy", "policies", "agreement", "guidelines", "plan", "notice", "addendum", "conditions",
     "clauses", "standards", "rules", "statement", "principles", "code",
 ];
+
+/// Whether a canonical word names a kind of document ("policy", "terms", "guidelines").
+pub fn is_instrument_noun(w: &str) -> bool {
+    INSTRUMENT_NOUNS.contains(&w)
+}
+
+/// Whether a canonical word marks a name as extending the document ("additional terms").
+pub fn is_extending_word(w: &str) -> bool {
+    EXTENDING_WORDS.contains(&w)
+}
 
 /// Qualifiers that extend the document itself rather than name another one ("these
 /// Additional Terms").

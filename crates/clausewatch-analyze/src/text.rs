@@ -99,8 +99,10 @@ pub fn strip_markdown(text: &str) -> String {
                 i += 1;
             }
             b']' if bytes.get(i + 1) == Some(&b'(') => {
-                // Skip "(target)" after a link text; bounded by the closing parenthesis.
-                match text[i + 2..].find(')') {
+                // Skip "(target)" after a link text. A target may hold balanced parentheses
+                // ("…/Mandate%20(HD)/…"), as CommonMark allows; failing a balanced close on
+                // the line, the first `)` ends it.
+                match link_target_end(&bytes[i + 2..]).or_else(|| text[i + 2..].find(')')) {
                     Some(end) => i = i + 2 + end + 1,
                     None => i += 1,
                 }
@@ -122,6 +124,22 @@ pub fn strip_markdown(text: &str) -> String {
         }
     }
     out
+}
+
+/// Offset of the `)` that closes a link target starting at `target` (just after its `(`),
+/// counting nested parentheses, within one line.
+pub(crate) fn link_target_end(target: &[u8]) -> Option<usize> {
+    let mut depth = 0usize;
+    for (j, &b) in target.iter().enumerate() {
+        match b {
+            b'\n' => return None,
+            b'(' => depth += 1,
+            b')' if depth == 0 => return Some(j),
+            b')' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Word tokens of folded text: runs of letters and digits. Punctuation separates and is
@@ -154,6 +172,13 @@ mod tests {
             "4 fees see our policy and more"
         );
         assert_eq!(canonical("snake_case splits"), "snake case splits");
+        // A target with parentheses inside goes whole: none of its path is read as words.
+        assert_eq!(
+            canonical("Part of the [Match Group](d:/Docs/Mandate%20(HD)/0655-17%20Advice/NOLINKYET)."),
+            "part of the match group"
+        );
+        // An unclosed parenthesis in a target ends at the first `)`, as before.
+        assert_eq!(canonical("[a](https://x.test/(b) c"), "a c");
     }
 
     #[test]
