@@ -39,8 +39,12 @@ use crate::{rules, text, unfair};
 /// 11: a block that names itself by a title line over a date line of its own joined the capture;
 /// a helpline directory's countries are contacts; a section in another language is a translation;
 /// a page stating none of the document's provisions in its place is another page; a lead-in label
-/// ("Recommender Systems:") states no provision.
-pub const ANALYZER_LOGIC: &str = "11";
+/// ("Recommender Systems:") states no provision;
+/// 12: a link target with parentheses inside is skipped whole; pages joining a capture of several
+/// pages are the tracked scope; the same page captured for another document of the platform at
+/// the same time is a common page; a note on language versions ("the English version shall
+/// prevail") grants nothing; a word a rule holds inside another ("defraud") is no new item.
+pub const ANALYZER_LOGIC: &str = "12";
 const MODEL_BYTES: &[u8] = include_bytes!("../data/unfair-tos.model");
 /// Documents longer than this are analysed on their first part only (bounded time).
 pub const MAX_ANALYSED_BYTES: usize = 8 << 20;

@@ -129,6 +129,28 @@ pub struct Context<'a> {
     /// The new version is a re-extraction (new extraction rules on a fresh capture), this many
     /// days after the previous capture.
     pub reextraction_gap_days: Option<f64>,
+    /// Captures of the platform's other documents taken within a day of the new one. Callers
+    /// gather them only when the new capture lost the document's text (`lost_its_text`): the
+    /// same page captured for several documents is a home page or a redirect, not a version.
+    pub other_documents: &'a [OtherDocument<'a>],
+}
+
+/// A capture of another document of the same platform, taken about when the new one was.
+#[derive(Clone, Copy, Debug)]
+pub struct OtherDocument<'a> {
+    /// The document's name ("Terms of Service").
+    pub name: &'a str,
+    pub capture: &'a Prepared,
+}
+
+/// Whether nearly all of the old version's text (nine words in ten or more) is gone from the
+/// new one: then the new capture may be another page, and the platform's other documents
+/// captured at the same time tell (`Context::other_documents`).
+pub fn lost_its_text(old: &Prepared, new: &Prepared) -> bool {
+    let OneSided { gone, copies_gone, .. } = one_sided(&old.units, &new.units);
+    let lost = old.units.words_in(gone.into_iter().chain(copies_gone));
+    let all = old.units.words_in(0..old.units.canon.len());
+    all > 0 && lost as f64 >= 0.9 * all as f64
 }
 
 /// A version read once for every comparison it takes part in: its words, its clauses (with
@@ -348,7 +370,7 @@ pub fn classify_prepared(
         .into_iter()
         .map(|(o, n)| {
             let (gone, came) = content(&o, &n);
-            Edit { old: o, new: n, gone, came, example: false, grants: false }
+            Edit { old: o, new: n, gone, came, example: false, note: false, grants: false }
         })
         .collect();
     // Link texts that appear, vanish or change (navigation, an extraction dropping link texts)
@@ -378,12 +400,30 @@ pub fn classify_prepared(
             e.new = keep(&e.new, &new_examples);
             (e.gone, e.came) = content(&e.old, &e.new);
         }
-        e.grants = e
-            .old
-            .iter()
-            .map(|&o| &ou.canon[o])
-            .chain(e.new.iter().map(|&n| &nu.canon[n]))
-            .any(|c| carries_obligation(c, doc_lang));
+        // A note on which language version prevails over translations ("the English version
+        // shall prevail") settles how the text is read: its "shall" grants nothing. Beside
+        // other text, only the other clauses are read, as with examples.
+        let notes = |ix: &[usize], u: &Units| -> Vec<bool> {
+            ix.iter().map(|&i| signals::is_language_version_note(&u.canon[i])).collect()
+        };
+        let (old_notes, new_notes) = (notes(&e.old, ou), notes(&e.new, nu));
+        let note_count = old_notes.iter().chain(&new_notes).filter(|&&x| x).count();
+        if note_count > 0 && note_count == e.old.len() + e.new.len() {
+            e.note = true;
+        } else if note_count > 0 {
+            let keep = |ix: &[usize], flags: &[bool]| -> Vec<usize> {
+                ix.iter().zip(flags).filter(|(_, &x)| !x).map(|(&i, _)| i).collect()
+            };
+            e.old = keep(&e.old, &old_notes);
+            e.new = keep(&e.new, &new_notes);
+            (e.gone, e.came) = content(&e.old, &e.new);
+        }
+        e.grants = !e.note
+            && e.old
+                .iter()
+                .map(|&o| &ou.canon[o])
+                .chain(e.new.iter().map(|&n| &nu.canon[n]))
+                .any(|c| carries_obligation(c, doc_lang));
         let old_links: BTreeSet<String> = e.old.iter().flat_map(|&o| link_words(&ou.text[o])).collect();
         let new_links: BTreeSet<String> = e.new.iter().flat_map(|&n| link_words(&nu.text[n])).collect();
         let within = |ws: &[String], links: &BTreeSet<String>| ws.iter().all(|w| links.contains(w));
@@ -525,6 +565,7 @@ pub fn classify_prepared(
             && e.new.iter().all(|&n| nu.canon[n].split(' ').count() <= 6);
         let strong = e.grants;
         let counts = !e.example
+            && !e.note
             && if paired {
                 strong || (!short && hits.len() >= 2)
             } else {
@@ -549,6 +590,7 @@ pub fn classify_prepared(
             e.old.iter().map(|&o| &ou.text[o]).chain(e.new.iter().map(|&n| &nu.text[n])).collect();
         !e.is_rewrite()
             && !e.example
+            && !e.note
             && e.gone.len() + e.came.len() >= 3
             && texts.iter().all(|t| is_list_item(t))
             && texts.iter().any(|t| {
@@ -572,7 +614,7 @@ pub fn classify_prepared(
             })
         };
         let in_rule = e.grants || section_rules(&e.old, ou) || section_rules(&e.new, nu);
-        if !in_rule || e.example {
+        if !in_rule || e.example || e.note {
             return None;
         }
         let raw = |ix: &[usize], u: &Units| ix.iter().map(|&i| u.text[i].to_lowercase()).collect::<Vec<_>>().join(" ");
@@ -589,7 +631,12 @@ pub fn classify_prepared(
             } else {
                 (cased(&e.new, nu), cased(&e.old, ou))
             };
-            return (signals::in_enumeration(&text, &words[0]) && !signals::renames_a_name(&side, &other, &words[0]))
+            // A word the clause holds inside another on the other side ("scam, fraud or theft
+            // activity intended to defraud") adds or removes nothing it did not cover.
+            let covered = signals::within_another_word(&words[0], &other.to_lowercase());
+            return (signals::in_enumeration(&text, &words[0])
+                && !signals::renames_a_name(&side, &other, &words[0])
+                && !covered)
                 .then_some((e, format!("an item was {verb} a list")));
         }
         let texts: Vec<&String> =
@@ -737,6 +784,9 @@ struct Edit {
     came: Vec<String>,
     /// Only illustrative examples were added or removed.
     example: bool,
+    /// Only notes on which language version prevails changed: how the text is read, not what
+    /// it grants or requires.
+    note: bool,
     /// A clause of the region, on either side, grants, forbids or requires something.
     grants: bool,
 }
@@ -1224,6 +1274,16 @@ fn capture_artefact(
             ));
         }
     }
+    // The very page (the same words) was captured for another document of the platform at the
+    // same time, while the document's text is gone: a common page (home page, redirect).
+    if old_words >= 50 && gone_words as f64 >= 0.9 * old_words as f64 && !nw.is_empty() {
+        if let Some(other) = context.other_documents.iter().find(|d| d.capture.words == *nw) {
+            return Some(format!(
+                "none of the document's text is left and the same page was captured for the platform's {} at the same time: a common page (a home page or a redirect) was captured instead",
+                other.name
+            ));
+        }
+    }
     let marker = |u: &Units, ix: &[usize]| ix.iter().any(|&i| signals::has_error_marker(&u.canon[i]));
     if marker(nu, came) && gone_words >= 3 * came_words {
         return Some("an error page was captured instead of (part of) the document".into());
@@ -1314,7 +1374,7 @@ fn capture_artefact(
             came.iter().map(|&i| nu.page[i].as_str()).filter(|t| !t.is_empty()).collect();
         let names_page = |t: &str| {
             let dated = came.iter().any(|&i| nu.page[i] == t && signals::is_date_line(&nu.canon[i]));
-            dated || t.rsplit(' ').next().is_some_and(|w| signals::is_instrument_noun(w))
+            dated || t.rsplit(' ').next().is_some_and(signals::is_instrument_noun)
         };
         let numbered = joined_titles.iter().any(|t| t.starts_with(|c: char| c.is_ascii_digit()));
         let extends = joined_titles.iter().any(|t| t.split(' ').any(signals::is_extending_word));
@@ -1825,7 +1885,7 @@ mod tests {
         // a → b → a: the last step restores the earlier text.
         let prepared_a = Prepared::of(&a);
         let ctx_earlier = [Earlier { version: &prepared_a, days_before_new: Some(2.0) }];
-        let context = Context { earlier: &ctx_earlier, reextraction_gap_days: None };
+        let context = Context { earlier: &ctx_earlier, reextraction_gap_days: None, other_documents: &[] };
         let s = with(&context, &b, &a);
         assert!(s.capture_artefact && s.significance == Significance::Cosmetic, "{:?}", s.reasons);
         // Without the history it is a real change of an obligation.
@@ -1838,7 +1898,7 @@ mod tests {
         let s = with(&context, &with_block, &a);
         assert!(s.capture_artefact && s.significance == Significance::Cosmetic, "{:?}", s.reasons);
         let old = [Earlier { version: &prepared_a, days_before_new: Some(400.0) }];
-        let s = with(&Context { earlier: &old, reextraction_gap_days: None }, &with_block, &a);
+        let s = with(&Context { earlier: &old, reextraction_gap_days: None, other_documents: &[] }, &with_block, &a);
         assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
     }
 
@@ -2179,6 +2239,12 @@ mod tests {
             &neutral.replace("public policy, act", "public policy, fraud or fraud-related activities, act"),
         );
         assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        // A word the rule already held inside another ("defraud") is no new item (#583).
+        let scams = "## Scams\n\nWe prohibit any scam or theft activity intended to defraud members out of money.\n\n## Law\n\nIrish law applies.\n";
+        let s = c(scams, &scams.replace("any scam or theft", "any scam, fraud or theft"));
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        let s = c(scams, &scams.replace("any scam or theft", "any scam, extortion or theft"));
+        assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
     }
 
     #[test]
@@ -2209,9 +2275,9 @@ mod tests {
     fn a_quick_reextraction_is_never_substantive() {
         let a = doc(5);
         let b = a.replace("you agree to follow", "you must not follow");
-        let context = Context { earlier: &[], reextraction_gap_days: Some(3.0) };
+        let context = Context { earlier: &[], reextraction_gap_days: Some(3.0), other_documents: &[] };
         assert_eq!(with(&context, &a, &b).significance, Significance::Editorial);
-        let late = Context { earlier: &[], reextraction_gap_days: Some(200.0) };
+        let late = Context { earlier: &[], reextraction_gap_days: Some(200.0), other_documents: &[] };
         assert_eq!(
             with(&late, &a, &b).significance,
             Significance::Substantive,
@@ -2300,6 +2366,41 @@ mod tests {
         assert_eq!(signals::titled_instrument("Supplemental Terms"), None);
         assert_eq!(signals::titled_instrument("Terms of Service"), None);
         assert_eq!(signals::titled_instrument("You must follow these Terms"), None);
+    }
+
+    #[test]
+    fn a_note_on_which_language_prevails_is_wording() {
+        // UpScrolled's guidelines gain a language-precedence note (#551); Hily's cookie policy
+        // loses one (#389).
+        let base = doc(4);
+        let note = "These Community Guidelines are written in English, the version of reference. Translations are provided for convenience only. In the case of any discrepancies or inconsistencies, the English language version of the Community Guidelines shall prevail.";
+        let s = c(&base, &format!("{base}{note}\n"));
+        assert_eq!(s.significance, Significance::Editorial, "{:?}", s.reasons);
+        assert_eq!(c(&format!("{base}{note}\n"), &base).significance, Significance::Editorial);
+        for t in [
+            "In the event of any difference in meaning between the English language version of this Cookie Policy and any translation, the English language version shall prevail.",
+            "En cas de divergence, la version française prévaudra.",
+            "Im Falle von Widersprüchen ist die deutsche Fassung maßgeblich.",
+            "Translations into other languages are provided for convenience only.",
+            "These Terms are written in English, which is the version of reference.",
+        ] {
+            assert!(signals::is_language_version_note(&text::canonical(t)), "{t}");
+        }
+        // Which instrument governs in a conflict is no language note.
+        for t in [
+            "If there is a conflict between these Commercial Terms and the Terms, these Commercial Terms will govern.",
+            "The version of these Terms in force when you placed the order shall govern the order.",
+            "We offer saved payment methods for your convenience only.",
+        ] {
+            assert!(!signals::is_language_version_note(&text::canonical(t)), "{t}");
+        }
+        // A link in the note pointing elsewhere is a link target (Shopify's terms).
+        let linked = "To the extent of any conflicts, the English version at [https://x.test/legal/terms](https://x.test/legal/terms) will prevail.";
+        let s = c(&format!("{base}{linked}\n"), &format!("{base}{}\n", linked.replace("terms", "aup")));
+        assert_eq!(s.significance, Significance::Cosmetic, "{:?}", s.reasons);
+        // A rule added beside it still counts.
+        let rule = "You must not resell access to the service.";
+        assert_eq!(c(&base, &format!("{base}{note}\n\n{rule}\n")).significance, Significance::Substantive);
     }
 
     #[test]

@@ -861,6 +861,13 @@ fn token_key(t: &str) -> String {
     spelling_key(&t.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect::<String>())
 }
 
+/// Whether `word` (five letters or more) is part of a longer word of `text` (lowercase):
+/// "fraud" in "defraud", "harass" in "harassment".
+pub fn within_another_word(word: &str, text: &str) -> bool {
+    word.chars().count() >= 5
+        && text.split(|c: char| !c.is_alphanumeric()).any(|t| t.len() > word.len() && t.contains(word))
+}
+
 /// Whether `word` (as content words are keyed) stands in an enumeration of `text` (lowercase
 /// raw text): after a comma, "or", "and" or "/" (or a word or two after one: "or *certain*
 /// poisonous substances"), or just before one of them.
@@ -1001,6 +1008,84 @@ pub fn without_numbering(canon: &str) -> &str {
         }
     }
     rest
+}
+
+/// A note on the document's language versions: which one prevails when translations differ
+/// ("In case of any discrepancy, the English language version shall prevail"), that
+/// translations are for convenience, or which version is the reference. It settles how the text
+/// is read, not what it grants or requires.
+pub fn is_language_version_note(canon: &str) -> bool {
+    let n = words(canon).count();
+    if !(5..=60).contains(&n) {
+        return false;
+    }
+    let has = |ws: &[&str]| ws.iter().any(|w| contains_phrase(canon, w));
+    let version = has(&["version", "versions", "fassung", "versión", "versao", "versione"]);
+    let translation = has(&[
+        "translation",
+        "translations",
+        "translated",
+        "übersetzung",
+        "übersetzungen",
+        "traduction",
+        "traductions",
+        "traducción",
+    ]);
+    let language = translation
+        || has(&[
+            "english",
+            "language",
+            "languages",
+            "french",
+            "german",
+            "spanish",
+            "italian",
+            "portuguese",
+            "dutch",
+            "polish",
+            "française",
+            "francaise",
+            "deutsche",
+            "englische",
+            "española",
+            "inglés",
+        ]);
+    let prevails = has(&[
+        "prevail",
+        "prevails",
+        "shall govern",
+        "will govern",
+        "shall control",
+        "will control",
+        "controls",
+        "take precedence",
+        "takes precedence",
+        "prévaudra",
+        "prévaut",
+        "fait foi",
+        "maßgeblich",
+        "massgeblich",
+        "vorrang",
+        "prevalecerá",
+        "prevalece",
+        "prevarrà",
+    ]);
+    let reference = has(&[
+        "of reference",
+        "reference version",
+        "authoritative",
+        "legally binding version",
+        "binding version",
+        "official version",
+    ]);
+    let convenience = has(&[
+        "for convenience",
+        "for your convenience",
+        "convenience only",
+        "for information purposes",
+        "for informational purposes",
+    ]);
+    ((version || translation) && language && (prevails || reference)) || (translation && convenience)
 }
 
 /// A notice that the document is being or was updated: it announces a change (the change

@@ -109,28 +109,44 @@ pub async fn analyze_stored(store: &Store, platform: Option<&str>) -> anyhow::Re
             let technical_upgrade = version.kind == clausewatch_store::VersionKind::TechnicalUpgrade;
             let subject = doc.platform_name.clone();
             let md = version.markdown;
-            let (a, prepared) = tokio::task::spawn_blocking(move || {
+            let (a, prepared, lost) = tokio::task::spawn_blocking(move || {
                 // Versions read back from the store are prepared here, off the async workers.
                 let previous = previous.map(|(p, a)| (p.prepared(), a));
                 let earlier: Vec<(Arc<Prepared>, f64)> = earlier.into_iter().map(|(p, d)| (p.prepared(), d)).collect();
                 let previous_analysis = previous.as_ref().map(|p| p.1.as_ref());
                 let mut a = clausewatch_analyze::analyze_with_previous(&md, &subject, previous_analysis);
                 let prepared = Arc::new(Prepared::of(&md));
+                let mut lost = None;
                 if let Some((pp, pa)) = &previous {
-                    let earlier: Vec<Earlier> =
-                        earlier.iter().map(|(v, d)| Earlier { version: v, days_before_new: Some(*d) }).collect();
-                    let context = change::Context { earlier: &earlier, reextraction_gap_days: None };
-                    let mut c = change::classify_prepared(pp, &prepared, pa, &a, &context);
-                    // Our own re-extraction (same snapshot, new rules) is never substantive.
-                    if technical_upgrade && c.significance == change::Significance::Substantive {
-                        c.significance = change::Significance::Editorial;
-                        c.reasons.insert(0, "technical upgrade: the same capture extracted with new rules".into());
+                    let c = classify_stored((pp, &prepared), (pa, &a), &earlier, &[], technical_upgrade);
+                    // Rarely, the capture lost the document's text: the platform's other
+                    // documents captured about then tell whether it is a common page.
+                    if !c.capture_artefact
+                        && c.significance > change::Significance::Cosmetic
+                        && change::lost_its_text(pp, &prepared)
+                    {
+                        lost = Some((pp.clone(), pa.clone(), earlier));
                     }
                     a.change = Some(c);
                 }
-                (a, prepared)
+                (a, prepared, lost)
             })
             .await?;
+            let mut a = a;
+            if let Some((pp, pa, earlier)) = lost {
+                let others = captures_beside(store, &doc, version.effective_at).await?;
+                if !others.is_empty() {
+                    let (a0, pn) = (a, prepared.clone());
+                    a = tokio::task::spawn_blocking(move || {
+                        let mut a = a0;
+                        let others: Vec<(String, Prepared)> =
+                            others.iter().map(|(n, m)| (n.clone(), Prepared::of(m))).collect();
+                        a.change = Some(classify_stored((&pp, &pn), (&pa, &a), &earlier, &others, technical_upgrade));
+                        a
+                    })
+                    .await?;
+                }
+            }
             report.findings += a.findings.len();
             store.save_analysis(&to_row(id, &a)?).await?;
             report.analyzed += 1;
@@ -146,6 +162,51 @@ pub async fn analyze_stored(store: &Store, platform: Option<&str>) -> anyhow::Re
         }
     }
     Ok(report)
+}
+
+/// The change from the previous version to this one, knowing the earlier versions (with their
+/// age in days) and the captures of the platform's other documents given.
+fn classify_stored(
+    (previous, new): (&Prepared, &Prepared),
+    (previous_analysis, analysis): (&Analysis, &Analysis),
+    earlier: &[(Arc<Prepared>, f64)],
+    others: &[(String, Prepared)],
+    technical_upgrade: bool,
+) -> change::ChangeSummary {
+    let earlier: Vec<Earlier> =
+        earlier.iter().map(|(v, d)| Earlier { version: v, days_before_new: Some(*d) }).collect();
+    let other_documents: Vec<change::OtherDocument> =
+        others.iter().map(|(name, capture)| change::OtherDocument { name, capture }).collect();
+    let context = change::Context { earlier: &earlier, reextraction_gap_days: None, other_documents: &other_documents };
+    let mut c = change::classify_prepared(previous, new, previous_analysis, analysis, &context);
+    // Our own re-extraction (same snapshot, new rules) is never substantive.
+    if technical_upgrade && c.significance == change::Significance::Substantive {
+        c.significance = change::Significance::Editorial;
+        c.reasons.insert(0, "technical upgrade: the same capture extracted with new rules".into());
+    }
+    c
+}
+
+/// The versions of the platform's other documents that took effect within a day of `at`, with
+/// their documents' names: the same page captured for several documents is a common page.
+async fn captures_beside(
+    store: &Store,
+    doc: &clausewatch_store::DocumentRow,
+    at: chrono::DateTime<Utc>,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let day = chrono::Duration::days(1);
+    let mut out = Vec::new();
+    for other in store.documents(Some(&doc.platform_id)).await? {
+        if other.id == doc.id {
+            continue;
+        }
+        if let Some(v) = store.version_at(other.id, at + day).await? {
+            if (v.effective_at - at).abs() <= day {
+                out.push((other.terms_type.clone(), v.markdown));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// A version for change classification: prepared already (analysed in this pass), or its text

@@ -28,7 +28,7 @@ pub fn classify_files(old: &Path, new: &Path, use_history: bool) -> anyhow::Resu
     let (a, b) = (read_markdown(old)?, read_markdown(new)?);
     let context = if use_history { history_context(old, new) } else { None };
     Ok(match context {
-        Some((earlier, reextraction)) => classify_in_history(&a, &b, &earlier, reextraction),
+        Some((earlier, reextraction)) => classify_in_history(&a, &b, &earlier, reextraction, Some(new)),
         None => classify_texts(&a, &b),
     })
 }
@@ -62,7 +62,7 @@ fn history_context(old: &Path, new: &Path) -> Option<(History, Option<f64>)> {
 }
 
 pub fn classify_texts(a: &str, b: &str) -> ChangeSummary {
-    classify_in_history(a, b, &[], None)
+    classify_in_history(a, b, &[], None, None)
 }
 
 pub fn render_summary(s: &ChangeSummary) -> String {
@@ -273,8 +273,10 @@ pub fn run(root: &Path, list: bool) -> anyhow::Result<Report> {
                 let context = change::Context {
                     earlier: &ctx_earlier,
                     reextraction_gap_days: if reextraction { gap_days(pfile, f) } else { None },
+                    other_documents: &[],
                 };
                 let s = change::classify_prepared(pp, &prepared, pa, &a, &context);
+                let s = beside_other_documents(s, f, (pp, &prepared), (pa, &a), &context);
                 let class = s.significance.as_str().to_string();
                 report.pairs += 1;
                 if reextraction {
@@ -506,7 +508,7 @@ pub fn run_labelled(root: &Path, pairs: &[LabelledPair]) -> anyhow::Result<Label
         let earlier = earlier_versions(&files, old_at, &files[new_at]);
         let reextraction =
             is_reextraction(&pair.commit_kind).then(|| gap_days(&files[old_at], &files[new_at])).flatten();
-        let s = classify_in_history(&old_md, &new_md, &earlier, reextraction);
+        let s = classify_in_history(&old_md, &new_md, &earlier, reextraction, Some(&files[new_at]));
         let predicted = s.significance;
         *report
             .confusion
@@ -541,12 +543,14 @@ pub fn run_labelled(root: &Path, pairs: &[LabelledPair]) -> anyhow::Result<Label
 }
 
 /// Classifies `old` → `new` knowing the versions before `old` (most recent first) and, for a
-/// re-extraction, the days since the previous capture.
+/// re-extraction, the days since the previous capture; with `new_path`, the platform's other
+/// documents captured beside it (`beside_other_documents`).
 pub fn classify_in_history(
     old_md: &str,
     new_md: &str,
     earlier: &[(String, Option<f64>)],
     reextraction_gap_days: Option<f64>,
+    new_path: Option<&Path>,
 ) -> ChangeSummary {
     let (x, y) =
         (clausewatch_analyze::analyze(old_md, "The provider"), clausewatch_analyze::analyze(new_md, "The provider"));
@@ -554,7 +558,59 @@ pub fn classify_in_history(
         earlier.iter().map(|(m, d)| (change::Prepared::of(m), *d)).collect();
     let earlier: Vec<change::Earlier> =
         prepared.iter().map(|(v, d)| change::Earlier { version: v, days_before_new: *d }).collect();
-    change::classify_in_context(old_md, new_md, &x, &y, &change::Context { earlier: &earlier, reextraction_gap_days })
+    let context = change::Context { earlier: &earlier, reextraction_gap_days, other_documents: &[] };
+    let (po, pn) = (change::Prepared::of(old_md), change::Prepared::of(new_md));
+    let s = change::classify_prepared(&po, &pn, &x, &y, &context);
+    match new_path {
+        Some(path) => beside_other_documents(s, path, (&po, &pn), (&x, &y), &context),
+        None => s,
+    }
+}
+
+/// When the new capture lost the document's text, classifies again knowing the captures of the
+/// platform's other documents taken within a day (the sibling folders of the history, as Open
+/// Terms Archive lays them out): the same page captured for several documents is a common page.
+fn beside_other_documents(
+    first: ChangeSummary,
+    new_path: &Path,
+    (po, pn): (&change::Prepared, &change::Prepared),
+    (old, new): (&Analysis, &Analysis),
+    context: &change::Context<'_>,
+) -> ChangeSummary {
+    if first.capture_artefact || first.significance <= Significance::Cosmetic || !change::lost_its_text(po, pn) {
+        return first;
+    }
+    let others = captures_beside(new_path);
+    if others.is_empty() {
+        return first;
+    }
+    let docs: Vec<change::OtherDocument> =
+        others.iter().map(|(name, capture)| change::OtherDocument { name, capture }).collect();
+    change::classify_prepared(po, pn, old, new, &change::Context { other_documents: &docs, ..*context })
+}
+
+/// The capture nearest in time, within a day, of each other document of the platform: the
+/// folders beside the history folder of `new_path`.
+fn captures_beside(new_path: &Path) -> Vec<(String, change::Prepared)> {
+    let (Some(dir), Some(at)) = (new_path.parent(), capture_time(new_path)) else { return Vec::new() };
+    let Some(Ok(rd)) = dir.parent().map(std::fs::read_dir) else { return Vec::new() };
+    let mut siblings: Vec<PathBuf> =
+        rd.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir() && p != dir).collect();
+    siblings.sort();
+    let mut out = Vec::new();
+    for sibling in siblings {
+        let nearest = version_files(&sibling)
+            .into_iter()
+            .filter_map(|f| capture_time(&f).map(|t| ((t - at).num_seconds().abs(), f)))
+            .filter(|(secs, _)| *secs <= 86_400)
+            .min_by_key(|(secs, _)| *secs);
+        if let Some((_, f)) = nearest {
+            if let Ok(md) = read_markdown(&f) {
+                out.push((file_name(&sibling), change::Prepared::of(&md)));
+            }
+        }
+    }
+    out
 }
 
 /// Open Terms Archive's commit kinds for a re-extraction (new rules, not a new text).

@@ -130,6 +130,56 @@ async fn tracked_platform_is_analysed_once_per_version_with_provenance() {
     assert!(!ok && err.contains("no document of \"nobody\""), "{err}");
 }
 
+/// A marketing home page of about the document's size, stating no provision.
+const HOME: &str = "<!doctype html><html><body><main><h1>More than social media</h1>\
+<p>Your voice. Your audience. Your platform. Social media that respects you, built for creators, \
+brands and communities who want stronger reach, real connection and more control over what they build.</p>\
+<h2>Speak freely</h2><p>Open expression matters, and so do the people you meet here every day.</p>\
+<h2>Connect directly</h2><p>Real people and a real community, with posts that reach the followers who chose you.</p>\
+<h2>Build value</h2><p>More than likes and views: tips, subscriptions and a marketplace for what you make.</p>\
+</main></body></html>";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_common_page_captured_for_several_documents_is_no_version_of_either() {
+    // Parler's terms, privacy policy and guidelines all redirected to its home page on the same
+    // day (#533, #545): the same page captured for two documents of a platform is a common page.
+    let server = TestServer::start().await;
+    let app = TestApp::new().await;
+    app.write_catalog(
+        "acme",
+        json!({"name": "Acme", "terms": {
+            "Terms of Service": {"fetch": server.url("/t"), "select": "main"},
+            "Privacy Policy": {"fetch": server.url("/p"), "select": "main"}
+        }}),
+    );
+    app.write_catalog(
+        "solo",
+        json!({"name": "Solo", "terms": {"Terms of Service": {"fetch": server.url("/s"), "select": "main"}}}),
+    );
+    let privacy = "<h2>Data</h2><p>We collect your e-mail address and the posts you make, and we keep them while your account is open.</p>";
+    server.set_html("/t", &terms_page("", "", BODY));
+    server.set_html("/s", &terms_page("", "", BODY));
+    server.set_html("/p", &terms_page("", "", privacy));
+    let (ok, _, err) = run(&app, &["track", "--no-progress"]);
+    assert!(ok, "{err}");
+    for path in ["/t", "/p", "/s"] {
+        server.set_html(path, HOME);
+    }
+    let (ok, _, err) = run(&app, &["track", "--no-progress"]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = run(&app, &["analyze", "acme", "--type", "terms of service", "--format", "json"]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["change"]["significance"], "cosmetic", "{}", v["change"]);
+    assert_eq!(v["change"]["capture_artefact"], true);
+    assert!(v["change"]["reasons"][0].as_str().unwrap().contains("Privacy Policy"), "{}", v["change"]);
+    // A platform with one document has nothing to compare with: the page replaced the terms.
+    let (ok, out, _) = run(&app, &["analyze", "solo", "--format", "json"]);
+    assert!(ok);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["change"]["significance"], "substantive", "{}", v["change"]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_and_urls_analyse_without_a_store() {
     let app = TestApp::new().await;
@@ -446,6 +496,32 @@ coll\tAcme\tTerms of Service\t2026-06-01\tx\t1\tchange\ttechnical_upgrade\tApply
     assert!(ok);
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["significance"], "substantive", "{v}");
+
+    // The same page captured for the platform's privacy policy within a day: a common page
+    // (a home page or a redirect) in place of the terms; compared alone, the terms were replaced.
+    let common = app.dir.path().join("common/Acme");
+    let home = "# More than social media\n\nYour voice. Your audience. Your platform. Social media that respects you, built for creators, brands and communities who want stronger reach and real connection.\n\n## Build value\n\nMore than likes and views: tips, subscriptions and a marketplace for what you make.\n";
+    let short_terms = "## Payment\n\nCredits are non-refundable except where required by law. We may change our prices with thirty days' notice.\n\n## Eligibility\n\nYou must be at least 16 years old to use the Services, and you must not share your account with anyone else.\n\n## Law\n\nThese Terms are governed by the laws of the State of Delaware and disputes go to its courts.\n";
+    for (doc, first) in [("Terms of Service", short_terms), ("Privacy Policy", "We collect your e-mail address.")] {
+        std::fs::create_dir_all(common.join(doc)).unwrap();
+        std::fs::write(common.join(doc).join("2026-01-01T00-00-00Z.md"), first).unwrap();
+        std::fs::write(common.join(doc).join("2026-01-05T00-00-07Z.md"), home).unwrap();
+    }
+    let terms = common.join("Terms of Service");
+    let (a_file, b_file) = (terms.join("2026-01-01T00-00-00Z.md"), terms.join("2026-01-05T00-00-07Z.md"));
+    let (ok, out, err) =
+        run(&app, &["classify-change", a_file.to_str().unwrap(), b_file.to_str().unwrap(), "--format", "json"]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["significance"], "cosmetic", "{v}");
+    assert!(v["reasons"][0].as_str().unwrap().contains("Privacy Policy"), "{v}");
+    let (ok, out, _) = run(
+        &app,
+        &["classify-change", a_file.to_str().unwrap(), b_file.to_str().unwrap(), "--no-history", "--format", "json"],
+    );
+    assert!(ok);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_ne!(v["significance"], "cosmetic", "{v}");
 
     // The redline of two files, in every format.
     let (a, b) = (hist.join(versions[2].0), hist.join(versions[5].0));
