@@ -401,10 +401,13 @@ pub fn classify_prepared(
             (e.gone, e.came) = content(&e.old, &e.new);
         }
         // A note on which language version prevails over translations ("the English version
-        // shall prevail") settles how the text is read: its "shall" grants nothing. Beside
-        // other text, only the other clauses are read, as with examples.
+        // shall prevail") settles how the text is read: its "shall" grants nothing; nor does a
+        // point of contact for authorities (contact details for regulators). Beside other
+        // text, only the other clauses are read, as with examples.
         let notes = |ix: &[usize], u: &Units| -> Vec<bool> {
-            ix.iter().map(|&i| signals::is_language_version_note(&u.canon[i])).collect()
+            ix.iter()
+                .map(|&i| signals::is_language_version_note(&u.canon[i]) || signals::is_authority_contact(&u.canon[i]))
+                .collect()
         };
         let (old_notes, new_notes) = (notes(&e.old, ou), notes(&e.new, nu));
         let note_count = old_notes.iter().chain(&new_notes).filter(|&&x| x).count();
@@ -784,8 +787,9 @@ struct Edit {
     came: Vec<String>,
     /// Only illustrative examples were added or removed.
     example: bool,
-    /// Only notes on which language version prevails changed: how the text is read, not what
-    /// it grants or requires.
+    /// Only notes on which language version prevails, or points of contact for authorities,
+    /// changed: how the text is read or regulators reach the provider, not what it grants or
+    /// requires.
     note: bool,
     /// A clause of the region, on either side, grants, forbids or requires something.
     grants: bool,
@@ -1043,6 +1047,15 @@ fn number_with_unit_changed(e: &Edit, new: &[&str], old: &[&str], raw: &str) -> 
             // quantity).
             let lead = ws.iter().take_while(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit())).count();
             let numbering = if lead >= 2 || (lead == 1 && unit(lead).is_none()) { lead } else { 0 };
+            // A clause that reports statistics: it opens with one ("Average time to process
+            // complaints …: 4.18 calendar days"), or gives a figure "on average" without a
+            // modal ("we processed the complaints within 7 days on average").
+            let reports = ws.get(numbering).is_some_and(|x| signals::STATISTIC_WORDS.contains(x))
+                || (signals::contains_phrase(c, "on average")
+                    && !ws.iter().any(|x| matches!(*x, "will" | "must" | "shall" | "may" | "can" | "should")));
+            if reports {
+                continue;
+            }
             for (i, w) in ws.iter().enumerate().skip(numbering) {
                 // A reported figure ("Average response time: 1.1 days") is no term.
                 if !changed.contains(w)
@@ -2404,6 +2417,23 @@ mod tests {
     }
 
     #[test]
+    fn a_point_of_contact_for_authorities_is_contact_details() {
+        // Bluesky's DSA representative for EU authorities (#308, #339), WeChat's DSA single
+        // point of contact (#619).
+        let base = doc(4);
+        let contact = "Competent authorities of the EU and EU Member States that want to contact Acme under the Digital Services Act can obtain the necessary contact details from our representative. Requests are accepted in English. If you are not a competent EU or EU member authority, your request will not be processed and you will not get a response.";
+        let s = c(&base, &format!("{base}{contact}\n"));
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        let spoc = "## DSA Single Point of Contact\n\nThe email address dsa@acme.test serves as the single electronic point of contact for the European Commission, Member States' Authorities, and the European Board for Digital Services concerning the DSA.";
+        let s = c(&base, &format!("{base}{spoc}\n"));
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        // What the provider discloses to authorities is a data practice.
+        let disclose = "We may disclose your personal data to competent authorities when they send us a request under the Digital Services Act.";
+        assert!(!signals::is_authority_contact(&text::canonical(disclose)));
+        assert_eq!(c(&base, &format!("{base}{disclose}\n")).significance, Significance::Substantive);
+    }
+
+    #[test]
     fn pages_joining_a_capture_of_several_pages_are_the_tracked_scope() {
         // Twitter's rules captured as several policy pages, each under a level-one title; ten
         // more pages join the capture and a page held twice is held once (#571).
@@ -2480,6 +2510,12 @@ mod tests {
         assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
         // The commitment itself changing is substantive.
         let s = c(metrics, &metrics.replace("45 days", "90 days"));
+        assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        // P2B complaint statistics for a new period (Apple's, #623; Etsy's "on average").
+        let p2b = "## Complaints\n\nYou may file a complaint and we will answer within 10 days.\n\n* Average time to process complaints submitted through the complaint-handling system: **4.18** calendar days\n\nWe processed the complaints within 7 days on average.\n\n## Law\n\nIrish law applies.\n";
+        let s = c(p2b, &p2b.replace("4.18", "3.92").replace("7 days on", "9 days on"));
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        let s = c(p2b, &p2b.replace("within 10 days", "within 30 days"));
         assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
         // A help centre's topic lines, in the reader's voice, come and go with its widget.
         let topics = "## Monetisation\n\nYou may earn money from eligible videos.\n\nMy content was not monetized\n\nI reported content by mistake\n\n## Law\n\nIrish law applies.\n";

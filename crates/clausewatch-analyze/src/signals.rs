@@ -1088,6 +1088,53 @@ pub fn is_language_version_note(canon: &str) -> bool {
     ((version || translation) && language && (prevails || reference)) || (translation && convenience)
 }
 
+/// A clause addressed to authorities about how to reach the provider: a Digital Services Act
+/// point of contact or legal representative ("Competent authorities of the EU … that want to
+/// contact Bluesky under the Digital Services Act can obtain the necessary contact details
+/// from …", "If you are not a competent EU authority, your request will not be processed").
+/// Contact details for regulators, not a term for users. Not a clause about what the provider
+/// discloses to authorities ("we share your data with authorities on request").
+pub fn is_authority_contact(canon: &str) -> bool {
+    let has = |ws: &[&str]| ws.iter().any(|w| contains_phrase(canon, w));
+    let authorities = has(&[
+        "authority",
+        "authorities",
+        "regulators",
+        "regulatory bodies",
+        "european commission",
+        "member states",
+        "member state",
+        "board for digital services",
+    ]);
+    if !authorities
+        || has(&[
+            "your data",
+            "your information",
+            "your personal",
+            "personal data",
+            "personal information",
+            "disclose",
+            "share",
+            "shared",
+        ])
+    {
+        return false;
+    }
+    let dsa = has(&["digital services act", "dsa"]);
+    let reach = has(&[
+        "contact",
+        "contacted",
+        "correspondence",
+        "communications",
+        "inquiries",
+        "enquiries",
+        "requests",
+        "request",
+        "representative",
+    ]);
+    has(&["point of contact"]) || (dsa && reach) || (has(&["competent"]) && reach)
+}
+
 /// A notice that the document is being or was updated: it announces a change (the change
 /// itself is in the text, now or in a later version).
 pub fn is_update_notice(canon: &str) -> bool {
