@@ -373,6 +373,22 @@ pub fn classify_prepared(
             Edit { old: o, new: n, gone, came, example: false, note: false, grants: false }
         })
         .collect();
+    // Clauses flagged on each side of an edit (examples, notes) are set aside: true when every
+    // clause of the edit is flagged (the edit is then only that), otherwise the flagged ones
+    // leave the edit and its content words are read again without them.
+    let set_aside = |e: &mut Edit, old_flags: &[bool], new_flags: &[bool]| -> bool {
+        let flagged = old_flags.iter().chain(new_flags).filter(|&&x| x).count();
+        if flagged == 0 || flagged == e.old.len() + e.new.len() {
+            return flagged > 0;
+        }
+        let keep = |ix: &[usize], flags: &[bool]| -> Vec<usize> {
+            ix.iter().zip(flags).filter(|(_, &x)| !x).map(|(&i, _)| i).collect()
+        };
+        e.old = keep(&e.old, old_flags);
+        e.new = keep(&e.new, new_flags);
+        (e.gone, e.came) = content(&e.old, &e.new);
+        false
+    };
     // Link texts that appear, vanish or change (navigation, an extraction dropping link texts)
     // are not wording; nor are words glued or split by an extraction, nor examples.
     for e in edits.iter_mut() {
@@ -384,22 +400,12 @@ pub fn classify_prepared(
             e.came.clear();
             continue;
         }
+        // Examples added, removed or reworded beside other text are illustrations, not rules:
+        // only the other clauses are read ("E.g. “He should get no mercy”" carries no
+        // obligation of the document).
         let old_examples = signals::example_flags(e.old.iter().map(|&o| ou.text[o].as_str()));
         let new_examples = signals::example_flags(e.new.iter().map(|&n| nu.text[n].as_str()));
-        let examples = old_examples.iter().chain(&new_examples).filter(|&&x| x).count();
-        if examples > 0 && examples == e.old.len() + e.new.len() {
-            e.example = true;
-        } else if examples > 0 {
-            // Examples added, removed or reworded beside other text are illustrations, not
-            // rules: only the other clauses are read ("E.g. “He should get no mercy”" carries
-            // no obligation of the document).
-            let keep = |ix: &[usize], flags: &[bool]| -> Vec<usize> {
-                ix.iter().zip(flags).filter(|(_, &x)| !x).map(|(&i, _)| i).collect()
-            };
-            e.old = keep(&e.old, &old_examples);
-            e.new = keep(&e.new, &new_examples);
-            (e.gone, e.came) = content(&e.old, &e.new);
-        }
+        e.example = set_aside(e, &old_examples, &new_examples);
         // A note on which language version prevails over translations ("the English version
         // shall prevail") settles how the text is read: its "shall" grants nothing; nor does a
         // point of contact for authorities (contact details for regulators). Beside other
@@ -410,17 +416,7 @@ pub fn classify_prepared(
                 .collect()
         };
         let (old_notes, new_notes) = (notes(&e.old, ou), notes(&e.new, nu));
-        let note_count = old_notes.iter().chain(&new_notes).filter(|&&x| x).count();
-        if note_count > 0 && note_count == e.old.len() + e.new.len() {
-            e.note = true;
-        } else if note_count > 0 {
-            let keep = |ix: &[usize], flags: &[bool]| -> Vec<usize> {
-                ix.iter().zip(flags).filter(|(_, &x)| !x).map(|(&i, _)| i).collect()
-            };
-            e.old = keep(&e.old, &old_notes);
-            e.new = keep(&e.new, &new_notes);
-            (e.gone, e.came) = content(&e.old, &e.new);
-        }
+        e.note = set_aside(e, &old_notes, &new_notes);
         e.grants = !e.note
             && e.old
                 .iter()
@@ -1258,7 +1254,7 @@ fn capture_artefact(
     let (ow, nw, ou, nu) = (&po.words, &pn.words, &po.units, &pn.units);
     let (gone_words, came_words) = (ou.words_in(gone.iter().copied()), nu.words_in(came.iter().copied()));
     // A section the capture held twice and now holds once is no text of the document lost.
-    let lost_words = gone_words - ou.words_in(copies_gone.iter().copied());
+    let lost_words = gone_words.saturating_sub(ou.words_in(copies_gone.iter().copied()));
     // One side is a small fraction of the other and shares little with it.
     let (small, large) = if ow.len() <= nw.len() { (ow, nw) } else { (nw, ow) };
     let large_set: BTreeSet<&str> = large.iter().map(String::as_str).collect();
