@@ -1641,13 +1641,14 @@ impl Units {
         let mut titles = BTreeSet::new();
         let mut item = Vec::new();
         let mut headings = BTreeSet::new();
-        let level_one: BTreeSet<String> = crate::segment::level_one_titles(md).into_iter().collect();
+        let (clauses, level_one) = crate::segment::clauses_and_pages(md);
+        let level_one: BTreeSet<String> = level_one.into_iter().collect();
         let pages: BTreeSet<String> = level_one.iter().map(|t| text::canonical(t)).collect();
         let (mut page, mut last_page) = (Vec::new(), String::new());
         // Clauses come section by section: each heading path is canonicalised once.
         let mut last: Option<(Vec<String>, String)> = None;
         let (mut heading, mut last_heading) = (Vec::new(), String::new());
-        for c in crate::segment::clauses(md) {
+        for c in clauses {
             let k = signals::mark_false_modals(text::canonical(&c.text));
             if k.is_empty() {
                 continue;

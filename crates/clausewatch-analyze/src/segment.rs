@@ -71,29 +71,17 @@ fn is_list_item(line: &str) -> bool {
     digits > 0 && digits < 10 && (t[digits..].starts_with(". ") || t[digits..].starts_with(") "))
 }
 
-/// The titles of the level-one headings (`# Title`, or a line over `===`), as `clauses` puts
-/// them in a section path: the pages of a capture that holds several.
-pub fn level_one_titles(md: &str) -> Vec<String> {
-    let lines: Vec<&str> = md.lines().collect();
-    let mut out = Vec::new();
-    for (i, line) in lines.iter().enumerate() {
-        if let Some((1, title)) = heading(line) {
-            out.push(title);
-        } else if !line.trim().is_empty()
-            && heading(line).is_none()
-            && lines.get(i + 1).and_then(|l| is_setext_underline(l)) == Some(1)
-        {
-            out.push(text::strip_markdown(line).split_whitespace().collect::<Vec<_>>().join(" "));
-        }
-    }
-    out.retain(|t| !t.is_empty());
-    out
-}
-
 /// Splits Markdown into clauses. Headings open sections; blank lines, list items and table rows
 /// end blocks; blocks split into sentences.
 pub fn clauses(md: &str) -> Vec<Clause> {
+    clauses_and_pages(md).0
+}
+
+/// `clauses`, and the titles of the level-one headings (`# Title`, or a line over `===`) as
+/// they stand in section paths: the pages of a capture that holds several.
+pub fn clauses_and_pages(md: &str) -> (Vec<Clause>, Vec<String>) {
     let mut out = Vec::new();
+    let mut pages = Vec::new();
     let mut stack: Vec<(usize, String)> = Vec::new();
     let mut block: Option<(usize, usize)> = None;
     let lines: Vec<(usize, &str)> = {
@@ -117,10 +105,11 @@ pub fn clauses(md: &str) -> Vec<Clause> {
         let next_setext = lines.get(i + 1).and_then(|(_, l)| is_setext_underline(l));
         if let Some((level, title)) = heading(line) {
             flush(&mut block, &stack, &mut out);
-            set_heading(&mut stack, level, title);
+            set_heading(&mut stack, level, title, &mut pages);
         } else if let (Some(level), false, true) = (next_setext, line.trim().is_empty(), block.is_none()) {
             flush(&mut block, &stack, &mut out);
-            set_heading(&mut stack, level, text::strip_markdown(line).split_whitespace().collect::<Vec<_>>().join(" "));
+            let title = text::strip_markdown(line).split_whitespace().collect::<Vec<_>>().join(" ");
+            set_heading(&mut stack, level, title, &mut pages);
             i += 1;
         } else if line.trim().is_empty() || line.trim_start().starts_with("```") {
             flush(&mut block, &stack, &mut out);
@@ -136,14 +125,17 @@ pub fn clauses(md: &str) -> Vec<Clause> {
         i += 1;
     }
     flush(&mut block, &stack, &mut out);
-    out
+    (out, pages)
 }
 
-fn set_heading(stack: &mut Vec<(usize, String)>, level: usize, title: String) {
+fn set_heading(stack: &mut Vec<(usize, String)>, level: usize, title: String, pages: &mut Vec<String>) {
     while stack.last().is_some_and(|(l, _)| *l >= level) {
         stack.pop();
     }
     if !title.is_empty() {
+        if level == 1 {
+            pages.push(title.clone());
+        }
         stack.push((level, title));
     }
 }

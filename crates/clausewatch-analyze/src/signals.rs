@@ -391,6 +391,13 @@ fn strip_links(t: &str) -> String {
     out.replace('!', "")
 }
 
+/// `phrase` (canonical words) occurs on word boundaries in `padded`, a canonical text with a
+/// space added at each end: `contains_phrase` without allocating, for checks of many phrases.
+fn in_padded(padded: &str, phrase: &str) -> bool {
+    let b = padded.as_bytes();
+    padded.match_indices(phrase).any(|(i, _)| i > 0 && b[i - 1] == b' ' && b.get(i + phrase.len()) == Some(&b' '))
+}
+
 /// `phrase` (canonical words) occurs in `canon` on word boundaries.
 pub fn contains_phrase(canon: &str, phrase: &str) -> bool {
     let hay = format!(" {canon} ");
@@ -1019,7 +1026,8 @@ pub fn is_language_version_note(canon: &str) -> bool {
     if !(5..=60).contains(&n) {
         return false;
     }
-    let has = |ws: &[&str]| ws.iter().any(|w| contains_phrase(canon, w));
+    let padded = format!(" {canon} ");
+    let has = |ws: &[&str]| ws.iter().any(|w| in_padded(&padded, w));
     let version = has(&["version", "versions", "fassung", "versión", "versao", "versione"]);
     let translation = has(&[
         "translation",
@@ -1095,7 +1103,8 @@ pub fn is_language_version_note(canon: &str) -> bool {
 /// Contact details for regulators, not a term for users. Not a clause about what the provider
 /// discloses to authorities ("we share your data with authorities on request").
 pub fn is_authority_contact(canon: &str) -> bool {
-    let has = |ws: &[&str]| ws.iter().any(|w| contains_phrase(canon, w));
+    let padded = format!(" {canon} ");
+    let has = |ws: &[&str]| ws.iter().any(|w| in_padded(&padded, w));
     let authorities = has(&[
         "authority",
         "authorities",
