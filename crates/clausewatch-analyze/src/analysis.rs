@@ -45,8 +45,11 @@ use crate::{rules, text, unfair};
 /// the same time is a common page; a note on language versions ("the English version shall
 /// prevail") grants nothing, nor does a point of contact for authorities; a word a rule holds
 /// inside another ("defraud") is no new item; a clause reporting statistics ("Average time to
-/// process complaints: 4.18 days") states no term.
-pub const ANALYZER_LOGIC: &str = "12";
+/// process complaints: 4.18 days") states no term;
+/// 13: error pages in German, French, Spanish and Italian; a sentence repeated right after itself
+/// is a copy; lists a capture dropped under their lead-in coming back as an earlier capture held
+/// them are a repaired capture; a numbered item's label does not end its lead-in's list.
+pub const ANALYZER_LOGIC: &str = "13";
 const MODEL_BYTES: &[u8] = include_bytes!("../data/unfair-tos.model");
 /// Documents longer than this are analysed on their first part only (bounded time).
 pub const MAX_ANALYSED_BYTES: usize = 8 << 20;

@@ -937,7 +937,8 @@ fn one_sided(ou: &Units, nu: &Units) -> OneSided {
             || (!u.heading[i].is_empty() && fewer((u.heading[i].as_str(), u.canon[i].as_str()), &here.1, &there.1))
     };
     // Only a run of at least three such clauses, one after another, is a repeated block: a
-    // lone clause held twice and edited in one place is an edit.
+    // lone clause held twice and edited in one place is an edit. A sentence repeated right
+    // after itself is a slip of the page (or of its capture), whatever else changed.
     let copies_in = |ix: Vec<usize>, u: &Units, here, there| -> (Vec<usize>, Vec<usize>) {
         let candidate: BTreeSet<usize> = ix.iter().copied().filter(|&i| is_copy(u, i, here, there)).collect();
         let run_len = |i: usize| {
@@ -945,7 +946,12 @@ fn one_sided(ou: &Units, nu: &Units) -> OneSided {
             let ahead = (1..).take_while(|d| candidate.contains(&(i + d))).count();
             back + 1 + ahead
         };
-        ix.into_iter().partition(|&i| candidate.contains(&i) && run_len(i) >= 3)
+        let repeated_in_place = |i: usize| {
+            u.canon[i].split(' ').count() >= 8
+                && (i.checked_sub(1).is_some_and(|p| u.canon[p] == u.canon[i])
+                    || u.canon.get(i + 1) == Some(&u.canon[i]))
+        };
+        ix.into_iter().partition(|&i| candidate.contains(&i) && (run_len(i) >= 3 || repeated_in_place(i)))
     };
     let (copies_gone, gone) = copies_in(gone, ou, &in_old, &in_new);
     let (copies_came, came) = copies_in(came, nu, &in_new, &in_old);
@@ -1410,6 +1416,23 @@ fn capture_artefact(
     // notice kept for weeks and then taken down is the document's).
     let recent = |d: Option<f64>| d.is_some_and(|d| d <= RESTORE_WINDOW_DAYS);
     let last_week = |d: Option<f64>| d.is_some_and(|d| d <= BLOCK_GONE_AGAIN_DAYS);
+    // The added text is the items of lists whose lead-in the old capture held with nothing
+    // under it ("… on one or more of the following legal bases:" right before the next
+    // heading): that capture dropped the lists, whenever the earlier capture holding them was.
+    let refilled = std::cell::OnceCell::new();
+    let fills_empty_lists = || {
+        *refilled.get_or_init(|| {
+            let in_old: BTreeMap<&str, usize> = ou.canon.iter().enumerate().map(|(j, c)| (c.as_str(), j)).collect();
+            let emptied = |l: usize| {
+                in_old.get(nu.canon[l].as_str()).is_some_and(|&j| {
+                    ou.text[j].trim_end().ends_with(':')
+                        && (j + 1 == ou.canon.len() || !ou.item[j + 1] || ou.section[j + 1] != ou.section[j])
+                })
+            };
+            let items = came.iter().filter(|&&i| nu.lead_in[i].is_some_and(emptied)).copied();
+            nu.words_in(items) as f64 >= 0.9 * came_words as f64
+        })
+    };
     if came_words >= 5 || (!gone.is_empty() && context.earlier.iter().any(|e| last_week(e.days_before_new))) {
         let new_set: BTreeSet<&str> = nu.canon.iter().map(String::as_str).collect();
         for (k, earlier) in context.earlier.iter().enumerate() {
@@ -1424,7 +1447,7 @@ fn capture_artefact(
                     k + 2
                 ));
             }
-            if came_words < 5 || !recent(earlier.days_before_new) {
+            if came_words < 5 || !(recent(earlier.days_before_new) || fills_empty_lists()) {
                 continue;
             }
             let back = came
@@ -1683,7 +1706,11 @@ impl Units {
             in_link.push(links[..at].iter().rev().take(4).any(|&(start, end)| start <= c.start && c.end <= end));
             // Offsets come from segmentation; read them with `get` so that no offset can panic.
             let line_start = md.get(..c.start).and_then(|p| p.rfind('\n')).map_or(0, |n| n + 1);
-            let is_item = md.get(line_start..c.end).is_some_and(is_enumerated);
+            // Segmentation cuts a numbered item's label from its text ("1." | "Processing is
+            // …"): the label belongs to the item and does not end the list its lead-in opened.
+            let bare_label =
+                md.get(line_start..c.end).is_some_and(|l| is_enumerated(&format!("{l} x"))) && c.text.len() <= 5;
+            let is_item = bare_label || md.get(line_start..c.end).is_some_and(is_enumerated);
             item.push(is_item);
             if is_item {
                 lead_in.push(current_lead);
@@ -1871,10 +1898,13 @@ mod tests {
         assert!(s.capture_artefact && s.significance == Significance::Cosmetic, "{:?}", s.reasons);
         let back = c(&broken, &base);
         assert!(back.capture_artefact && back.significance == Significance::Cosmetic, "{:?}", back.reasons);
-        // Facebook's wording, the error line under a heading of its own.
-        for line in
-            ["This may be because of a technical error that we're working to fix.", "Please try reloading this page."]
-        {
+        // Facebook's wording, the error line under a heading of its own; Spotify's in German.
+        for line in [
+            "This may be because of a technical error that we're working to fix.",
+            "Please try reloading this page.",
+            "Es ist ein Fehler aufgetreten. Wir konnten die Seite nicht laden.",
+            "Une erreur s’est produite.",
+        ] {
             assert!(signals::has_error_marker(&text::canonical(line)), "{line}");
         }
     }
@@ -1909,6 +1939,24 @@ mod tests {
         assert!(s.capture_artefact && s.significance == Significance::Cosmetic, "{:?}", s.reasons);
         let old = [Earlier { version: &prepared_a, days_before_new: Some(400.0) }];
         let s = with(&Context { earlier: &old, reextraction_gap_days: None, other_documents: &[] }, &with_block, &a);
+        assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        // A capture dropped a list and kept its lead-in with nothing under it (Bazaraki's legal
+        // bases): the list coming back as an earlier capture held it is a repaired capture,
+        // however long ago that capture was. Items added under a lead-in that kept its own
+        // list are read.
+        let listed = "## Legal bases\n\nWe may rely on the following legal bases:\n\n1. Processing is necessary to provide our services.\n2. For marketing, we rely on our legitimate interest in promoting our business.\n3. You have consented to the processing.\n\n## Sharing\n\nWe share data with processors.\n";
+        let dropped = "## Legal bases\n\nWe may rely on the following legal bases:\n\n## Sharing\n\nWe share data with processors.\n";
+        // The earlier capture also held a line since gone, so the new text is not identical to it.
+        let prepared_listed = Prepared::of(&format!("{listed}\nContact us at the address below.\n"));
+        let long_ago = [Earlier { version: &prepared_listed, days_before_new: Some(63.0) }];
+        let context = Context { earlier: &long_ago, reextraction_gap_days: None, other_documents: &[] };
+        let s = with(&context, dropped, listed);
+        assert!(s.capture_artefact && s.significance == Significance::Cosmetic, "{:?}", s.reasons);
+        let longer = listed.replace("processing.\n", "processing.\n4. We may sell your data to advertisers.\n");
+        let prepared_longer = Prepared::of(&format!("{longer}\nContact us at the address below.\n"));
+        let long_ago = [Earlier { version: &prepared_longer, days_before_new: Some(63.0) }];
+        let context = Context { earlier: &long_ago, reextraction_gap_days: None, other_documents: &[] };
+        let s = with(&context, listed, &longer);
         assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
     }
 
@@ -2017,6 +2065,11 @@ mod tests {
         let two = "## Children\n\nWe may share your data with partners.\n\n## Adults\n\nWe may share your data with partners.\n";
         let s = c(two, &two.replacen("## Children\n\nWe may share your data with partners.\n\n", "## Children\n\n", 1));
         assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        // A paragraph printed twice in a row (Bluesky's transfer safeguards) now printed once.
+        let safeguard = "If we transfer personal information from the European Economic Area to a country that does not provide an adequate level of protection, we will only do so using appropriate safeguards such as standard contractual clauses.";
+        let doubled = format!("## Transfers\n\nWe may store information anywhere.\n\n{safeguard}\n\n{safeguard}\n\nContact us for details.\n");
+        let s = c(&doubled, &doubled.replacen(&format!("{safeguard}\n\n"), "", 1));
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
 
         // A level-6 heading that held two whole sentences, set as a paragraph.
         // (A typo fixed beside it, so the words do not stay the same.)

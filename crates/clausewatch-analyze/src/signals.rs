@@ -74,6 +74,10 @@ const ERROR_MARKERS: &[&str] = &[
     "too many requests", "please enable javascript", "enable javascript", "verify you are human",
     "are you a robot", "checking your browser", "page introuvable", "seite nicht gefunden",
     "página no encontrada", "pagina non trovata", "error 404", "404 not found",
+    "we couldn t load the page", "we couldn t load this page", "we could not load the page",
+    "es ist ein fehler aufgetreten", "ein fehler ist aufgetreten", "wir konnten die seite nicht laden",
+    "une erreur s est produite", "une erreur est survenue", "se ha producido un error", "ha ocurrido un error",
+    "si è verificato un errore",
 ];
 
 /// Phrases of page furniture around a document: cookie banners, help-centre widgets, feedback
