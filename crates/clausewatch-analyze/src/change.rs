@@ -293,7 +293,8 @@ pub fn classify_prepared(
     if captured_gone.is_empty() && captured_came.is_empty() {
         return finish(s, Significance::Cosmetic, "the same clauses in another order (moved, not reworded)".into());
     }
-    if let Some(reason) = capture_artefact(po, pn, (&captured_gone, &captured_came), &copies_gone, (old, new), context)
+    if let Some(reason) =
+        capture_artefact(po, pn, (&captured_gone, &captured_came), (&copies_gone, &copies_came), (old, new), context)
     {
         s.capture_artefact = true;
         return finish(s, Significance::Cosmetic, format!("capture artefact: {reason}"));
@@ -316,7 +317,7 @@ pub fn classify_prepared(
             let entry = signals::without_numbering(&u.canon[i]);
             u.item[i] && (u.headings.contains(entry) || u.titles.contains(entry))
         };
-        if u.in_link[i] || toc_entry() {
+        if u.in_link[i] || toc_entry() || between_widgets(u, i) {
             ClauseKind::Furniture
         } else {
             clause_kind(&u.text[i], &u.canon[i], doc_lang)
@@ -751,6 +752,46 @@ enum ClauseKind {
     /// A notice that the document is being or was updated ("We're updating our Terms. The
     /// updates go into effect on …"): it announces a change, it is not one.
     UpdateNotice,
+}
+
+/// A short label (no sentence, no list item) in a run of such labels set between two pieces
+/// of a help widget, or between the start of its section and one: the related-question links
+/// of a help answer, between its "Copy link" and "I have a different question" ("Contact app
+/// developer", "App not following Terms").
+fn between_widgets(u: &Units, i: usize) -> bool {
+    let label = |j: usize| {
+        let t = u.text[j].trim_end();
+        !u.item[j] && u.canon[j].split(' ').count() <= LABEL_WORDS + 1 && !t.ends_with(['.', ';', ':', ','])
+    };
+    // Short questions are furniture of their own and may stand among the labels; the run must
+    // end on a widget's own line (an FAQ's short answer between two questions is text, and so
+    // is a cookie table's row beside its "Learn more" links).
+    let question = |j: usize| u.text[j].trim_end().trim_end_matches(['*', '_']).ends_with('?');
+    let widget = |j: usize| signals::is_widget_marker(&u.canon[j]);
+    if !label(i) || widget(i) {
+        return false;
+    }
+    #[derive(PartialEq)]
+    enum End {
+        Widget,
+        SectionEdge,
+        Text,
+    }
+    let run = |step: fn(usize) -> Option<usize>| {
+        let mut j = i;
+        for _ in 0..24 {
+            match step(j).filter(|&k| k < u.canon.len()) {
+                None => return End::SectionEdge,
+                Some(k) if u.section[k] != u.section[i] => return End::SectionEdge,
+                Some(k) if widget(k) => return End::Widget,
+                Some(k) if label(k) || question(k) => j = k,
+                Some(_) => return End::Text,
+            }
+        }
+        End::Text
+    };
+    let (back, ahead) = (run(|j| j.checked_sub(1)), run(|j| j.checked_add(1)));
+    (back == End::Widget && ahead != End::Text) || (ahead == End::Widget && back != End::Text)
 }
 
 fn clause_kind(text: &str, canon: &str, doc_lang: Option<&str>) -> ClauseKind {
@@ -1253,7 +1294,7 @@ fn capture_artefact(
     po: &Prepared,
     pn: &Prepared,
     (gone, came): (&[usize], &[usize]),
-    copies_gone: &[usize],
+    (copies_gone, copies_came): (&[usize], &[usize]),
     (old, new): (&Analysis, &Analysis),
     context: &Context<'_>,
 ) -> Option<String> {
@@ -1408,6 +1449,38 @@ fn capture_artefact(
                 if joined_titles.len() > 3 { ", …" } else { "" },
                 ou.pages.len()
             ));
+        }
+    }
+    // The document's version for another audience joined the capture (Airbnb's "Terms of
+    // Service for Australian Users" after its "… for European Users"; Twitter's terms for users
+    // outside the EU beside the EU terms): the arrived block is titled as the document is (its
+    // title, or its title but for one word) and repeats most of its section headings. A second
+    // copy of the agreement for other users leaves the tracked one as it was; a new section for
+    // a group of users ("Privacy notice for California residents") is under no such title.
+    // One block: an edit of the tracked text elsewhere is the document's.
+    let one_block = came.windows(2).all(|w| w[1] == w[0] + 1);
+    if kept_all && lost_words == 0 && one_block && !announced() {
+        let own = |h: &str| ou.headings.contains(h) || ou.titles.contains(h);
+        // Another copy of the tracked text is no version for other users (a page held twice).
+        let block: BTreeSet<&str> = came
+            .iter()
+            .filter(|i| !copies_came.contains(i))
+            .map(|&i| signals::without_numbering(&nu.heading[i]))
+            .filter(|h| !h.is_empty())
+            .collect();
+        let repeated = block.iter().filter(|h| own(h)).count();
+        let one_word_apart = |a: &str, b: &str| {
+            let (a, b): (Vec<&str>, Vec<&str>) = (a.split(' ').collect(), b.split(' ').collect());
+            a.len() == b.len() && a.len() >= 3 && a.iter().zip(&b).filter(|(x, y)| x != y).count() <= 1
+        };
+        let titled =
+            |h: &str| h.split(' ').any(signals::is_instrument_noun) && (h == ou.title || one_word_apart(&ou.title, h));
+        if repeated >= 3 && 2 * repeated >= block.len() {
+            if let Some(title) = block.iter().find(|h| titled(h)) {
+                return Some(format!(
+                    "{came_words} words of the document's version for other users (\"{title}\", {repeated} of its section headings repeated) joined the capture, whose own text and dates stayed: the tracked scope changed"
+                ));
+            }
         }
     }
     // Text that comes back from an earlier capture of the same document: alternating variants
@@ -1645,6 +1718,9 @@ struct Units {
     page: Vec<String>,
     /// Every level-one title of the version, canonical.
     pages: BTreeSet<String>,
+    /// The first heading of the version (the title its first clause lies under), canonical,
+    /// numbering aside: most often the document's own title.
+    title: String,
 }
 
 impl Units {
@@ -1664,6 +1740,7 @@ impl Units {
         let mut titles = BTreeSet::new();
         let mut item = Vec::new();
         let mut headings = BTreeSet::new();
+        let mut title = String::new();
         let (clauses, level_one) = crate::segment::clauses_and_pages(md);
         let level_one: BTreeSet<String> = level_one.into_iter().collect();
         let pages: BTreeSet<String> = level_one.iter().map(|t| text::canonical(t)).collect();
@@ -1721,6 +1798,13 @@ impl Units {
                     titles.insert(signals::without_numbering(&k).to_string());
                 }
             }
+            if canon.is_empty() {
+                title = c
+                    .section
+                    .first()
+                    .map(|t| signals::without_numbering(&text::canonical(t)).to_string())
+                    .unwrap_or_default();
+            }
             canon.push(k);
             text_.push(c.text);
         }
@@ -1737,6 +1821,7 @@ impl Units {
             titles,
             page,
             pages,
+            title,
         }
     }
 }
@@ -1967,6 +2052,40 @@ mod tests {
         assert_eq!(c(&base, &banner).significance, Significance::Cosmetic);
         let widget = format!("{base}* What is a valid subpoena?\n* I have a different question\n");
         assert_eq!(c(&base, &widget).significance, Significance::Cosmetic);
+        // The related-question links of a help answer, between its "Copy link" and "I have a
+        // different question" (Facebook's intellectual property answers), are the page's.
+        let help = |chips: &str| {
+            format!("{base}## Report an app\n\nCopy link\n\n{chips}\n\nI have a different question\n\nYou can report an app that infringes your rights.\n")
+        };
+        let s = c(
+            &help("Report a third-party app\n\nMy intellectual property infringed"),
+            &help("Report a third-party app\n\nContact app developer\n\nApp not following Terms\n\nWhat is not protected?"),
+        );
+        assert_eq!(s.significance, Significance::Cosmetic, "{:?}", s.reasons);
+        // So are the labels from the start of a section to the widget's last line.
+        let top = |chips: &str| {
+            format!("{base}## Copyright\n\n{chips}\n\nI have a different question\n\nYou can report copyright infringement with our form.\n")
+        };
+        let s = c(
+            &top("Report copyright infringement\n\nRights Manager tool"),
+            &top("Report copyright infringement\n\nProtect my content"),
+        );
+        assert_eq!(s.significance, Significance::Cosmetic, "{:?}", s.reasons);
+        // A cookie table's new row, beside its "Learn more" links, is the policy's.
+        let row = |name: &str| {
+            format!(
+                "Name\n\n{name}\n\nDescription\n\nUsed to keep you logged in\n\nLearn More (Privacy Policy URL)\n\n"
+            )
+        };
+        let table = |rows: &str| format!("{base}## Cookies we use\n\nWe use these cookies.\n\n{rows}Web Domain\n");
+        let s = c(&table(&row("auth_token")), &table(&format!("{}{}", row("auth_token"), row("ad_tracker"))));
+        assert_ne!(s.significance, Significance::Cosmetic, "{:?}", s.reasons);
+        // A short answer between two questions is the answer.
+        let faq = |answer: &str| {
+            format!("{base}## Questions\n\nCan I sell tobacco?\n\n{answer}\n\nCan I sell alcohol?\n\nOnly with a licence.\n")
+        };
+        let s = c(&faq("Not allowed"), &faq("Allowed"));
+        assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
         let dated = format!("Last updated: 3 days ago\n\n{base}");
         let redated = format!("Last updated: 4 days ago\n\n{base}");
         assert_eq!(c(&dated, &redated).significance, Significance::Cosmetic, "relative dates");
@@ -2523,6 +2642,54 @@ mod tests {
         let single = format!("{rules}{}", rules.replace("The Rules\n=========", "Enforcement\n-----------"));
         let grown = format!("{single}{threats}");
         assert_eq!(c(&single, &grown).significance, Significance::Substantive);
+    }
+
+    #[test]
+    fn the_documents_version_for_other_users_joining_the_capture_is_the_tracked_scope() {
+        // Airbnb's terms page: the Australian users' terms join the capture after the European
+        // users' terms, under the same title but for one word and the same section headings.
+        let terms = |who: &str, law: &str| {
+            let title = format!("Terms of Service for {who} Users");
+            let section = |h: &str, body: &str| format!("{h}\n{}\n\n{}\n\n", "-".repeat(h.len()), body.repeat(8));
+            format!(
+                "{title}\n{}\n\nLast Updated: 4 October 2023\n\n{}{}{}{}",
+                "-".repeat(title.len()),
+                section(
+                    "Guest Terms",
+                    &format!("You must pay the total price of a booking in {law} currency when you book. ")
+                ),
+                section(
+                    "Host Terms",
+                    &format!("You may not cancel a confirmed booking without a valid reason under {law} rules. ")
+                ),
+                section(
+                    "General Terms",
+                    &format!("These terms are governed by {law} law and you may not assign them. ")
+                ),
+                section(
+                    "Dispute Resolution",
+                    &format!("You may bring a claim before the {law} courts of your place of residence. ")
+                ),
+            )
+        };
+        let eu = terms("European", "Irish");
+        let both = format!("{eu}{}", terms("Australian", "Australian"));
+        let s = c(&eu, &both);
+        assert!(s.capture_artefact && s.significance == Significance::Cosmetic, "{:?}", s.reasons);
+        // The European terms edited as well: a change.
+        let edited = both.replacen("without a valid reason under Irish rules", "at any time", 1);
+        let s = c(&eu, &edited);
+        assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        // A block under a title of its own that repeats the sections is not the document for
+        // other users ("Supplemental Terms for Creators"): read as the document's.
+        let other = both.replace("Terms of Service for Australian Users", "Supplemental Terms for Creators");
+        assert_eq!(c(&eu, &other).significance, Significance::Substantive);
+        // Nor is a block titled as the document that repeats none of its sections.
+        let short = format!(
+            "{eu}Terms of Service for Australian Users\n-----\n\n{}",
+            "You may claim a refund within 30 days of a booking. ".repeat(40)
+        );
+        assert_eq!(c(&eu, &short).significance, Significance::Substantive);
     }
 
     #[test]

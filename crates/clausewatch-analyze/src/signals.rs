@@ -86,11 +86,28 @@ const ERROR_MARKERS: &[&str] = &[
 const FURNITURE_MARKERS: &[&str] = &[
     "cookie", "we d like to use cookies", "we would like to use cookies", "this site uses cookies",
     "this website uses cookies", "cookie notice", "cookie settings", "cookie preferences", "accept all",
-    "reject all", "manage preferences", "i have a different question", "related articles",
+    "reject all", "manage preferences", "i have a different question", "tengo otra pregunta",
+    "tenho uma pergunta diferente", "ho un altra domanda", "j ai une autre question", "ich habe eine andere frage",
+    "related articles",
     "related questions", "was this helpful", "tell us how we re doing", "have a moment", "take the survey",
     "chat with", "get support", "share this article", "copy link", "skip to", "back to top", "return to top",
     "play video", "other languages", "table of contents", "help center", "help centre", "visit our help",
 ];
+
+/// The furniture phrases of help-centre widgets and page navigation (no cookie banner).
+#[rustfmt::skip]
+const WIDGET_MARKERS: &[&str] = &[
+    "i have a different question", "related articles", "related questions", "was this helpful",
+    "share this article", "copy link", "skip to", "back to top", "return to top", "other languages",
+    "table of contents", "help center", "help centre", "tengo otra pregunta", "tenho uma pergunta diferente",
+    "ho un altra domanda", "j ai une autre question", "ich habe eine andere frage",
+];
+
+/// A short clause that is a help-centre widget or navigation ("Copy link", "I have a different
+/// question"): what stands between two of them is the widget's or the menu's.
+pub fn is_widget_marker(canon: &str) -> bool {
+    words(canon).count() <= 8 && WIDGET_MARKERS.iter().any(|m| contains_phrase(canon, m))
+}
 
 /// Furniture words that only mark a very short clause ("1.2k views", "Learn more", "Log in").
 const SHORT_FURNITURE_MARKERS: &[&str] =
