@@ -50,7 +50,8 @@ use crate::{rules, text, unfair};
 /// is a copy; lists a capture dropped under their lead-in coming back as an earlier capture held
 /// them are a repaired capture; a numbered item's label does not end its lead-in's list; short
 /// labels between a help widget's lines are the widget's; the document's version for other
-/// users joining the capture is the tracked scope.
+/// users joining the capture is the tracked scope; "for example" is function words (as "e.g."
+/// was), and "never been easier" compares, it promises nothing.
 pub const ANALYZER_LOGIC: &str = "13";
 const MODEL_BYTES: &[u8] = include_bytes!("../data/unfair-tos.model");
 /// Documents longer than this are analysed on their first part only (bounded time).

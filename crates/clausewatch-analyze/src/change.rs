@@ -2645,6 +2645,24 @@ mod tests {
     }
 
     #[test]
+    fn a_marketing_comparison_and_an_abbreviation_written_out_are_no_rules() {
+        // Google Play: "e.g." written out as "for example" inside a rule.
+        let rule = "## Health data\n\nThese laws and regulations may require you to execute additional agreements prior to sharing data (e.g., a Business Associate Agreement) with the relevant entities.\n";
+        let s = c(rule, &rule.replace("(e.g.,", "(for example,"));
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        // eharmony: a marketing block after the terms says "never been easier"; a clause that
+        // says data was never sold states a practice.
+        let base = doc(4);
+        let s = c(&base, &format!("{base}How it works\n\nYour search for a great relationship has never been easier with the eharmony you know and trust.\n"));
+        assert_ne!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+        let s = c(
+            &base,
+            &format!("{base}## Your data\n\nYour personal data has never been sold to advertisers or data brokers.\n"),
+        );
+        assert_eq!(s.significance, Significance::Substantive, "{:?}", s.reasons);
+    }
+
+    #[test]
     fn the_documents_version_for_other_users_joining_the_capture_is_the_tracked_scope() {
         // Airbnb's terms page: the Australian users' terms join the capture after the European
         // users' terms, under the same title but for one word and the same section headings.

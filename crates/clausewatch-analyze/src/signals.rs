@@ -59,7 +59,7 @@ const FUNCTION_WORDS: &[&str] = &[
     "from", "into", "onto", "about", "among", "amongst", "within", "while", "whilst", "over", "off", "out",
     "up", "how", "what", "when", "where", "why", "there", "here", "do", "does", "did", "has", "have", "had",
     "can", "could", "would", "should", "more", "most", "some", "any", "each", "other", "own", "same",
-    "certain", "e", "g", "i", "etc", "s", "t", "u", "via", "per", "le", "la", "les", "de", "des", "du", "et",
+    "certain", "e", "g", "i", "etc", "example", "s", "t", "u", "via", "per", "le", "la", "les", "de", "des", "du", "et",
     "ou", "un", "une", "der", "die", "das", "und", "oder", "ein", "eine", "el", "los", "las", "y", "o", "il",
     "lo", "gli", "di", "e", "da", "em",
 ];
@@ -1005,7 +1005,7 @@ pub fn only_reported_figures(raw: &str, number: &str) -> bool {
 /// after "did", "was", "were" or "had" tells the past and becomes `notpast`.
 pub fn mark_false_modals(canon: String) -> String {
     // Cheap test first: this runs on every clause of every version compared.
-    if !canon.split(' ').any(|w| w == "may" || w == "no" || w == "not") {
+    if !canon.split(' ').any(|w| w == "may" || w == "no" || w == "not" || w == "never") {
         return canon;
     }
     let ws: Vec<&str> = canon.split(' ').collect();
@@ -1019,10 +1019,21 @@ pub fn mark_false_modals(canon: String) -> String {
             // A negation in the past tense tells what happened ("claimants did not respond"),
             // it forbids nothing; "didn't" already reads so ("didn t").
             "not" if i > 0 && matches!(ws[i - 1], "did" | "was" | "were" | "had") => "notpast",
+            // "has never been easier": a comparison in marketing prose, no promise.
+            "never" if ws.get(i + 1) == Some(&"been") && ws.get(i + 2).is_some_and(|w| is_comparative(w)) => {
+                "nevercompared"
+            }
             _ => w,
         })
         .collect();
     out.join(" ")
+}
+
+/// A comparative adjective or adverb ("easier", "better", "more"), roughly: what follows
+/// "never been" in marketing prose.
+fn is_comparative(w: &str) -> bool {
+    matches!(w, "more" | "better" | "less")
+        || (w.len() >= 5 && w.ends_with("er") && !matches!(w, "under" | "over" | "after" | "together" | "whether"))
 }
 
 /// A canonical heading or clause without its leading number ("4 3 minimum age" → "minimum age").
