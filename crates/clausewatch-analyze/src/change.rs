@@ -790,8 +790,13 @@ fn between_widgets(u: &Units, i: usize) -> bool {
         }
         End::Text
     };
-    let (back, ahead) = (run(|j| j.checked_sub(1)), run(|j| j.checked_add(1)));
-    (back == End::Widget && ahead != End::Text) || (ahead == End::Widget && back != End::Text)
+    // One side must reach a widget's line, and neither may run into text.
+    let back = run(|j| j.checked_sub(1));
+    if back == End::Text {
+        return false;
+    }
+    let ahead = run(|j| j.checked_add(1));
+    ahead == End::Widget || (back == End::Widget && ahead == End::SectionEdge)
 }
 
 fn clause_kind(text: &str, canon: &str, doc_lang: Option<&str>) -> ClauseKind {

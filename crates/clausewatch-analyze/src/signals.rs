@@ -80,21 +80,19 @@ const ERROR_MARKERS: &[&str] = &[
     "si è verificato un errore",
 ];
 
-/// Phrases of page furniture around a document: cookie banners, help-centre widgets, feedback
-/// prompts, navigation. A short clause holding one of these is not part of the terms.
+/// Phrases of page furniture around a document: cookie banners, feedback prompts, navigation,
+/// and the help-centre widgets of `WIDGET_MARKERS`. A short clause holding one of these is not
+/// part of the terms.
 #[rustfmt::skip]
 const FURNITURE_MARKERS: &[&str] = &[
     "cookie", "we d like to use cookies", "we would like to use cookies", "this site uses cookies",
     "this website uses cookies", "cookie notice", "cookie settings", "cookie preferences", "accept all",
-    "reject all", "manage preferences", "i have a different question", "tengo otra pregunta",
-    "tenho uma pergunta diferente", "ho un altra domanda", "j ai une autre question", "ich habe eine andere frage",
-    "related articles",
-    "related questions", "was this helpful", "tell us how we re doing", "have a moment", "take the survey",
-    "chat with", "get support", "share this article", "copy link", "skip to", "back to top", "return to top",
-    "play video", "other languages", "table of contents", "help center", "help centre", "visit our help",
+    "reject all", "manage preferences", "tell us how we re doing", "have a moment", "take the survey",
+    "chat with", "get support", "play video", "visit our help",
 ];
 
-/// The furniture phrases of help-centre widgets and page navigation (no cookie banner).
+/// The furniture phrases of help-centre widgets and page navigation (no cookie banner): what
+/// stands between two of them is the widget's or the menu's.
 #[rustfmt::skip]
 const WIDGET_MARKERS: &[&str] = &[
     "i have a different question", "related articles", "related questions", "was this helpful",
@@ -326,7 +324,7 @@ pub fn is_furniture(text: &str, canon: &str) -> bool {
     if is_help_topic(end, canon, n) {
         return true;
     }
-    if n <= 25 && FURNITURE_MARKERS.iter().any(|m| contains_phrase(canon, m)) {
+    if n <= 25 && FURNITURE_MARKERS.iter().chain(WIDGET_MARKERS).any(|m| contains_phrase(canon, m)) {
         return true;
     }
     n <= 6 && SHORT_FURNITURE_MARKERS.iter().any(|m| contains_phrase(canon, m))
@@ -1033,7 +1031,7 @@ pub fn mark_false_modals(canon: String) -> String {
 /// "never been" in marketing prose.
 fn is_comparative(w: &str) -> bool {
     matches!(w, "more" | "better" | "less")
-        || (w.len() >= 5 && w.ends_with("er") && !matches!(w, "under" | "over" | "after" | "together" | "whether"))
+        || (w.len() >= 5 && w.ends_with("er") && !matches!(w, "under" | "after" | "together" | "whether"))
 }
 
 /// A canonical heading or clause without its leading number ("4 3 minimum age" → "minimum age").
